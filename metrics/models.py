@@ -1,0 +1,1 @@
+"""Measurement models (rollups, QA, reports) land here."""

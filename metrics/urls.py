@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "metrics"
+
+urlpatterns = [
+    path("team/", views.team_dashboard_view, name="team_dashboard"),
+    path("overview/", views.overview_view, name="overview"),
+]

@@ -1,0 +1,66 @@
+// Frontline keyboard shortcuts: any element with data-shortcut="x" is clicked (or focused, for
+// inputs) when x is pressed outside a text field. "?" opens the list of shortcuts on the page.
+(function () {
+  "use strict";
+
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  function shortcuts() {
+    return Array.from(document.querySelectorAll("[data-shortcut]"));
+  }
+
+  function helpDialog() {
+    let dialog = document.getElementById("shortcut-help");
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.id = "shortcut-help";
+      dialog.setAttribute("aria-labelledby", "shortcut-help-title");
+      document.body.appendChild(dialog);
+    }
+    const rows = shortcuts()
+      .map((el) => [el.dataset.shortcut, el.dataset.shortcutLabel || el.getAttribute("aria-label") || el.textContent.trim()])
+      .concat([["?", "Show this list"]]);
+    dialog.replaceChildren();
+    const h = document.createElement("h2");
+    h.id = "shortcut-help-title";
+    h.textContent = "Keyboard shortcuts";
+    const list = document.createElement("dl");
+    rows.forEach(([key, label]) => {
+      const dt = document.createElement("dt");
+      const kbd = document.createElement("kbd");
+      kbd.textContent = key;
+      dt.appendChild(kbd);
+      const dd = document.createElement("dd");
+      dd.textContent = label;
+      list.append(dt, dd);
+    });
+    const close = document.createElement("button");
+    close.className = "btn";
+    close.textContent = "Close";
+    close.addEventListener("click", () => dialog.close());
+    dialog.append(h, list, close);
+    return dialog;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.key === "?") {
+      event.preventDefault();
+      helpDialog().showModal();
+      return;
+    }
+    const el = shortcuts().find((candidate) => candidate.dataset.shortcut === event.key);
+    if (!el) return;
+    event.preventDefault();
+    if (typing(el)) {
+      el.focus();
+    } else {
+      el.click();
+    }
+  });
+
+  // Custom events other modules listen to (e.g. list navigation with j/k).
+  window.Frontline = { shortcuts };
+})();

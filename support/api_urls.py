@@ -1,0 +1,12 @@
+"""The /api/v1/ router: each app registers its viewsets here."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from teams.api import MeView
+from tickets.api import TicketViewSet
+
+router = DefaultRouter()
+router.register("tickets", TicketViewSet, basename="ticket")
+
+urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]

@@ -1,0 +1,125 @@
+"""Whom a user may act for, decided once. tickets/ and metrics/ turn this into querysets.
+
+`scope_for(user)` is the only place that reads role, team, vendor and clearance to decide
+access; pages, API, exports and tasks all start from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Agent, Role, Sensitivity, Team, Vendor
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: teams (or all), the sensitivities they are cleared for, PII."""
+
+    user_id: int | None
+    role: str | None
+    all_teams: bool
+    team_ids: frozenset[int]
+    vendor_id: int | None
+    clearance: str
+    can_view_pii: bool
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def sensitivities(self) -> list[str]:
+        return Sensitivity.allowed_for(self.clearance)
+
+
+EMPTY = Scope(None, None, False, frozenset(), None, Sensitivity.NONE, False)
+
+
+def _agent(user) -> Agent | None:
+    try:
+        return user.agent
+    except Agent.DoesNotExist:
+        return None
+
+
+def scope_for(user) -> Scope:
+    """The access scope of `user`, computed once per request and cached on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY
+    cached = getattr(user, "_frontline_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute(user)
+    user._frontline_scope = scope
+    return scope
+
+
+def _compute(user) -> Scope:
+    agent = _agent(user)
+    if user.is_superuser or (agent and agent.role == Role.ADMIN):
+        return Scope(user.pk, Role.ADMIN, True, frozenset(), None, Sensitivity.RESTRICTED, True)
+    if agent is None:
+        return EMPTY
+    own_team = Team.objects.select_related("vendor").filter(pk=agent.team_id).first()
+    vendor_id = own_team.vendor_id if own_team and own_team.vendor.kind == Vendor.Kind.BPO else None
+    teams = Team.objects.all()
+    if vendor_id is not None:
+        teams = teams.filter(vendor_id=vendor_id)
+
+    all_teams = False
+    if agent.role == Role.ASSOCIATE:
+        ids = {agent.team_id} if agent.team_id else set()
+    elif agent.role == Role.LEAD:
+        ids = set(teams.filter(lead=user).values_list("pk", flat=True)) | (
+            {agent.team_id} if agent.team_id else set()
+        )
+    elif agent.role == Role.MANAGER:
+        ids = set(teams.filter(manager=user).values_list("pk", flat=True)) | (
+            {agent.team_id} if agent.team_id else set()
+        )
+    elif agent.role == Role.QA_ANALYST:
+        ids = set(teams.values_list("pk", flat=True))
+        all_teams = vendor_id is None
+    else:
+        ids = set()
+    return Scope(
+        user_id=user.pk,
+        role=agent.role,
+        all_teams=all_teams,
+        team_ids=frozenset(i for i in ids if i is not None),
+        vendor_id=vendor_id,
+        clearance=agent.clearance,
+        can_view_pii=user.has_perm("teams.view_pii"),
+    )
+
+
+def teams_for(user):
+    """Teams the user may act for, as a queryset."""
+    scope = scope_for(user)
+    if scope.all_teams:
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=scope.team_ids)
+
+
+def agents_visible_to(user):
+    """Agents the user may see: those of teams in scope (never another vendor's)."""
+    scope = scope_for(user)
+    qs = Agent.objects.select_related("user", "team")
+    if scope.all_teams:
+        return qs
+    return qs.filter(team_id__in=scope.team_ids)
+
+
+def can_view_team_dashboard(user) -> bool:
+    return scope_for(user).role in (Role.LEAD, Role.MANAGER, Role.ADMIN)
+
+
+def can_view_overview(user) -> bool:
+    return scope_for(user).role in (Role.MANAGER, Role.QA_ANALYST, Role.ADMIN)
+
+
+def home_url_name(user) -> str:
+    """Where a user lands after login, by role."""
+    from .roles import ROLE_HOME
+
+    return ROLE_HOME.get(scope_for(user).role, "tickets:queue")

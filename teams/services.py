@@ -1,0 +1,79 @@
+"""Writes on people: role groups, agent profiles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from .models import Agent, Role, Team
+from .roles import ROLE_PERMISSIONS
+
+User = get_user_model()
+
+
+@transaction.atomic
+def roles_sync_groups() -> dict[str, Group]:
+    """Create one group per role and give it exactly the permissions in ROLE_PERMISSIONS.
+
+    Permissions not yet created (an app not migrated) are skipped; run again after migrate.
+    """
+    groups = {}
+    for role, perm_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=Role(role).label)
+        perms = []
+        for name in perm_names:
+            app_label, codename = name.split(".")
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.set(perms)
+        groups[role] = group
+    return groups
+
+
+@transaction.atomic
+def agent_create(
+    *,
+    username: str,
+    email: str,
+    role: str,
+    team: Team | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    **profile,
+) -> Agent:
+    """Create a user with an agent profile in the role's group. Admins become superusers."""
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    user.is_staff = role == Role.ADMIN
+    user.is_superuser = role == Role.ADMIN
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    agent = Agent.objects.create(user=user, role=role, team=team, **profile)
+    agent_set_role(agent=agent, role=role)
+    return agent
+
+
+@transaction.atomic
+def agent_set_role(*, agent: Agent, role: str) -> Agent:
+    """Put the agent in exactly the group of `role` and mirror it on the profile."""
+    groups = (
+        roles_sync_groups() if not Group.objects.filter(name=Role(role).label).exists() else None
+    )
+    group = (groups or {}).get(role) or Group.objects.get(name=Role(role).label)
+    role_groups = Group.objects.filter(name__in=[r.label for r in Role])
+    agent.user.groups.remove(*role_groups)
+    agent.user.groups.add(group)
+    agent.user.is_staff = role == Role.ADMIN
+    agent.user.is_superuser = role == Role.ADMIN
+    agent.user.save(update_fields=["is_staff", "is_superuser"])
+    if agent.role != role:
+        agent.role = role
+        agent.save(update_fields=["role"])
+    return agent

@@ -1,0 +1,31 @@
+import os
+
+import pytest
+from django.db import connection
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_is_what_the_environment_says(django_db_setup, django_db_blocker):
+    """A CI that sets DATABASE_URL to PostgreSQL must not quietly pass on SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        with django_db_blocker.unblock():
+            assert connection.vendor == "postgresql", (
+                f"DATABASE_URL is PostgreSQL but vendor is {connection.vendor}"
+            )
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Tasks run in-process unless a test asks for the real worker (tests marked integration)."""
+    from support.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,110 @@
+"""factory_boy factories for every model tests build; deterministic where it matters."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from teams.models import Agent, Role, Sensitivity, Team, Vendor
+from teams.services import agent_set_role
+from tickets.models import Category, Message, Requester, Ticket
+
+User = get_user_model()
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vendor
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Vendor {n}")
+    slug = factory.Sequence(lambda n: f"vendor-{n}")
+    kind = Vendor.Kind.IN_HOUSE
+    country = "US"
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+    vendor = factory.SubFactory(VendorFactory)
+    time_zone = "UTC"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@staff.example.com")
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    last_name = "Tester"
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class AgentFactory(factory.django.DjangoModelFactory):
+    """An agent with a user, in the group of its role (admins become superusers)."""
+
+    class Meta:
+        model = Agent
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.ASSOCIATE
+    team = factory.SubFactory(TeamFactory)
+    capacity = 10
+    clearance = Sensitivity.NONE
+    time_zone = "UTC"
+
+    @factory.post_generation
+    def _groups(obj, create, extracted, **kwargs):
+        if create:
+            agent_set_role(agent=obj, role=obj.role)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").title())
+    sensitivity = Sensitivity.NONE
+
+
+class RequesterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requester
+
+    email = factory.Sequence(lambda n: f"requester{n}@users.example.org")
+    name = factory.Sequence(lambda n: f"Requester {n}")
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    subject = factory.Sequence(lambda n: f"Cannot log in ({n})")
+    requester = factory.SubFactory(RequesterFactory)
+    category = factory.SubFactory(CategoryFactory)
+    team = factory.SubFactory(TeamFactory)
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    ticket = factory.SubFactory(TicketFactory)
+    author_requester = factory.LazyAttribute(lambda m: m.ticket.requester)
+    body_html = "<p>Hello, I cannot log in.</p>"
+    body_text = "Hello, I cannot log in."
+    created_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,44 @@
+"""Outbound email for tickets: replies carry Message-ID / In-Reply-To / References so the
+requester's mail client threads them, and the ticket reference in the subject as a fallback."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
+from django.template.loader import render_to_string
+
+from .models import Message, Ticket
+
+
+def reference_subject(ticket: Ticket) -> str:
+    return f"[{ticket.reference}] {ticket.subject}"
+
+
+def _domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "frontline.localhost"
+
+
+def send_public_reply(message: Message) -> str:
+    """Email an agent's public reply to the requester; returns the Message-ID used."""
+    ticket = message.ticket
+    thread = list(
+        ticket.messages.exclude(email_message_id="")
+        .exclude(pk=message.pk)
+        .values_list("email_message_id", flat=True)
+    )
+    msgid = message.email_message_id or make_msgid(idstring=f"fl{ticket.pk}", domain=_domain())
+    headers = {"Message-ID": msgid, "X-Frontline-Ticket": ticket.reference}
+    if thread:
+        headers["In-Reply-To"] = thread[-1]
+        headers["References"] = " ".join(thread[-20:])
+    context = {"ticket": ticket, "message": message}
+    mail = EmailMultiAlternatives(
+        subject="Re: " + reference_subject(ticket),
+        body=render_to_string("tickets/email/reply.txt", context),
+        to=[ticket.requester.email],
+        headers=headers,
+    )
+    mail.attach_alternative(render_to_string("tickets/email/reply.html", context), "text/html")
+    mail.send()
+    if not message.email_message_id:
+        Message.objects.filter(pk=message.pk).update(email_message_id=msgid)
+    return msgid

@@ -1,0 +1,52 @@
+"""Every message body becomes safe HTML here, whatever the channel (nh3 / Ammonia)."""
+
+import html
+
+import markdown as md
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
+    "hr", "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "cid"}
+
+
+def clean_html(raw: str) -> str:
+    """Strip anything active: no script, style, event handler or javascript: URL survives."""
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def markdown_to_html(text: str) -> str:
+    """Render an agent's Markdown (raw HTML in it is escaped first), then sanitize."""
+    rendered = md.markdown(
+        html.escape(text, quote=False), extensions=["fenced_code", "sane_lists", "nl2br"]
+    )
+    return clean_html(rendered)
+
+
+def text_to_html(text: str) -> str:
+    """Plain text (e.g. an email's text/plain part) as paragraphs."""
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return clean_html(
+        "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+    )
+
+
+def html_to_text(raw: str) -> str:
+    """A plain-text rendering for search and for the text part of emails."""
+    return html.unescape(nh3.clean(raw, tags=set())).strip()
