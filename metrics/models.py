@@ -1,1 +1,106 @@
-"""Measurement models (rollups, QA, reports) land here."""
+"""Measurement: per-ticket metric snapshots, daily rollups and the refresh watermark."""
+
+from django.conf import settings
+from django.db import models
+
+from teams.models import Team
+from tickets.models import Category, Ticket
+
+
+class TicketMetric(models.Model):
+    """The metric values of one ticket as last computed, with the UTC days it counts on.
+
+    Rollups are sums of these rows; keeping the days a ticket counted on lets an incremental
+    refresh rebuild both the days it used to count on and the days it counts on now.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="metric")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+
+    created_day = models.DateField()
+    first_reply_day = models.DateField(null=True, blank=True)
+    solved_day = models.DateField(null=True, blank=True)
+    sla_day = models.DateField(null=True, blank=True)
+
+    first_reply_minutes = models.FloatField(null=True, blank=True)
+    first_resolution_minutes = models.FloatField(null=True, blank=True)
+    full_resolution_minutes = models.FloatField(null=True, blank=True)
+    requester_wait_minutes = models.FloatField(default=0)
+    agent_wait_minutes = models.FloatField(default=0)
+    on_hold_minutes = models.FloatField(default=0)
+    solved = models.BooleanField(default=False)
+    reopens = models.PositiveIntegerField(default=0)
+    one_touch = models.BooleanField(default=False)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_achieved = models.BooleanField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_day"], name="tmetric_created_day"),
+            models.Index(fields=["first_reply_day"], name="tmetric_reply_day"),
+            models.Index(fields=["solved_day"], name="tmetric_solved_day"),
+            models.Index(fields=["sla_day"], name="tmetric_sla_day"),
+            models.Index(fields=["sla_achieved", "sla_due_at"], name="tmetric_sla_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"metrics of ticket {self.ticket_id}"
+
+
+class DailyRollup(models.Model):
+    """One UTC day × agent × team × category × channel: counts, duration sums and histograms.
+
+    Histograms are sparse {bucket: count} maps (metrics.histogram) so p50/p90 merge across rows.
+    """
+
+    day = models.DateField()
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+
+    created = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    one_touch = models.PositiveIntegerField(default=0)
+    frt_sum = models.FloatField(default=0)
+    frt_count = models.PositiveIntegerField(default=0)
+    frt_hist = models.JSONField(default=dict, blank=True)
+    resolution_sum = models.FloatField(default=0)
+    resolution_count = models.PositiveIntegerField(default=0)
+    resolution_hist = models.JSONField(default=dict, blank=True)
+    sla_achieved = models.PositiveIntegerField(default=0)
+    sla_breached = models.PositiveIntegerField(default=0)
+    qa_sum = models.FloatField(default=0)
+    qa_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "team"], name="rollup_day_team"),
+            models.Index(fields=["agent", "day"], name="rollup_agent_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} agent={self.agent_id} team={self.team_id} {self.category_id}/{self.channel}"
+
+
+class RollupWatermark(models.Model):
+    """How far the incremental refresh has read ticket changes (one row per named stream)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    value = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.value.isoformat()}"

@@ -7,4 +7,5 @@ app_name = "metrics"
 urlpatterns = [
     path("team/", views.team_dashboard_view, name="team_dashboard"),
     path("overview/", views.overview_view, name="overview"),
+    path("definitions/", views.definitions_view, name="definitions"),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from teams.permissions import can_view_overview, can_view_team_dashboard, teams_for
 
 from . import selectors
+from .definitions import DEFINITIONS
 
 
 @login_required
@@ -41,3 +42,8 @@ def overview_view(request):
             "rows": selectors.per_team(user=request.user),
         },
     )
+
+
+@login_required
+def definitions_view(request):
+    return render(request, "metrics/definitions.html", {"definitions": DEFINITIONS})

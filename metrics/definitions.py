@@ -1,0 +1,139 @@
+"""The metric definitions every figure on every page links to: formula, unit and version.
+
+Definitions follow Zendesk's published ones (DESIGN.md, "Metrics"). A definition's version is
+bumped whenever its formula changes, so a figure can say which formula produced it. The code
+that implements each one lives in metrics.facts (per ticket) and metrics.rollups (per day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One metric: a stable slug (the anchor on /metrics/definitions/), formula and version."""
+
+    slug: str
+    name: str
+    unit: str
+    formula: str
+    version: int = 1
+    notes: str = ""
+
+
+DEFINITIONS: tuple[Definition, ...] = (
+    Definition(
+        "first-reply-time",
+        "First reply time",
+        "minutes (calendar)",
+        "Ticket creation → the first public comment by an agent. When an agent opened the "
+        "ticket with a public comment (created on the requester's behalf), the clock stops at "
+        "the second public agent comment. Automated replies never stop it. Internal notes never "
+        "stop it. Unreplied tickets have no value. Reported as median (p50) and p90.",
+        notes="Business-hours minutes arrive with the SLA engine's team calendars; until then "
+        "every duration here is calendar minutes.",
+    ),
+    Definition(
+        "first-resolution-time",
+        "First resolution time",
+        "minutes (calendar)",
+        "Ticket creation → the first time the status became solved (first status event to "
+        "'solved'; the ticket's solved_at when no such event was recorded).",
+    ),
+    Definition(
+        "full-resolution-time",
+        "Full resolution time",
+        "minutes (calendar)",
+        "Ticket creation → the latest solve, for tickets that are solved or closed now. "
+        "Reopens extend it. Counted on the day of the latest solve.",
+    ),
+    Definition(
+        "solved",
+        "Solved tickets",
+        "tickets",
+        "Tickets whose status is solved or closed now, counted once, on the UTC day of their "
+        "latest solve.",
+    ),
+    Definition(
+        "created",
+        "Created tickets",
+        "tickets",
+        "Tickets created, on the UTC day of creation.",
+    ),
+    Definition(
+        "reopens",
+        "Reopens",
+        "transitions",
+        "Number of solved → open/pending transitions of a ticket (the ticket's reopen counter, "
+        "written by the same service call that records the status event). A ticket is "
+        "reopened if reopens > 0. Reopen rate = reopened solved tickets ÷ solved tickets.",
+    ),
+    Definition(
+        "one-touch",
+        "One-touch resolution",
+        "tickets / rate",
+        "A solved or closed ticket with at most one public agent reply (automated replies "
+        "excluded). One-touch rate = one-touch tickets ÷ solved tickets.",
+    ),
+    Definition(
+        "requester-wait-time",
+        "Requester wait time",
+        "minutes (calendar)",
+        "Total time in new + open + on-hold, from the status events, up to the latest solve "
+        "(or now for unsolved tickets).",
+    ),
+    Definition(
+        "agent-wait-time",
+        "Agent wait time",
+        "minutes (calendar)",
+        "Total time in pending (waiting on the requester), from the status events.",
+    ),
+    Definition(
+        "on-hold-time",
+        "On-hold time",
+        "minutes (calendar)",
+        "Total time in on-hold (waiting on a partner team), from the status events.",
+    ),
+    Definition(
+        "agent-work-time",
+        "Agent work time",
+        "minutes (calendar)",
+        "Total time in new + open, from the status events.",
+    ),
+    Definition(
+        "sla-first-reply",
+        "SLA achievement (first reply, interim)",
+        "share of targets",
+        "Interim definition until SLA policies land: each ticket has one first-reply target, "
+        "due at creation + FRONTLINE['DEFAULT_FIRST_REPLY_MINUTES'][priority] calendar minutes "
+        "(exactly the first due_at the ticket service records at creation). The target is "
+        "achieved when the first reply (as in first reply time) came at or before it, and "
+        "breached when the reply came later or the due time passed with no reply. A ticket "
+        "solved before its due time without a reply has no target (cancelled). Achievement = "
+        "achieved ÷ (achieved + breached) among targets that ended in the period (reply time "
+        "when achieved, due time when breached).",
+        version=0,
+        notes="Version 0: uses the current priority and calendar minutes. Version 1 will read "
+        "the SLA engine's recorded targets and business hours.",
+    ),
+    Definition(
+        "qa-score",
+        "QA score",
+        "percent",
+        "Per criterion (selected − min) ÷ (max − min) × 100; a review's score is the weighted "
+        "mean over criteria not answered N/A; any failed auto-fail criterion makes the review "
+        "0. Team or agent score = mean of their reviews.",
+    ),
+    Definition(
+        "percentiles",
+        "Medians and p90 on dashboards",
+        "minutes",
+        "Daily rollups keep a histogram of durations in fixed log-spaced buckets (8 per "
+        "doubling, from 1 minute; one bucket for under a minute), so rows merge exactly. A "
+        "percentile read from the merged histogram is the geometric middle of its bucket: "
+        "within ±4.4% of the exact value (bucket ratio 2^(1/8) ≈ 1.0905).",
+    ),
+)
+
+BY_SLUG = {d.slug: d for d in DEFINITIONS}

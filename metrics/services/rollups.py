@@ -1,0 +1,173 @@
+"""Keeping TicketMetric rows and DailyRollups current: incremental refresh and backfill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tickets.models import Ticket
+
+from .. import histogram
+from ..facts import TICKET_FIELDS, facts_for_tickets
+from ..models import DailyRollup, RollupWatermark, TicketMetric
+
+WATERMARK = "rollups"
+CHUNK = 2000
+# A ticket is re-read when it changed within this margin before the watermark too, so a
+# transaction that committed late (updated_at set before the last run read) is not missed.
+OVERLAP = timedelta(minutes=5)
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.astimezone(UTC).date() if value else None
+
+
+def _metric_days(m: TicketMetric) -> set[date]:
+    return {d for d in (m.created_day, m.first_reply_day, m.solved_day, m.sla_day) if d}
+
+
+def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set[date]:
+    """Recompute TicketMetric rows for these tickets; returns every day they counted on,
+    before or after (the days whose rollups must be rebuilt)."""
+    ids = list(ticket_ids)
+    touched: set[date] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        old = {m.ticket_id: m for m in TicketMetric.objects.filter(ticket_id__in=chunk)}
+        for m in old.values():
+            touched |= _metric_days(m)
+        rows = Ticket.objects.filter(pk__in=chunk).order_by().values(*TICKET_FIELDS)
+        fresh = []
+        for row, f in facts_for_tickets(rows, now=now):
+            m = TicketMetric(
+                ticket_id=row["pk"],
+                agent_id=row["assignee_id"],
+                team_id=row["team_id"],
+                category_id=row["category_id"],
+                channel=row["channel"],
+                created_day=_day(row["created_at"]),
+                first_reply_day=_day(f.first_reply_at),
+                solved_day=_day(f.latest_solved_at) if f.solved else None,
+                sla_day=_day(f.sla_ended_at) if f.sla_achieved is not None else None,
+                first_reply_minutes=f.first_reply_minutes,
+                first_resolution_minutes=f.first_resolution_minutes,
+                full_resolution_minutes=f.full_resolution_minutes,
+                requester_wait_minutes=f.requester_wait_minutes,
+                agent_wait_minutes=f.agent_wait_minutes,
+                on_hold_minutes=f.on_hold_minutes,
+                solved=f.solved,
+                reopens=f.reopens,
+                one_touch=f.one_touch,
+                sla_due_at=f.sla_due_at,
+                sla_achieved=f.sla_achieved,
+                computed_at=now,
+            )
+            if row["pk"] in old:
+                m.pk = old[row["pk"]].pk
+            touched |= _metric_days(m)
+            fresh.append(m)
+        TicketMetric.objects.filter(ticket_id__in=chunk).delete()
+        TicketMetric.objects.bulk_create(fresh, batch_size=CHUNK)
+    return touched
+
+
+def rollup_rebuild_days(*, days: Iterable[date]) -> int:
+    """Replace the DailyRollup rows of these UTC days from TicketMetric rows. Returns rows."""
+    days = set(days)
+    if not days:
+        return 0
+    rows: dict[tuple, DailyRollup] = {}
+
+    def row(day, m) -> DailyRollup:
+        key = (day, m["agent_id"], m["team_id"], m["category_id"], m["channel"])
+        if key not in rows:
+            rows[key] = DailyRollup(
+                day=day,
+                agent_id=key[1],
+                team_id=key[2],
+                category_id=key[3],
+                channel=key[4],
+                frt_hist={},
+                resolution_hist={},
+            )
+        return rows[key]
+
+    metrics = TicketMetric.objects.filter(
+        Q(created_day__in=days)
+        | Q(first_reply_day__in=days)
+        | Q(solved_day__in=days)
+        | Q(sla_day__in=days)
+    ).values()
+    for m in metrics.iterator(chunk_size=CHUNK):
+        if m["created_day"] in days:
+            row(m["created_day"], m).created += 1
+        if m["first_reply_day"] in days and m["first_reply_minutes"] is not None:
+            r = row(m["first_reply_day"], m)
+            r.frt_sum += m["first_reply_minutes"]
+            r.frt_count += 1
+            histogram.add(r.frt_hist, m["first_reply_minutes"])
+        if m["solved_day"] in days:
+            r = row(m["solved_day"], m)
+            r.solved += 1
+            r.reopened += 1 if m["reopens"] else 0
+            r.one_touch += 1 if m["one_touch"] else 0
+            r.resolution_sum += m["full_resolution_minutes"]
+            r.resolution_count += 1
+            histogram.add(r.resolution_hist, m["full_resolution_minutes"])
+        if m["sla_day"] in days:
+            r = row(m["sla_day"], m)
+            if m["sla_achieved"]:
+                r.sla_achieved += 1
+            else:
+                r.sla_breached += 1
+    with transaction.atomic():
+        DailyRollup.objects.filter(day__in=days).delete()
+        DailyRollup.objects.bulk_create(rows.values(), batch_size=CHUNK)
+    return len(rows)
+
+
+def rollup_refresh(*, now: datetime | None = None) -> dict:
+    """Incremental refresh: tickets changed since the watermark, plus unreplied tickets whose
+    first-reply target fell due since then; rebuilds every day they count(ed) on.
+
+    Safe to run twice: it recomputes from the source rows and replaces whole days.
+    """
+    now = now or timezone.now()
+    mark = RollupWatermark.objects.filter(name=WATERMARK).first()
+    if mark is None:
+        since = None
+        changed = Ticket.objects.all()
+    else:
+        since = mark.value - OVERLAP
+        changed = Ticket.objects.filter(updated_at__gt=since)
+    ids = set(changed.values_list("pk", flat=True))
+    if since is not None:
+        ids |= set(
+            TicketMetric.objects.filter(
+                sla_achieved__isnull=True, sla_due_at__gt=since, sla_due_at__lte=now
+            ).values_list("ticket_id", flat=True)
+        )
+    days = ticket_metrics_recompute(ticket_ids=sorted(ids), now=now)
+    rows = rollup_rebuild_days(days=days)
+    RollupWatermark.objects.update_or_create(name=WATERMARK, defaults={"value": now})
+    return {"tickets": len(ids), "days": len(days), "rows": rows}
+
+
+def rollup_backfill(*, start: date, end: date, now: datetime | None = None) -> dict:
+    """Rebuild every ticket created in [start, end] (UTC days) and every day they count on."""
+    now = now or timezone.now()
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    ids = list(
+        Ticket.objects.filter(created_at__gte=lo, created_at__lt=hi)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    days = ticket_metrics_recompute(ticket_ids=ids, now=now)
+    span = {start + timedelta(days=i) for i in range((end - start).days + 1)}
+    rows = rollup_rebuild_days(days=days | span)
+    return {"tickets": len(ids), "days": len(days | span), "rows": rows}

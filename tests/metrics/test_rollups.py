@@ -1,0 +1,203 @@
+"""Rollups equal a straight computation from the raw tickets, after backfill and incrementally."""
+
+import random
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_celery_beat.models import PeriodicTask
+
+from metrics import histogram
+from metrics.models import DailyRollup, RollupWatermark
+from metrics.services import rollup_backfill, rollup_refresh
+from metrics.tasks import rollups_refresh
+from tests.factories import AgentFactory, CategoryFactory, RequesterFactory, TeamFactory
+from tickets.models import Ticket
+from tickets.services import (
+    ticket_assign,
+    ticket_change_status,
+    ticket_create,
+    ticket_reply,
+    ticket_requester_reply,
+)
+
+pytestmark = pytest.mark.django_db
+S = Ticket.Status
+START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+
+
+def _generate_history(rng: random.Random, *, tickets: int, start: datetime, days: int):
+    """A random but seeded history driven through the ticket services at frozen times."""
+    teams = [TeamFactory(), TeamFactory()]
+    agents = [AgentFactory(team=teams[i % 2]).user for i in range(4)]
+    categories = [CategoryFactory(), CategoryFactory()]
+    requester = RequesterFactory()
+    plans = []
+    for _ in range(tickets):
+        created = start + timedelta(minutes=rng.randint(0, days * 24 * 60))
+        plans.append(created)
+    made = []
+    for created in sorted(plans):
+        with time_machine.travel(created, tick=False):
+            t = ticket_create(
+                subject="Help",
+                body="Please",
+                requester=requester,
+                category=rng.choice(categories),
+                team=rng.choice(teams),
+                channel=rng.choice([Ticket.Channel.WEB, Ticket.Channel.EMAIL]),
+                priority=rng.choice(list(Ticket.Priority.values)),
+            )
+        at = created
+        agent = rng.choice(agents)
+        if rng.random() < 0.85:
+            at += timedelta(minutes=rng.randint(1, 2000))
+            solve = rng.random() < 0.7
+            with time_machine.travel(at, tick=False):
+                ticket_reply(ticket=t, by=agent, body="Hi", status=S.SOLVED if solve else None)
+            if solve and rng.random() < 0.3:
+                at += timedelta(minutes=rng.randint(5, 3000))
+                with time_machine.travel(at, tick=False):
+                    ticket_requester_reply(ticket=t, requester=requester, body_html="Again")
+                if rng.random() < 0.6:
+                    at += timedelta(minutes=rng.randint(5, 600))
+                    with time_machine.travel(at, tick=False):
+                        ticket_change_status(ticket=t, by=agent, status=S.SOLVED)
+        made.append(t)
+    return made, agents
+
+
+def _straight(now):
+    """Figures per (day, agent, team, category, channel) computed from Ticket columns only."""
+    counts = defaultdict(Counter)
+    frt = defaultdict(list)
+    res = defaultdict(list)
+    for t in Ticket.objects.all():
+        key = (t.assignee_id, t.team_id, t.category_id, t.channel)
+        counts[(t.created_at.date(), *key)]["created"] += 1
+        if t.first_reply_at:
+            minutes = (t.first_reply_at - t.created_at).total_seconds() / 60
+            frt[(t.first_reply_at.date(), *key)].append(minutes)
+        if t.status in Ticket.DONE:
+            day = (t.solved_at.date(), *key)
+            counts[day]["solved"] += 1
+            counts[day]["reopened"] += 1 if t.reopen_count else 0
+            res[day].append((t.solved_at - t.created_at).total_seconds() / 60)
+    return counts, frt, res
+
+
+def _rolled():
+    counts = defaultdict(Counter)
+    frt, res = {}, {}
+    for r in DailyRollup.objects.all():
+        key = (r.day, r.agent_id, r.team_id, r.category_id, r.channel)
+        for name in ("created", "solved", "reopened"):
+            if getattr(r, name):
+                counts[key][name] += getattr(r, name)
+        if r.frt_count:
+            frt[key] = (r.frt_count, r.frt_sum, r.frt_hist)
+        if r.resolution_count:
+            res[key] = (r.resolution_count, r.resolution_sum, r.resolution_hist)
+    return counts, frt, res
+
+
+def _assert_rollups_equal_raw(now):
+    counts, frt, res = _straight(now)
+    r_counts, r_frt, r_res = _rolled()
+    assert {k: v for k, v in counts.items() if v} == dict(r_counts)
+    assert set(frt) == set(r_frt)
+    for key, values in frt.items():
+        count, total, hist = r_frt[key]
+        assert count == len(values)
+        assert total == pytest.approx(sum(values))
+        expected = {}
+        for v in values:
+            histogram.add(expected, v)
+        assert hist == expected
+    assert set(res) == set(r_res)
+    for key, values in res.items():
+        assert r_res[key][0] == len(values)
+        assert r_res[key][1] == pytest.approx(sum(values))
+    # Percentiles merged across all rows stay within the documented bucket error.
+    all_frt = [v for values in frt.values() for v in values if v >= 1]
+    merged = histogram.merge(h for _c, _s, h in r_frt.values())
+    for q in (0.5, 0.9):
+        exact = histogram.exact_percentile(all_frt, q)
+        assert histogram.percentile(merged, q) == pytest.approx(
+            exact, rel=histogram.RELATIVE_ERROR + 1e-9
+        )
+
+
+def test_backfill_then_incremental_refresh_equal_a_straight_computation():
+    rng = random.Random(20260301)
+    tickets, agents = _generate_history(rng, tickets=60, start=START, days=10)
+    now = START + timedelta(days=14)
+    with time_machine.travel(now, tick=False):
+        rollup_backfill(start=START.date(), end=(START + timedelta(days=10)).date(), now=now)
+        rollup_refresh(now=now)  # sets the watermark
+    _assert_rollups_equal_raw(now)
+    assert DailyRollup.objects.exclude(solved=0).exists()
+
+    # Later: some tickets are reopened, reassigned or solved again; only they are re-read.
+    later = now + timedelta(days=1)
+    with time_machine.travel(later, tick=False):
+        solved = [t for t in tickets if Ticket.objects.get(pk=t.pk).status == S.SOLVED]
+        for t in solved[:3]:
+            ticket_requester_reply(ticket=t, requester=t.requester, body_html="Broken again")
+        for t in solved[3:6]:
+            ticket_assign(ticket=t, by=agents[0], assignee=agents[1])
+        result = rollup_refresh(now=later)
+    assert result["tickets"] == 6
+    _assert_rollups_equal_raw(later)
+    assert RollupWatermark.objects.get().value == later
+
+
+def test_refresh_counts_a_first_reply_breach_when_the_due_time_passes_without_a_change():
+    team = TeamFactory()
+    with time_machine.travel(START, tick=False):
+        ticket = ticket_create(
+            subject="x",
+            body="y",
+            requester=RequesterFactory(),
+            category=CategoryFactory(),
+            team=team,
+            priority=Ticket.Priority.URGENT,  # due after 60 minutes
+        )
+        rollup_refresh(now=START)
+    assert not DailyRollup.objects.filter(sla_breached__gt=0).exists()
+    later = START + timedelta(minutes=61)
+    with time_machine.travel(later, tick=False):
+        rollup_refresh(now=later)
+    row = DailyRollup.objects.get(sla_breached=1)
+    assert row.team_id == ticket.team_id
+    assert row.day == START.date()
+
+
+def test_backfill_command_rebuilds_a_range_and_rejects_bad_dates(capsys):
+    rng = random.Random(5)
+    _generate_history(rng, tickets=8, start=START, days=2)
+    with time_machine.travel(START + timedelta(days=5), tick=False):
+        call_command("rollup_backfill", "--from", "2026-03-01", "--to", "2026-03-03")
+    assert "Rebuilt 8 tickets" in capsys.readouterr().out
+    assert sum(DailyRollup.objects.values_list("created", flat=True)) == 8
+    with pytest.raises(CommandError, match="Not a date"):
+        call_command("rollup_backfill", "--from", "March", "--to", "2026-03-03")
+    with pytest.raises(CommandError, match="before"):
+        call_command("rollup_backfill", "--from", "2026-03-03", "--to", "2026-03-01")
+
+
+def test_refresh_task_is_scheduled_in_beat_and_runs_twice_safely():
+    task = PeriodicTask.objects.get(task="metrics.tasks.rollups_refresh")
+    assert task.enabled
+    assert task.interval.every == 5
+    _generate_history(random.Random(9), tickets=5, start=START, days=1)
+    with time_machine.travel(START + timedelta(days=3), tick=False):
+        rollups_refresh.delay()
+        first = list(DailyRollup.objects.values_list("day", "created", "solved").order_by("pk"))
+        rollups_refresh.delay()
+        second = list(DailyRollup.objects.values_list("day", "created", "solved").order_by("pk"))
+    assert sorted(first) == sorted(second)
+    assert sum(c for _d, c, _s in second) == 5
