@@ -1,0 +1,139 @@
+"""The CSV importer on the shared public data set and on deliberately broken files."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+
+from tests.factories import CategoryFactory, TeamFactory
+from tickets.importer import CLAMPED_TAG, import_tickets, load_mapping
+from tickets.models import Message, Requester, Ticket
+
+pytestmark = pytest.mark.django_db
+
+DATA = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "customer_support_tickets.csv"
+)
+MAPPING = (
+    Path(__file__).resolve().parents[2]
+    / "tickets"
+    / "import_mappings"
+    / "kaggle_customer_support.json"
+)
+
+
+@pytest.fixture
+def frontline_taxonomy():
+    for slug in ("billing", "technical-issue", "feedback"):
+        CategoryFactory(slug=slug)
+    return TeamFactory(slug="account-care")
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared data set not present")
+def test_public_data_set_imports_with_counts_matching_pandas(frontline_taxonomy):
+    frame = pd.read_csv(DATA)
+    result = import_tickets(DATA, load_mapping(MAPPING))
+
+    assert result.ok, result.errors[:5]
+    assert Ticket.objects.count() == len(frame) == result.imported
+    assert Requester.objects.count() == frame["Customer Email"].str.lower().nunique()
+    status_map = {"Open": "open", "Pending Customer Response": "pending", "Closed": "closed"}
+    expected = frame["Ticket Status"].map(status_map).value_counts().to_dict()
+    got = dict(Ticket.objects.values_list("status").annotate(n=Count("pk")))
+    assert got == expected
+    priority_map = {"Low": 1, "Medium": 2, "High": 3, "Critical": 4}
+    assert dict(Ticket.objects.values_list("priority").annotate(n=Count("pk"))) == (
+        frame["Ticket Priority"].map(priority_map).value_counts().to_dict()
+    )
+    # Solve before first reply: clamped and tagged, never a negative duration.
+    first = pd.to_datetime(frame["First Response Time"])
+    solved = pd.to_datetime(frame["Time to Resolution"])
+    clamped = int((solved < first).sum())
+    assert result.clamped == clamped
+    assert Ticket.objects.filter(tags__name=CLAMPED_TAG).count() == clamped
+    assert not [t for t in Ticket.objects.exclude(solved_at=None) if t.solved_at < t.created_at]
+    # CSAT: the ratings found agree with pandas on count and mean.
+    ratings = frame["Customer Satisfaction Rating"].dropna()
+    assert len(result.csat_rows) == len(ratings)
+    assert sum(r for _, r, _ in result.csat_rows) / len(result.csat_rows) == pytest.approx(
+        ratings.mean()
+    )
+    # Every description arrives as the requester's first message, template token kept as text.
+    assert Message.objects.filter(author_requester__isnull=False).count() == len(frame)
+    assert Message.objects.filter(body_text__contains="{product_purchased}").exists()
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _mapping(tmp_path, **extra):
+    mapping = {
+        "columns": {
+            "requester_email": "Email",
+            "subject": "Subject",
+            "priority": "Prio",
+            "category": "Type",
+        },
+        "values": {
+            "priority": {"Critical": "urgent", "Low": "low"},
+            "category": {"Bug": "technical-issue"},
+        },
+        **extra,
+    }
+    path = tmp_path / "mapping.json"
+    path.write_text(json.dumps(mapping))
+    return load_mapping(path)
+
+
+def test_one_bad_row_imports_nothing_and_names_the_line(tmp_path, frontline_taxonomy):
+    csv_path = _write(
+        tmp_path,
+        "Email,Subject,Prio,Type\n"
+        "a@example.com,Crash,Critical,Bug\n"
+        "not-an-email,Crash,Low,Bug\n"
+        'b@example.com,"Two\nlines",Bogus,Bug\n',
+    )
+    result = import_tickets(csv_path, _mapping(tmp_path))
+    assert not result.ok
+    assert [e.line for e in result.errors] == [3, 4]
+    assert "not an email" in result.errors[0].message
+    assert "'Bogus' is not in the mapping" in result.errors[1].message
+    assert Ticket.objects.count() == 0
+
+
+def test_dry_run_validates_and_writes_nothing(tmp_path, frontline_taxonomy):
+    csv_path = _write(tmp_path, "Email,Subject,Prio,Type\na@example.com,Crash,Critical,Bug\n")
+    result = import_tickets(csv_path, _mapping(tmp_path), dry_run=True)
+    assert result.ok
+    assert result.rows == 1
+    assert Ticket.objects.count() == 0
+
+
+def test_command_reports_errors_and_exits_non_zero(tmp_path, frontline_taxonomy, capsys):
+    csv_path = _write(tmp_path, "Email,Subject,Prio,Type\nx,Crash,Critical,Bug\n")
+    mapping = tmp_path / "m.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "columns": {"requester_email": "Email", "category": "Type"},
+                "values": {"category": {"Bug": "technical-issue"}},
+            }
+        )
+    )
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_tickets", str(csv_path), mapping=str(mapping))
+    assert "line 2" in capsys.readouterr().err
+
+
+def test_mapping_naming_a_missing_column_is_refused(tmp_path, frontline_taxonomy):
+    csv_path = _write(tmp_path, "Email,Subject\na@example.com,Hi\n")
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps({"columns": {"requester_email": "Email", "category": "Kind"}}))
+    with pytest.raises(CommandError, match="Column\\(s\\) not in the file: Kind"):
+        call_command("import_tickets", str(csv_path), mapping=str(mapping))

@@ -1,0 +1,47 @@
+"""`python manage.py import_tickets FILE.csv --mapping MAPPING.json [--dry-run]`."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tickets.importer import MappingError, import_tickets, load_mapping, print_progress
+
+
+class Command(BaseCommand):
+    help = "Import tickets from another helpdesk's CSV export; all-or-nothing, --dry-run to check."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument(
+            "--mapping", required=True, help="JSON mapping (see tickets/import_mappings/)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Validate and report; write nothing"
+        )
+        parser.add_argument(
+            "--max-errors", type=int, default=50, help="How many row errors to print"
+        )
+
+    def handle(self, *args, file, mapping, dry_run, max_errors, **options):
+        try:
+            result = import_tickets(
+                file,
+                load_mapping(mapping),
+                dry_run=dry_run,
+                progress=None if dry_run else lambda d, t: print_progress(d, t, self.stderr),
+            )
+        except (MappingError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+        for error in result.errors[:max_errors]:
+            self.stderr.write(f"  {error}")
+        if len(result.errors) > max_errors:
+            self.stderr.write(f"  … and {len(result.errors) - max_errors} more")
+        if not result.ok:
+            raise CommandError(
+                f"{len(result.errors)} row(s) invalid out of {result.rows}; nothing was imported."
+            )
+        verb = "would import" if dry_run else "imported"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.rows} rows read, {verb} {result.rows if dry_run else result.imported} tickets; "
+                f"{result.clamped} with a solve time before the first reply (clamped and tagged)."
+            )
+        )
