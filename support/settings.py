@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "django_htmx",
     "template_partials",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,6 +205,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI served from our own static files (no CDN; works offline and under the CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Security (production values are switched on when DEBUG is off) -------------------
@@ -220,12 +227,51 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy: no inline or third-party script anywhere (htmx, charts and the
+# API docs are static files). Inline style attributes are allowed; scripts are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- Frontline ------------------------------------------------------------------------
 FRONTLINE = {
     # Calendar minutes to first reply per priority until SLA policies (routing/SLA work) land.
     "DEFAULT_FIRST_REPLY_MINUTES": {1: 24 * 60, 2: 8 * 60, 3: 4 * 60, 4: 60},
     "PUBLIC_BASE_URL": env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
+    # Attachments (tickets/attachments.py): size limit and types accepted after sniffing.
+    "ATTACHMENT_MAX_BYTES": env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
+    "ATTACHMENT_ALLOWED_TYPES": env.list(
+        "ATTACHMENT_ALLOWED_TYPES",
+        default=[
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "application/pdf",
+            "text/plain",
+        ],
+    ),
+    "ATTACHMENT_MAX_COUNT": env.int("ATTACHMENT_MAX_COUNT", default=10),
+    # Inbound email: the webhook's shared secret (X-Frontline-Secret header) and an IMAP
+    # mailbox to poll, e.g. imaps://user:password@imap.example.com/INBOX (empty: no polling).
+    "INBOUND_EMAIL_SECRET": env.str("INBOUND_EMAIL_SECRET", default=""),
+    "INBOUND_IMAP_URL": env.str("INBOUND_IMAP_URL", default=""),
+    # Public help form: submissions allowed per IP and per email address per hour.
+    "HELP_FORM_RATE_PER_IP": env.int("HELP_FORM_RATE_PER_IP", default=10),
+    "HELP_FORM_RATE_PER_EMAIL": env.int("HELP_FORM_RATE_PER_EMAIL", default=5),
 }
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
