@@ -123,3 +123,16 @@ def home_url_name(user) -> str:
     from .roles import ROLE_HOME
 
     return ROLE_HOME.get(scope_for(user).role, "tickets:queue")
+
+
+def can_edit_team(user, team: Team) -> bool:
+    """Leads of that team (in scope) and admins may edit its members and their schedules."""
+    scope = scope_for(user)
+    if scope.role == Role.ADMIN:
+        return True
+    return scope.role == Role.LEAD and team is not None and team.pk in scope.team_ids
+
+
+def can_edit_schedule(user, agent: Agent) -> bool:
+    """Whoever may edit the agent's team may edit the agent's shifts and time off."""
+    return agent.team_id is not None and can_edit_team(user, agent.team)

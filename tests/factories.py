@@ -1,5 +1,7 @@
 """factory_boy factories for every model tests build; deterministic where it matters."""
 
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -108,3 +110,21 @@ class MessageFactory(factory.django.DjangoModelFactory):
     body_html = "<p>Hello, I cannot log in.</p>"
     body_text = "Hello, I cannot log in."
     created_at = factory.LazyFunction(timezone.now)
+
+
+# --- teams: rota, presence, coaching, policies (added by the teams helper) ---------------
+
+
+class ShiftTemplateFactory(factory.django.DjangoModelFactory):
+    """A weekly shift, Monday 09:00-17:00 in the agent's time zone unless told otherwise."""
+
+    class Meta:
+        model = "teams.ShiftTemplate"
+
+    agent = factory.SubFactory(AgentFactory)
+    weekday = 0
+    start = datetime.time(9)
+    end = datetime.time(17)
+
+
+# --- end of teams factories ---

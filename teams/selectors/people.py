@@ -2,8 +2,8 @@
 
 from django.db.models import QuerySet
 
-from .models import Agent, Role, Team
-from .permissions import agents_visible_to, teams_for
+from ..models import Agent, Role, Team
+from ..permissions import agents_visible_to, teams_for
 
 
 def team_list_for_user(*, user) -> QuerySet[Team]:

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from .models import Agent, Role, Team
-from .roles import ROLE_PERMISSIONS
+from ..models import Agent, Role, Team
+from ..roles import ROLE_PERMISSIONS
 
 User = get_user_model()
 

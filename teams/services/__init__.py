@@ -1,0 +1,21 @@
+"""Writes on people, one module per area; import from `teams.services`."""
+
+from .people import agent_create, agent_set_role, roles_sync_groups
+from .rota import (
+    shift_exception_add,
+    shift_template_delete,
+    shift_template_set,
+    shift_templates_replace,
+    time_off_add,
+)
+
+__all__ = [
+    "agent_create",
+    "agent_set_role",
+    "roles_sync_groups",
+    "shift_exception_add",
+    "shift_template_delete",
+    "shift_template_set",
+    "shift_templates_replace",
+    "time_off_add",
+]
