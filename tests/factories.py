@@ -112,6 +112,32 @@ class MessageFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.Tag"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class MacroFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.Macro"
+
+    title = factory.Sequence(lambda n: f"Macro {n}")
+    body = "Hi {{requester.name}},\n\nThis is {{agent.name}} about {{ticket.reference}}."
+    actions = factory.LazyFunction(dict)
+
+
+class SavedViewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.SavedView"
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    query = "status=open"
+
+
 # --- teams: rota, presence, coaching, policies (added by the teams helper) ---------------
 
 

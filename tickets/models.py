@@ -49,6 +49,8 @@ class Requester(models.Model):
 
 
 class Tag(models.Model):
+    """A free label on tickets (slug form); macros and agents add and remove them."""
+
     name = models.SlugField(max_length=64, unique=True)
 
     class Meta:
@@ -193,6 +195,10 @@ class Attachment(models.Model):
     )
     file = models.FileField(upload_to="attachments/%Y/%m/")
     name = models.CharField(max_length=255)
+    content_id = models.CharField(
+        max_length=255, blank=True, help_text="MIME Content-ID of an inline image (cid: links)"
+    )
+    inline = models.BooleanField(default=False)
     content_type = models.CharField(max_length=100, help_text="Sniffed from the bytes, not trusted")
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -275,3 +281,23 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SavedView(models.Model):
+    """A user's named queue filter (the query string of the queue page), shown as a tab."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_ticket_views"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, help_text="Queue filters as a query string")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedview_user_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

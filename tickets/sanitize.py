@@ -4,6 +4,7 @@ import html
 
 import markdown as md
 import nh3
+from markdown.extensions import Extension
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
@@ -31,11 +32,17 @@ def clean_html(raw: str) -> str:
     )
 
 
+class _NoRawHtml(Extension):
+    """Markdown without its raw-HTML passthrough: typed tags are shown as text, not run."""
+
+    def extendMarkdown(self, md_instance):  # noqa: N802 (Markdown's API name)
+        md_instance.preprocessors.deregister("html_block")
+        md_instance.inlinePatterns.deregister("html")
+
+
 def markdown_to_html(text: str) -> str:
-    """Render an agent's Markdown (raw HTML in it is escaped first), then sanitize."""
-    rendered = md.markdown(
-        html.escape(text, quote=False), extensions=["fenced_code", "sane_lists", "nl2br"]
-    )
+    """Render Markdown (raw HTML in it is shown as text, not passed through), then sanitize."""
+    rendered = md.markdown(text, extensions=["fenced_code", "sane_lists", "nl2br", _NoRawHtml()])
     return clean_html(rendered)
 
 

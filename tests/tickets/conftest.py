@@ -1,0 +1,51 @@
+import pytest
+
+from teams.models import Role, Sensitivity
+from tests.factories import AgentFactory, CategoryFactory, RequesterFactory, TeamFactory
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory()
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory(slug="account-access", name="Account access")
+
+
+@pytest.fixture
+def restricted(db):
+    return CategoryFactory(
+        slug="child-safety", name="Child safety", sensitivity=Sensitivity.RESTRICTED
+    )
+
+
+@pytest.fixture
+def sensitive(db):
+    return CategoryFactory(
+        slug="safety-report", name="Safety report", sensitivity=Sensitivity.SENSITIVE
+    )
+
+
+@pytest.fixture
+def agent(team):
+    return AgentFactory(team=team, user__first_name="Ana", user__last_name="Lima")
+
+
+@pytest.fixture
+def other_agent(team):
+    return AgentFactory(team=team, user__first_name="Ben", user__last_name="Okafor")
+
+
+@pytest.fixture
+def lead(team):
+    agent = AgentFactory(team=team, role=Role.LEAD, clearance=Sensitivity.RESTRICTED)
+    team.lead = agent.user
+    team.save()
+    return agent
+
+
+@pytest.fixture
+def requester(db):
+    return RequesterFactory(name="Maya Chen", email="maya@users.example.org")

@@ -1,0 +1,46 @@
+"""Every ticket write that has a rule: one function per use case, one transaction each.
+
+Each function records TicketEvents for what it changed. Callers catch TransitionError,
+StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx responses.
+"""
+
+from ..lifecycle import TransitionError
+from ._base import StaleVersionError
+from .intake import attachment_add, requester_get_or_create, ticket_create
+from .macros import macro_render, ticket_apply_macro
+from .workflow import (
+    attachment_reveal,
+    ticket_add_note,
+    ticket_assign,
+    ticket_change_status,
+    ticket_claim_next,
+    ticket_merge,
+    ticket_record_view,
+    ticket_reply,
+    ticket_requester_reply,
+    ticket_tag,
+    ticket_untag,
+    ticket_update,
+)
+
+__all__ = [
+    "StaleVersionError",
+    "TransitionError",
+    "attachment_add",
+    "attachment_reveal",
+    "macro_render",
+    "requester_get_or_create",
+    "ticket_add_note",
+    "ticket_apply_macro",
+    "ticket_assign",
+    "ticket_change_status",
+    "ticket_claim_next",
+    "ticket_create",
+    "ticket_merge",
+    "ticket_record_view",
+    "ticket_reply",
+    "ticket_requester_reply",
+    "ticket_tag",
+    "ticket_untag",
+    "ticket_update",
+]

@@ -1,0 +1,57 @@
+"""Shared helpers of the ticket services: locking, versioning, SLA due times."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from teams.models import Agent, Sensitivity
+
+from ..models import Ticket
+
+
+class StaleVersionError(Exception):
+    """The ticket changed since the caller read it; carries the current ticket."""
+
+    def __init__(self, ticket: Ticket):
+        super().__init__(
+            f"{ticket.reference} was changed by someone else (now version {ticket.version})."
+        )
+        self.ticket = ticket
+
+
+def lock(ticket: Ticket | int, expected_version: int | None = None) -> Ticket:
+    """Re-read the ticket under a row lock; refuse if the caller's version is stale."""
+    pk = ticket if isinstance(ticket, int) else ticket.pk
+    fresh = Ticket.objects.select_for_update(of=("self",)).select_related("category").get(pk=pk)
+    if expected_version is not None and fresh.version != int(expected_version):
+        raise StaleVersionError(fresh)
+    return fresh
+
+
+def save(ticket: Ticket, fields: list[str] | set[str]) -> None:
+    """Persist the changed fields and bump the optimistic-lock version."""
+    ticket.version += 1
+    ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+def reply_due(ticket: Ticket, start):
+    """When a reply is due, counted from `start` (default targets per priority)."""
+    minutes = settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"].get(int(ticket.priority), 8 * 60)
+    return start + timedelta(minutes=minutes)
+
+
+def clearance_of(user) -> str:
+    """The sensitivity clearance of a staff user (superusers are cleared for everything)."""
+    if user.is_superuser:
+        return Sensitivity.RESTRICTED
+    agent = Agent.objects.filter(user=user).only("clearance").first()
+    return agent.clearance if agent else Sensitivity.NONE
+
+
+def ensure_cleared(user, category) -> None:
+    """Raise PermissionDenied unless `user` may handle tickets of `category`."""
+    if category.sensitivity not in Sensitivity.allowed_for(clearance_of(user)):
+        raise PermissionDenied(f"{user} is not cleared for {category.name} tickets.")

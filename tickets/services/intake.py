@@ -1,0 +1,111 @@
+"""Creating tickets and requesters, and storing attachments — whatever the channel."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .. import events
+from ..attachments import check_file
+from ..models import Attachment, Category, Message, Requester, Ticket
+from ..sanitize import clean_html, html_to_text, markdown_to_html
+from ._base import reply_due
+
+
+def requester_get_or_create(*, email: str, name: str = "", **extra) -> Requester:
+    """Find the requester by email (case-insensitive) or create them; fills a missing name."""
+    email = email.strip()
+    existing = Requester.objects.filter(email__iexact=email).first()
+    if existing:
+        if name and not existing.name:
+            existing.name = name[:200]
+            existing.save(update_fields=["name"])
+        return existing
+    return Requester.objects.create(email=email.lower(), name=name[:200], **extra)
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    subject: str,
+    body: str,
+    requester: Requester,
+    category: Category,
+    channel: str = Ticket.Channel.WEB,
+    priority: int = Ticket.Priority.NORMAL,
+    team=None,
+    language: str = "en",
+    by=None,
+    body_is_html: bool = False,
+    email_message_id: str = "",
+    email_in_reply_to: str = "",
+    email_references: str = "",
+    created_at=None,
+) -> Ticket:
+    """Open a ticket with its first message (from the requester, or from `by` on their behalf).
+
+    The body is Markdown (agents, web form, API) or HTML (email); either way it is sanitized.
+    """
+    now = created_at or timezone.now()
+    ticket = Ticket(
+        subject=" ".join(subject.split())[:250] or "(no subject)",
+        requester=requester,
+        category=category,
+        channel=channel,
+        priority=priority,
+        team=team,
+        language=language,
+        created_at=now,
+        last_requester_reply_at=None if by else now,
+    )
+    ticket.due_at = reply_due(ticket, now)
+    ticket.save()
+    body_html = clean_html(body) if body_is_html else markdown_to_html(body)
+    Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.PUBLIC,
+        author_user=by,
+        author_requester=None if by else requester,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        channel=channel,
+        created_at=now,
+        email_message_id=email_message_id,
+        email_in_reply_to=email_in_reply_to,
+        email_references=email_references,
+    )
+    events.record(ticket, by, "created", "status", "", ticket.status, at=now)
+    return ticket
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    ticket: Ticket,
+    message: Message | None,
+    name: str,
+    data: bytes,
+    content_id: str = "",
+    inline: bool = False,
+    by=None,
+) -> Attachment:
+    """Store a file for the ticket (outside the web root) after checking size and sniffed type.
+
+    Raises django.core.exceptions.ValidationError when the file is refused.
+    """
+    checked = check_file(name, data)
+    attachment = Attachment(
+        ticket=ticket,
+        message=message,
+        name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        content_id=content_id.strip("<>")[:255],
+        inline=inline,
+    )
+    attachment.file.save(checked.name, ContentFile(data), save=False)
+    attachment.save()
+    events.record(ticket, by, "attachment", "attachment", "", checked.name)
+    return attachment

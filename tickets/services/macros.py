@@ -1,0 +1,107 @@
+"""Macros: canned replies with placeholders and field actions.
+
+Placeholders are replaced by plain substitution from a fixed list of names — never through
+the Django template engine, so a macro body (or a requester's name) cannot run template
+code. Values are Markdown-escaped before the body is rendered and sanitized like any reply.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .. import events
+from ..models import Category, Macro, Ticket
+from ._base import lock
+from .workflow import ticket_add_note, ticket_change_status, ticket_reply, ticket_tag, ticket_update
+
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
+# Characters that would turn a value into a link, image, emphasis, code or raw markup.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+
+
+def _escape(value: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def _full_name(user) -> str:
+    if user is None:
+        return "Frontline Support"
+    return user.get_full_name() or user.username
+
+
+def placeholder_values(*, ticket: Ticket, agent) -> dict[str, str]:
+    """The placeholders a macro may use and their values for this ticket and agent."""
+    requester = ticket.requester
+    name = requester.name or requester.email.split("@")[0]
+    return {
+        "requester.name": name,
+        "requester.first_name": name.split()[0] if name.split() else name,
+        "requester.email": requester.email,
+        "agent.name": _full_name(agent),
+        "agent.first_name": (agent.first_name or agent.username) if agent else "Frontline",
+        "ticket.reference": ticket.reference,
+        "ticket.id": str(ticket.pk),
+        "ticket.subject": ticket.subject,
+        "ticket.status": ticket.get_status_display(),
+        "ticket.priority": ticket.get_priority_display(),
+        "ticket.category": ticket.category.name,
+        "team.name": ticket.team.name if ticket.team else "",
+    }
+
+
+def macro_render(*, macro: Macro, ticket: Ticket, agent) -> str:
+    """The macro's body as Markdown with placeholders filled in; unknown ones stay visible."""
+    values = placeholder_values(ticket=ticket, agent=agent)
+
+    def substitute(match: re.Match) -> str:
+        key = match.group(1)
+        return _escape(values[key]) if key in values else match.group(0)
+
+    return PLACEHOLDER.sub(substitute, macro.body)
+
+
+def _check_actions(actions: dict) -> dict:
+    allowed = {"status", "priority", "category", "tags", "internal_note"}
+    if not isinstance(actions, dict) or set(actions) - allowed:
+        raise ValidationError(f"Macro actions may only set {', '.join(sorted(allowed))}.")
+    return actions
+
+
+@transaction.atomic
+def ticket_apply_macro(
+    *, ticket: Ticket, by, macro: Macro, version: int | None = None, body: str | None = None
+) -> Ticket:
+    """Apply a macro: post its reply (the rendered body, or `body` as the agent edited it) and
+    set status / priority / category / tags from its actions, all in one transaction.
+
+    The version is checked once, up front; the steps then run on the locked ticket.
+    """
+    actions = _check_actions(macro.actions or {})
+    ticket = lock(ticket, version)
+    events.record(ticket, by, "macro", "macro", "", macro.title)
+    text = macro_render(macro=macro, ticket=ticket, agent=by) if body is None else body
+    if "priority" in actions or "category" in actions:
+        changes = {}
+        if "priority" in actions:
+            changes["priority"] = int(actions["priority"])
+        if "category" in actions:
+            category = Category.objects.filter(slug=actions["category"], active=True).first()
+            if category is None:
+                raise ValidationError(
+                    f"The macro names an unknown category {actions['category']!r}."
+                )
+            changes["category"] = category
+        ticket_update(ticket=ticket, by=by, **changes)
+    if actions.get("tags"):
+        ticket_tag(ticket=ticket, by=by, names=actions["tags"])
+    if actions.get("internal_note"):
+        ticket_add_note(ticket=ticket, by=by, body=str(actions["internal_note"]))
+    status = actions.get("status")
+    if text.strip():
+        ticket_reply(ticket=ticket, by=by, body=text, status=status)
+    elif status:
+        ticket_change_status(ticket=ticket, by=by, status=status)
+    return Ticket.objects.get(pk=ticket.pk)

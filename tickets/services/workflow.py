@@ -1,0 +1,439 @@
+"""The ticket's life after creation: replies, notes, status, assignment, claiming, fields,
+tags, merging, and the audit of who looked at restricted content."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from teams.models import Agent, Sensitivity
+
+from .. import events, lifecycle
+from ..lifecycle import TransitionError
+from ..models import Attachment, Message, Requester, Tag, Ticket, TicketLink
+from ..sanitize import clean_html, html_to_text, markdown_to_html
+from ._base import ensure_cleared, lock, reply_due, save
+from .intake import attachment_add, ticket_create
+
+STATUS_FIELDS = ["status", "solved_at", "closed_at", "reopen_count", "due_at"]
+
+
+def apply_status(ticket: Ticket, by, new: str, now) -> None:
+    """Move `ticket` (in memory) to `new` through the lifecycle table and record the event."""
+    old = ticket.status
+    lifecycle.check(old, new)
+    if lifecycle.is_reopen(old, new):
+        ticket.reopen_count += 1
+        ticket.due_at = reply_due(ticket, now) if new == Ticket.Status.OPEN else None
+    if new == Ticket.Status.SOLVED:
+        ticket.solved_at = now
+        ticket.due_at = None
+    if new == Ticket.Status.CLOSED:
+        ticket.closed_at = now
+        ticket.due_at = None
+    ticket.status = new
+    events.record(ticket, by, "status", "status", old, new, at=now)
+
+
+def _add_files(ticket, message, by, files) -> None:
+    for name, data in files or ():
+        attachment_add(ticket=ticket, message=message, name=name, data=data, by=by)
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    by,
+    body: str,
+    version: int | None = None,
+    status: str | None = None,
+    files=(),
+) -> Message:
+    """An agent's public reply (Markdown), emailed to the requester after commit.
+
+    Stops the first/next reply clocks; a new ticket becomes open unless `status` says
+    otherwise; an unassigned ticket goes to the replying agent. Raises StaleVersionError
+    when `version` is stale and TransitionError on a closed ticket or an illegal status.
+    """
+    ticket = lock(ticket, version)
+    if ticket.status == Ticket.Status.CLOSED:
+        raise TransitionError(
+            "This ticket is closed; the requester's next message opens a follow-up."
+        )
+    if not body.strip():
+        raise ValidationError("A reply needs some text.")
+    now = timezone.now()
+    body_html = markdown_to_html(body)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.PUBLIC,
+        author_user=by,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        channel=Ticket.Channel.AGENT,
+        created_at=now,
+    )
+    _add_files(ticket, message, by, files)
+    fields = ["last_public_reply_at", "due_at"]
+    ticket.last_public_reply_at = now
+    if ticket.first_reply_at is None:
+        ticket.first_reply_at = now
+        fields.append("first_reply_at")
+    ticket.due_at = None  # nothing waits on us until the requester writes again
+    events.record(ticket, by, "reply", "message", "", message.pk, at=now)
+    new_status = status or (Ticket.Status.OPEN if ticket.status == Ticket.Status.NEW else None)
+    if new_status and new_status != ticket.status:
+        apply_status(ticket, by, new_status, now)
+        fields += STATUS_FIELDS
+        ticket.due_at = None  # a reopen starts no clock: we just answered
+    if ticket.assignee_id is None and by is not None:
+        ticket.assignee = by
+        events.record(ticket, by, "assign", "assignee", "", by.pk, at=now)
+        fields.append("assignee")
+    save(ticket, fields)
+    transaction.on_commit(lambda: _send_reply_email(message.pk))
+    return message
+
+
+def _send_reply_email(message_id: int) -> None:
+    from ..tasks import message_send_email
+
+    message_send_email.delay(message_id)
+
+
+@transaction.atomic
+def ticket_add_note(
+    *, ticket: Ticket, by, body: str, version: int | None = None, files=()
+) -> Message:
+    """An internal note: never sent to the requester, never stops an SLA clock."""
+    ticket = lock(ticket, version)
+    if not body.strip():
+        raise ValidationError("A note needs some text.")
+    now = timezone.now()
+    body_html = markdown_to_html(body)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.INTERNAL,
+        author_user=by,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        channel=Ticket.Channel.AGENT,
+        created_at=now,
+    )
+    _add_files(ticket, message, by, files)
+    events.record(ticket, by, "note", "message", "", message.pk, at=now)
+    save(ticket, [])
+    return message
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket: Ticket, by, status: str, version: int | None = None) -> Ticket:
+    """Move the ticket along the lifecycle table; an illegal move raises TransitionError."""
+    ticket = lock(ticket, version)
+    if status not in Ticket.Status.values:
+        raise TransitionError(f"Unknown status {status!r}.")
+    if status == ticket.status:
+        return ticket
+    apply_status(ticket, by, status, timezone.now())
+    save(ticket, STATUS_FIELDS)
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, by, assignee, version: int | None = None) -> Ticket:
+    """Give the ticket to `assignee` (or nobody). The assignee must be an active staff member
+    cleared for the ticket's category; raises PermissionDenied otherwise."""
+    ticket = lock(ticket, version)
+    if assignee is not None:
+        if not assignee.is_active or not (
+            assignee.is_superuser or Agent.objects.filter(user=assignee).exists()
+        ):
+            raise PermissionDenied(f"{assignee} is not an active agent.")
+        ensure_cleared(assignee, ticket.category)
+    old = ticket.assignee_id
+    new = assignee.pk if assignee else None
+    if old == new:
+        return ticket
+    ticket.assignee = assignee
+    events.record(ticket, by, "assign", "assignee", old or "", new or "")
+    save(ticket, ["assignee"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_requester_reply(
+    *,
+    ticket: Ticket,
+    requester: Requester,
+    body_html: str,
+    channel: str = Ticket.Channel.EMAIL,
+    files=(),
+    **email,
+) -> tuple[Ticket, Message]:
+    """The requester wrote again. Solved → reopened; pending → open; closed → a new follow-up
+    ticket linked to the closed one (nothing is lost).
+
+    Returns the ticket that received the message (the follow-up when the original was closed).
+    `files` are (name, bytes) pairs; refused files raise ValidationError.
+    """
+    ticket = lock(ticket)
+    now = timezone.now()
+    if ticket.status == Ticket.Status.CLOSED:
+        follow_up = ticket_create(
+            subject=ticket.subject,
+            body=body_html,
+            body_is_html=True,
+            requester=requester,
+            category=ticket.category,
+            channel=channel,
+            priority=ticket.priority,
+            team=ticket.team,
+            language=ticket.language,
+            **email,
+        )
+        TicketLink.objects.create(source=follow_up, target=ticket, kind=TicketLink.Kind.FOLLOW_UP)
+        events.record(follow_up, None, "link", "follow_up", "", ticket.pk, at=now)
+        message = follow_up.messages.get()
+        _add_files(follow_up, message, None, files)
+        return follow_up, message
+    clean = clean_html(body_html)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.PUBLIC,
+        author_requester=requester,
+        body_html=clean,
+        body_text=html_to_text(clean),
+        channel=channel,
+        created_at=now,
+        **email,
+    )
+    _add_files(ticket, message, None, files)
+    fields = ["last_requester_reply_at"]
+    ticket.last_requester_reply_at = now
+    if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.PENDING):
+        apply_status(ticket, None, Ticket.Status.OPEN, now)
+        fields += STATUS_FIELDS
+    if ticket.due_at is None:
+        ticket.due_at = reply_due(ticket, now)
+        fields.append("due_at")
+    events.record(ticket, None, "requester_reply", "message", "", message.pk, at=now)
+    save(ticket, fields)
+    return ticket, message
+
+
+def ticket_claim_next(*, agent: Agent) -> Ticket | None:
+    """Hand the agent the most urgent unassigned ticket they may take, or None.
+
+    Their team's queue, their skills (category slugs) and languages, their clearance;
+    ordered by due time, priority, age. Atomic: the agent row is locked so one agent's
+    concurrent claims respect capacity, and on PostgreSQL the ticket row is taken with
+    SKIP LOCKED, so two agents never get the same ticket. None when at capacity.
+    """
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().select_related("user").get(pk=agent.pk)
+        if agent.status != Agent.Status.ACTIVE or not agent.user.is_active:
+            return None
+        open_load = Ticket.objects.filter(assignee=agent.user).unsolved().count()
+        if open_load >= agent.capacity:
+            return None
+        qs = Ticket.objects.filter(
+            assignee__isnull=True,
+            status__in=(Ticket.Status.NEW, Ticket.Status.OPEN),
+            category__sensitivity__in=Sensitivity.allowed_for(agent.clearance),
+        )
+        if agent.team_id is None:
+            return None
+        qs = qs.filter(team_id=agent.team_id)
+        if agent.skills:
+            qs = qs.filter(category__slug__in=agent.skills)
+        if agent.languages:
+            qs = qs.filter(language__in=agent.languages)
+        qs = qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "created_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        ticket = qs.first()
+        if ticket is None:
+            return None
+        now = timezone.now()
+        ticket.assignee = agent.user
+        fields = ["assignee"]
+        events.record(ticket, agent.user, "claim", "assignee", "", agent.user.pk, at=now)
+        if ticket.status == Ticket.Status.NEW:
+            apply_status(ticket, agent.user, Ticket.Status.OPEN, now)
+            fields += STATUS_FIELDS
+        save(ticket, fields)
+        return ticket
+
+
+UPDATABLE = ("subject", "priority", "category", "team", "language", "custom_fields")
+
+
+def _validate_custom_fields(value) -> dict:
+    if not isinstance(value, dict) or len(value) > 50:
+        raise ValidationError("Custom fields must be an object with at most 50 keys.")
+    for key, item in value.items():
+        if not isinstance(key, str) or not key or len(key) > 64:
+            raise ValidationError("Custom field names are 1-64 characters.")
+        if item is not None and not isinstance(item, str | int | float | bool):
+            raise ValidationError(f"Custom field {key!r} must be text, a number or true/false.")
+        if isinstance(item, str) and len(item) > 1000:
+            raise ValidationError(f"Custom field {key!r} is longer than 1000 characters.")
+    return value
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, by, version: int | None = None, **changes) -> Ticket:
+    """Change plain fields (subject, priority, category, team, language, custom_fields).
+
+    A category the assignee is not cleared for raises PermissionDenied; one event per
+    changed field.
+    """
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValidationError(f"Cannot update {', '.join(sorted(unknown))}.")
+    ticket = lock(ticket, version)
+    now = timezone.now()
+    changed = []
+    for field, value in changes.items():
+        if field == "custom_fields":
+            value = _validate_custom_fields(value)
+        if field == "subject":
+            value = " ".join(str(value).split())[:250]
+            if not value:
+                raise ValidationError("The subject cannot be empty.")
+        if field == "priority":
+            if int(value) not in Ticket.Priority.values:
+                raise ValidationError(f"Unknown priority {value!r}.")
+            value = int(value)
+        if field == "category":
+            if by is not None:
+                ensure_cleared(by, value)
+            if ticket.assignee is not None:
+                ensure_cleared(ticket.assignee, value)
+        attname = ticket._meta.get_field(field).attname
+        old = getattr(ticket, attname)
+        new = value.pk if hasattr(value, "pk") else value
+        if old == new:
+            continue
+        setattr(ticket, field, value)
+        if field == "priority" and ticket.due_at is not None:
+            ticket.due_at = reply_due(ticket, ticket.last_requester_reply_at or ticket.created_at)
+            changed.append("due_at")
+        events.record(ticket, by, "update", field, old if old is not None else "", new, at=now)
+        changed.append(field)
+    if changed:
+        save(ticket, changed)
+    return ticket
+
+
+def _tag_names(names) -> list[str]:
+    out = []
+    for name in names:
+        slug = slugify(str(name))[:64]
+        if slug and slug not in out:
+            out.append(slug)
+    return out
+
+
+@transaction.atomic
+def ticket_tag(*, ticket: Ticket, by, names, version: int | None = None) -> list[str]:
+    """Add tags (slugified, created on first use); returns the names actually added."""
+    ticket = lock(ticket, version)
+    wanted = _tag_names(names)
+    have = set(ticket.tags.filter(name__in=wanted).values_list("name", flat=True))
+    added = [n for n in wanted if n not in have]
+    for name in added:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        ticket.tags.add(tag)
+        events.record(ticket, by, "tag", "tags", "", name)
+    if added:
+        save(ticket, [])
+    return added
+
+
+@transaction.atomic
+def ticket_untag(*, ticket: Ticket, by, names, version: int | None = None) -> list[str]:
+    """Remove tags; returns the names actually removed."""
+    ticket = lock(ticket, version)
+    present = list(ticket.tags.filter(name__in=_tag_names(names)))
+    for tag in present:
+        ticket.tags.remove(tag)
+        events.record(ticket, by, "untag", "tags", tag.name, "")
+    if present:
+        save(ticket, [])
+    return [t.name for t in present]
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, by, version: int | None = None) -> Ticket:
+    """Merge `source` into `target`: its messages, attachments and tags move to the target,
+    the source is closed with a "merged into" link and a note on both. Returns the target.
+
+    `version` is the source's version as the caller saw it.
+    """
+    if source.pk == target.pk:
+        raise ValidationError("A ticket cannot be merged into itself.")
+    first, second = sorted([source.pk, target.pk])
+    locked = {first: lock(first), second: lock(second)}
+    source, target = locked[source.pk], locked[target.pk]
+    if version is not None and source.version != int(version):
+        from ._base import StaleVersionError
+
+        raise StaleVersionError(source)
+    for t in (source, target):
+        if t.status == Ticket.Status.CLOSED:
+            raise TransitionError(f"{t.reference} is closed and cannot be merged.")
+    if by is not None:
+        ensure_cleared(by, target.category)
+    now = timezone.now()
+    moved = Message.objects.filter(ticket=source).update(ticket=target)
+    Attachment.objects.filter(ticket=source).update(ticket=target)
+    for tag in source.tags.all():
+        target.tags.add(tag)
+    TicketLink.objects.create(source=source, target=target, kind=TicketLink.Kind.MERGE)
+    for ticket, text in (
+        (target, f"{source.reference} ({source.subject}) was merged into this ticket."),
+        (source, f"Merged into {target.reference}."),
+    ):
+        html = markdown_to_html(text)
+        Message.objects.create(
+            ticket=ticket,
+            kind=Message.Kind.INTERNAL,
+            author_user=by,
+            body_html=html,
+            body_text=html_to_text(html),
+            channel=Ticket.Channel.AGENT,
+            created_at=now,
+        )
+    events.record(source, by, "merge", "merged_into", "", target.pk, at=now)
+    events.record(target, by, "merge", "merged_from", "", f"{source.pk} ({moved} messages)", at=now)
+    old_status = source.status
+    source.status, source.closed_at, source.due_at = Ticket.Status.CLOSED, now, None
+    if source.solved_at is None:
+        source.solved_at = now
+    events.record(source, by, "status", "status", old_status, source.status, at=now)
+    save(source, STATUS_FIELDS)
+    if target.last_requester_reply_at is None or (
+        source.last_requester_reply_at
+        and source.last_requester_reply_at > target.last_requester_reply_at
+    ):
+        target.last_requester_reply_at = source.last_requester_reply_at
+    save(target, ["last_requester_reply_at"])
+    return target
+
+
+def ticket_record_view(*, ticket: Ticket, by) -> bool:
+    """Log that `by` opened a restricted-category ticket (every view is audited). True if logged."""
+    if ticket.category.sensitivity != Sensitivity.RESTRICTED:
+        return False
+    events.record(ticket, by, "viewed")
+    return True
+
+
+def attachment_reveal(*, attachment: Attachment, by) -> None:
+    """Log that `by` un-blurred a sensitive attachment (counts toward exposure)."""
+    events.record(attachment.ticket, by, "media_revealed", "attachment", "", attachment.pk)
