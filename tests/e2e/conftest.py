@@ -12,6 +12,7 @@ Fixtures for every e2e test (all tests under tests/e2e/ are marked `e2e` automat
 - `demo_people`  `teams.demo.seed_people()`: the four demo teams, their staff and the five demo
                  logins (password "demo"); returns associates by team slug. No tickets.
 - `assert_a11y`  `assert_a11y(page)`: one h1, a lang attribute, a label for every form field,
+                 text contrast (WCAG AA) against the background actually behind it,
                  alt text on images, and a visible focus ring after pressing Tab.
 
 Without /usr/bin/chromium the tests are skipped, except when CI=true: then they fail.
@@ -168,6 +169,41 @@ _A11Y_PROBLEMS_JS = """
   for (const b of document.querySelectorAll("button, a[href]")) {
     const name = (b.getAttribute("aria-label") || b.textContent || "").trim();
     if (!name && !b.querySelector("img[alt]")) problems.push(`unnamed control: ${b.outerHTML.slice(0, 120)}`);
+  }
+  // Text contrast (WCAG AA: 4.5, large text 3) against the composited background behind it.
+  const rgba = (c) => (c.match(/[\\d.]+/g) || [0, 0, 0, 0]).map(Number).concat([1]).slice(0, 4);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const over = (top, bottom) => top.slice(0, 3).map((v, i) => v * top[3] + bottom[i] * (1 - top[3]));
+  const backdrop = (el) => {
+    const layers = [];
+    for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+      const bg = rgba(getComputedStyle(n).backgroundColor);
+      if (bg[3] > 0) layers.push(bg);
+      if (bg[3] >= 1) break;
+    }
+    return layers.reverse().reduce((acc, layer) => over(layer, acc), [255, 255, 255]);
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    const s = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (!el.checkVisibility() || box.width < 2 || box.height < 2 || s.clip === "rect(0px, 0px, 0px, 0px)") continue;
+    const fg = rgba(s.color);
+    const bg = backdrop(el);
+    const [l1, l2] = [lum(over(fg, bg)), lum(bg)].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(s.fontSize);
+    const large = size >= 24 || (size >= 18.66 && parseInt(s.fontWeight, 10) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      problems.push(`low contrast ${ratio.toFixed(2)}: "${el.textContent.trim().slice(0, 40)}"`);
+    }
   }
   return problems;
 }
