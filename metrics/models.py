@@ -6,6 +6,8 @@ from django.db import models
 from teams.models import Team
 from tickets.models import Category, Ticket
 
+from .querysets import DailyRollupQuerySet
+
 
 class TicketMetric(models.Model):
     """The metric values of one ticket as last computed, with the UTC days it counts on.
@@ -85,6 +87,8 @@ class DailyRollup(models.Model):
     sla_breached = models.PositiveIntegerField(default=0)
     qa_sum = models.FloatField(default=0)
     qa_count = models.PositiveIntegerField(default=0)
+
+    objects = DailyRollupQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -1,0 +1,29 @@
+"""Chainable filters on measurement rows; `visible_to` applies the same scope as tickets."""
+
+from django.db import models
+
+from teams.permissions import scope_for
+
+
+class ScopedByTeamQuerySet(models.QuerySet):
+    """Rows carrying team and category: visible when the team is in the viewer's scope and the
+    category within their clearance — the rules of Ticket.objects.visible_to, per row."""
+
+    team_field = "team"
+    category_field = "category"
+
+    def visible_to(self, user):
+        scope = scope_for(user)
+        if scope.role is None:
+            return self.none()
+        qs = self
+        if not scope.all_teams:
+            qs = qs.filter(**{f"{self.team_field}_id__in": scope.team_ids})
+        if scope.vendor_id is not None:
+            qs = qs.filter(**{f"{self.team_field}__vendor_id": scope.vendor_id})
+        return qs.filter(**{f"{self.category_field}__sensitivity__in": scope.sensitivities})
+
+
+class DailyRollupQuerySet(ScopedByTeamQuerySet):
+    def between(self, start, end):
+        return self.filter(day__gte=start, day__lte=end)

@@ -1,0 +1,28 @@
+"""Reads for metrics pages and endpoints; import from `metrics.selectors`."""
+
+from .dashboards import (
+    chart,
+    lead_dashboard,
+    live_queue,
+    manager_dashboard,
+    my_stats,
+    per_associate,
+    rollup_rows,
+    today_vs_last_weeks,
+    weekly_trends,
+)
+from .summary import medians, summarize
+
+__all__ = [
+    "chart",
+    "lead_dashboard",
+    "live_queue",
+    "manager_dashboard",
+    "medians",
+    "my_stats",
+    "per_associate",
+    "rollup_rows",
+    "summarize",
+    "today_vs_last_weeks",
+    "weekly_trends",
+]

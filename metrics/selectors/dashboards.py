@@ -1,0 +1,349 @@
+"""What the lead, manager and associate dashboards read, in a fixed number of queries.
+
+Historical figures come from DailyRollups (metrics.services.rollups); live figures (backlog,
+at risk, breached, open load, today so far) come straight from tickets. Everything starts
+from the viewer's scope: DailyRollup.objects.visible_to / Ticket.objects.visible_to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from teams.models import Role, Team
+from teams.permissions import agents_visible_to
+from tickets.models import Ticket
+
+from ..filters import DashboardFilter
+from ..links import day_range, tickets_url
+from ..models import DailyRollup
+from .summary import ROLLUP_FIELDS, group, medians, summarize, week_of, weeks_between
+
+AGE_BUCKETS = (  # label, older than (hours), at most (hours)
+    ("under 4 h", 0, 4),
+    ("4–24 h", 4, 24),
+    ("1–3 days", 24, 72),
+    ("3–7 days", 72, 168),
+    ("over 7 days", 168, None),
+)
+AT_RISK = timedelta(hours=1)
+
+
+def rollup_rows(*, user, filters: DashboardFilter) -> list[dict]:
+    """The visible rollup rows matching the filters, as dicts (one query)."""
+    qs = filters.filter_queryset(DailyRollup.objects.visible_to(user))
+    return list(qs.order_by().values(*ROLLUP_FIELDS))
+
+
+def live_queue(*, user, filters: DashboardFilter, now: datetime) -> dict:
+    """Backlog by status × age bucket, at risk and breached now (one query), with links."""
+    qs = Ticket.objects.visible_to(user).filter(filters.ticket_q()).unsolved()
+    base = filters.ticket_params()
+    aggs, cells = {}, []
+    for status in Ticket.UNSOLVED:
+        for i, (_label, lo, hi) in enumerate(AGE_BUCKETS):
+            cond, params = Q(status=status), {"status": status}
+            if lo:
+                cond &= Q(created_at__lte=now - timedelta(hours=lo))
+                params["created_before"] = now - timedelta(hours=lo)
+            if hi:
+                cond &= Q(created_at__gt=now - timedelta(hours=hi))
+                params["created_after"] = now - timedelta(hours=hi)
+            aggs[f"{status}_{i}"] = Count("pk", filter=cond)
+            cells.append((status, i, params))
+    aggs["breached"] = Count("pk", filter=Q(due_at__lt=now))
+    aggs["at_risk"] = Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + AT_RISK))
+    aggs["unassigned"] = Count("pk", filter=Q(assignee__isnull=True))
+    aggs["total"] = Count("pk")
+    got = qs.aggregate(**aggs)
+    grid = {s: [] for s in Ticket.UNSOLVED}
+    for status, i, params in cells:
+        grid[status].append({"n": got[f"{status}_{i}"], "url": tickets_url(base, **params)})
+    return {
+        "buckets": [b[0] for b in AGE_BUCKETS],
+        "rows": [
+            {
+                "status": Ticket.Status(s).label,
+                "cells": grid[s],
+                "total": sum(c["n"] for c in grid[s]),
+            }
+            for s in Ticket.UNSOLVED
+        ],
+        "total": {"n": got["total"], "url": tickets_url(base, status=list(Ticket.UNSOLVED))},
+        "breached": {"n": got["breached"], "url": tickets_url(base, breached=1)},
+        "at_risk": {
+            "n": got["at_risk"],
+            "url": tickets_url(base, due_after=now, due_before=now + AT_RISK),
+        },
+        "unassigned": {
+            "n": got["unassigned"],
+            "url": tickets_url(base, status=list(Ticket.UNSOLVED), assignee="none"),
+        },
+    }
+
+
+def today_vs_last_weeks(*, user, filters: DashboardFilter, now: datetime) -> list[dict]:
+    """Created and solved today so far vs the same weekday, same time, in the last 4 weeks
+    (viewer's day), in one query."""
+    local = timezone.localtime(now)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    qs = Ticket.objects.visible_to(user).filter(filters.ticket_q())
+    aggs, windows = {}, []
+    for k in range(5):
+        lo, hi = day_start - timedelta(weeks=k), local - timedelta(weeks=k)
+        windows.append((k, lo, hi))
+        aggs[f"created_{k}"] = Count("pk", filter=Q(created_at__gte=lo, created_at__lte=hi))
+        aggs[f"solved_{k}"] = Count(
+            "pk", filter=Q(status__in=Ticket.DONE, solved_at__gte=lo, solved_at__lte=hi)
+        )
+    got = qs.aggregate(**aggs)
+    base = filters.ticket_params()
+    out = []
+    for k, lo, hi in windows:
+        out.append(
+            {
+                "label": "Today" if k == 0 else f"{k} week{'s' if k > 1 else ''} ago",
+                "day": lo.date(),
+                "created": got[f"created_{k}"],
+                "created_url": tickets_url(base, created_after=lo, created_before=hi),
+                "solved": got[f"solved_{k}"],
+                "solved_url": tickets_url(
+                    base, status=list(Ticket.DONE), solved_after=lo, solved_before=hi
+                ),
+            }
+        )
+    past = [row["created"] for row in out[1:]]
+    out[0]["created_vs_avg"] = (out[0]["created"] / (sum(past) / 4)) - 1 if sum(past) else None
+    return out
+
+
+def weekly_trends(*, rows: list[dict], filters: DashboardFilter) -> dict:
+    """Charts of the weekly figures over the filter range (8 weeks by default)."""
+    weeks = weeks_between(filters.start_day, filters.end_day)
+    by_week = group(rows, lambda r: week_of(r["day"]))
+    labels = [w.isoformat() for w in weeks]
+    s = [by_week.get(w, summarize([])) for w in weeks]
+
+    def pct(v):
+        return round(v * 100, 1) if v is not None else None
+
+    def mins(v):
+        return round(v, 1) if v is not None else None
+
+    return {
+        "volume": chart(
+            "volume",
+            "Created and solved per week",
+            "bar",
+            labels,
+            [("Created", [x["created"] for x in s]), ("Solved", [x["solved"] for x in s])],
+        ),
+        "frt": chart(
+            "frt",
+            "First reply time per week (minutes)",
+            "line",
+            labels,
+            [("p50", [mins(x["frt_p50"]) for x in s]), ("p90", [mins(x["frt_p90"]) for x in s])],
+        ),
+        "rates": chart(
+            "rates",
+            "Rates per week (%)",
+            "line",
+            labels,
+            [
+                ("Reopen rate", [pct(x["reopen_rate"]) for x in s]),
+                ("One-touch rate", [pct(x["one_touch_rate"]) for x in s]),
+                ("First-reply SLA achieved", [pct(x["sla_rate"]) for x in s]),
+            ],
+        ),
+    }
+
+
+def chart(chart_id: str, title: str, kind: str, labels: list, series: list[tuple]) -> dict:
+    """A chart's data: what the page's JSON, the canvas and the CSV download all read."""
+    return {
+        "id": chart_id,
+        "title": title,
+        "type": kind,
+        "labels": labels,
+        "datasets": [{"label": name, "data": data} for name, data in series],
+    }
+
+
+def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids) -> list[dict]:
+    """One row per associate of the teams: solved, FRT p50, reopen rate (from rollups) and open
+    load now (one query each for people and load)."""
+    agents = list(
+        agents_visible_to(user)
+        .filter(team_id__in=team_ids, role=Role.ASSOCIATE)
+        .order_by("user__first_name", "user__last_name", "pk")
+    )
+    by_agent = group(rows, lambda r: r["agent_id"])
+    load = dict(
+        Ticket.objects.visible_to(user)
+        .filter(filters.ticket_q())
+        .unsolved()
+        .filter(assignee_id__in=[a.user_id for a in agents])
+        .order_by()
+        .values_list("assignee_id")
+        .annotate(n=Count("pk"))
+    )
+    base, empty = filters.ticket_params(), summarize([])
+    solved_range = day_range(filters.start_day, filters.end_day, "solved")
+    reply_range = day_range(filters.start_day, filters.end_day, "first_reply")
+    out = []
+    for a in agents:
+        s = by_agent.get(a.user_id, empty)
+        out.append(
+            {
+                "agent": a,
+                "summary": s,
+                "solved_url": tickets_url(
+                    base, assignee=a.user_id, status=list(Ticket.DONE), **solved_range
+                ),
+                "frt_url": tickets_url(base, assignee=a.user_id, **reply_range),
+                "reopen_url": tickets_url(
+                    base, assignee=a.user_id, status=list(Ticket.DONE), reopened=1, **solved_range
+                ),
+                "open_load": load.get(a.user_id, 0),
+                "load_url": tickets_url(base, assignee=a.user_id, status=list(Ticket.UNSOLVED)),
+            }
+        )
+    return out
+
+
+def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=None) -> dict:
+    """Everything on the lead's dashboard."""
+    now = now or timezone.now()
+    rows = rollup_rows(user=user, filters=filters)
+    team_ids = (
+        [filters.form.cleaned_data["team"].pk]
+        if filters.form.cleaned_data.get("team")
+        else [t.pk for t in teams]
+    )
+    return {
+        "queue": live_queue(user=user, filters=filters, now=now),
+        "today": today_vs_last_weeks(user=user, filters=filters, now=now),
+        "summary": summarize(rows),
+        "charts": weekly_trends(rows=rows, filters=filters),
+        "associates": per_associate(user=user, filters=filters, rows=rows, team_ids=team_ids),
+    }
+
+
+def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> dict:
+    """Teams and vendors side by side over the range, with weekly trends per team."""
+    rows = rollup_rows(user=user, filters=filters)
+    by_team = group(rows, lambda r: r["team_id"])
+    empty = summarize([])
+    team_of = {t.pk: t for t in teams}
+    vendor_rows: dict[int, list[dict]] = {}
+    for r in rows:
+        team = team_of.get(r["team_id"])
+        if team is not None:
+            vendor_rows.setdefault(team.vendor_id, []).append(r)
+    vendors = {t.vendor_id: t.vendor for t in teams}
+    base = filters.ticket_params()
+    solved_range = day_range(filters.start_day, filters.end_day, "solved")
+    weeks = weeks_between(filters.start_day, filters.end_day)
+    labels = [w.isoformat() for w in weeks]
+    per_team_week = group(rows, lambda r: (r["team_id"], week_of(r["day"])))
+    shown = [t for t in teams if t.pk in by_team] or teams
+
+    def series(field, scale=1):
+        out = []
+        for t in shown:
+            data = []
+            for w in weeks:
+                v = per_team_week.get((t.pk, w), empty)[field]
+                data.append(round(v * scale, 1) if v is not None else None)
+            out.append((t.name, data))
+        return out
+
+    return {
+        "teams": [
+            {
+                "team": t,
+                "summary": by_team.get(t.pk, empty),
+                "solved_url": tickets_url(
+                    {**base, "team": str(t.pk)}, status=list(Ticket.DONE), **solved_range
+                ),
+            }
+            for t in teams
+        ],
+        "vendors": [
+            {
+                "vendor": v,
+                "summary": summarize(vendor_rows.get(pk, [])),
+                "solved_url": tickets_url(
+                    {**base, "vendor": v.slug}, status=list(Ticket.DONE), **solved_range
+                ),
+            }
+            for pk, v in sorted(vendors.items(), key=lambda kv: kv[1].name)
+        ],
+        "summary": summarize(rows),
+        "charts": {
+            "team_solved": chart(
+                "team_solved", "Solved per week by team", "line", labels, series("solved")
+            ),
+            "team_frt": chart(
+                "team_frt",
+                "First reply p50 per week by team (minutes)",
+                "line",
+                labels,
+                series("frt_p50"),
+            ),
+            "team_sla": chart(
+                "team_sla",
+                "First-reply SLA achieved per week by team (%)",
+                "line",
+                labels,
+                series("sla_rate", 100),
+            ),
+        },
+    }
+
+
+def my_stats(*, user, filters: DashboardFilter) -> dict:
+    """The viewer's own figures against the medians of their team's associates."""
+    rows = rollup_rows(user=user, filters=filters)
+    agent = getattr(user, "agent", None)
+    team_rows = [r for r in rows if agent and r["team_id"] == agent.team_id]
+    by_agent = group(team_rows, lambda r: r["agent_id"])
+    mine = summarize([r for r in rows if r["agent_id"] == user.pk])
+    peers = [s for a, s in by_agent.items() if a is not None]
+    weeks = weeks_between(filters.start_day, filters.end_day)
+    my_weeks = group([r for r in rows if r["agent_id"] == user.pk], lambda r: week_of(r["day"]))
+    team_weeks = {
+        w: medians(
+            group(
+                [r for r in team_rows if week_of(r["day"]) == w and r["agent_id"]],
+                lambda r: r["agent_id"],
+            ).values()
+        )
+        for w in weeks
+    }
+    empty = summarize([])
+    labels = [w.isoformat() for w in weeks]
+    solved_range = day_range(filters.start_day, filters.end_day, "solved")
+    return {
+        "mine": mine,
+        "team": medians(peers),
+        "peers": len(peers),
+        "solved_url": tickets_url(
+            filters.ticket_params(), assignee=user.pk, status=list(Ticket.DONE), **solved_range
+        ),
+        "charts": {
+            "my_solved": chart(
+                "my_solved",
+                "Solved per week: me and the team median",
+                "line",
+                labels,
+                [
+                    ("Me", [my_weeks.get(w, empty)["solved"] for w in weeks]),
+                    ("Team median", [team_weeks[w]["solved"] for w in weeks]),
+                ],
+            ),
+        },
+    }

@@ -1,0 +1,107 @@
+"""Pure arithmetic over rollup rows (dicts): totals, rates and merged percentiles."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from statistics import median
+
+from .. import histogram
+
+ROLLUP_FIELDS = (
+    "day",
+    "agent_id",
+    "team_id",
+    "category_id",
+    "channel",
+    "created",
+    "solved",
+    "reopened",
+    "one_touch",
+    "frt_sum",
+    "frt_count",
+    "frt_hist",
+    "resolution_sum",
+    "resolution_count",
+    "resolution_hist",
+    "sla_achieved",
+    "sla_breached",
+    "qa_sum",
+    "qa_count",
+)
+COUNTS = (
+    "created",
+    "solved",
+    "reopened",
+    "one_touch",
+    "frt_sum",
+    "frt_count",
+    "resolution_sum",
+    "resolution_count",
+    "sla_achieved",
+    "sla_breached",
+    "qa_sum",
+    "qa_count",
+)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def summarize(rows: Iterable[dict]) -> dict:
+    """Totals and derived figures for any set of rollup rows."""
+    total = dict.fromkeys(COUNTS, 0)
+    frt, res = [], []
+    for r in rows:
+        for k in COUNTS:
+            total[k] += r[k]
+        frt.append(r["frt_hist"])
+        res.append(r["resolution_hist"])
+    frt_hist, res_hist = histogram.merge(frt), histogram.merge(res)
+    total.update(
+        frt_p50=histogram.percentile(frt_hist, 0.5),
+        frt_p90=histogram.percentile(frt_hist, 0.9),
+        frt_mean=_ratio(total["frt_sum"], total["frt_count"]),
+        resolution_p50=histogram.percentile(res_hist, 0.5),
+        resolution_p90=histogram.percentile(res_hist, 0.9),
+        reopen_rate=_ratio(total["reopened"], total["solved"]),
+        one_touch_rate=_ratio(total["one_touch"], total["solved"]),
+        sla_rate=_ratio(total["sla_achieved"], total["sla_achieved"] + total["sla_breached"]),
+        qa_mean=_ratio(total["qa_sum"], total["qa_count"]),
+    )
+    return total
+
+
+def group(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[object, dict]:
+    """Summaries per key (e.g. agent, team, week)."""
+    buckets: dict[object, list[dict]] = defaultdict(list)
+    for r in rows:
+        buckets[key(r)].append(r)
+    return {k: summarize(v) for k, v in buckets.items()}
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_between(start: date, end: date) -> list[date]:
+    first, out = week_of(start), []
+    while first <= end:
+        out.append(first)
+        first += timedelta(days=7)
+    return out
+
+
+MEDIAN_FIELDS = ("solved", "frt_p50", "reopen_rate", "one_touch_rate", "sla_rate", "qa_mean")
+
+
+def medians(summaries: Iterable[dict]) -> dict:
+    """The median of each figure across people (those with no value are left out)."""
+    out = {}
+    summaries = list(summaries)
+    for f in MEDIAN_FIELDS:
+        values = [s[f] for s in summaries if s.get(f) is not None]
+        out[f] = median(values) if values else None
+    return out

@@ -1,0 +1,47 @@
+"""Formatting figures: durations in minutes, rates as percentages, links to definitions."""
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def minutes(value) -> str:
+    """42.5 → "43 min", 130 → "2 h 10 min", 3000 → "2 d 2 h"; None → "—"."""
+    if value is None or value == "":
+        return "—"
+    total = round(float(value))
+    if total < 60:
+        return f"{total} min"
+    hours, mins = divmod(total, 60)
+    if hours < 24:
+        return f"{hours} h {mins:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+@register.filter
+def pct(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def score(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.1f}"
+
+
+@register.simple_tag
+def define(slug: str):
+    """A small link from a figure to its definition."""
+    url = reverse("metrics:definitions") + f"#{slug}"
+    return format_html(
+        '<a class="definition-link" href="{}" title="How this is computed">'
+        '<span aria-hidden="true">ⓘ</span><span class="sr-only">Definition</span></a>',
+        url,
+    )

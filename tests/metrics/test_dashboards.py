@@ -1,0 +1,157 @@
+"""Lead, manager and associate dashboards: figures, filters, links, CSV, scope, query counts."""
+
+import csv
+import io
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from metrics.services import rollup_refresh
+from tests.factories import AgentFactory
+from tickets.models import Ticket
+
+from .conftest import NOW, days_ago, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(org, frozen):
+    """Team A: a1 solved 2 login tickets (FRT 30 and 90 min) and 1 billing ticket (FRT 10);
+    a2 has one open login ticket; one unreplied login ticket is 3 days old (breached).
+    Team B: b1 solved one ticket. BPO: one solved ticket."""
+    o = org
+    make_ticket(o, team=o["team_a"], category=o["login"], created=days_ago(3), reply_after=timedelta(minutes=30), agent=o["a1"], solve=True)  # fmt: skip
+    make_ticket(o, team=o["team_a"], category=o["login"], created=days_ago(2), reply_after=timedelta(minutes=90), agent=o["a1"], solve=True)  # fmt: skip
+    make_ticket(o, team=o["team_a"], category=o["billing"], created=days_ago(1), reply_after=timedelta(minutes=10), agent=o["a1"], solve=True)  # fmt: skip
+    make_ticket(o, team=o["team_a"], category=o["login"], created=days_ago(0, 2), reply_after=timedelta(minutes=5), agent=o["a2"])  # fmt: skip
+    make_ticket(o, team=o["team_a"], category=o["login"], created=days_ago(3))
+    make_ticket(o, team=o["team_b"], category=o["login"], created=days_ago(1), reply_after=timedelta(minutes=20), agent=o["b1"], solve=True)  # fmt: skip
+    make_ticket(o, team=o["team_bpo"], category=o["login"], created=days_ago(1), reply_after=timedelta(minutes=20), agent=o["bpo1"], solve=True)  # fmt: skip
+    rollup_refresh(now=NOW)
+    return o
+
+
+def _row(response, agent):
+    return next(r for r in response.context["associates"] if r["agent"].user_id == agent.pk)
+
+
+def test_lead_dashboard_shows_live_queue_and_associate_figures(client, history):
+    client.force_login(history["lead"])
+    response = client.get("/metrics/team/")
+    assert response.status_code == 200
+    queue = response.context["queue"]
+    assert queue["total"]["n"] == 2  # a2's open ticket and the unreplied one (team A only)
+    assert queue["breached"]["n"] == 1
+    a1 = _row(response, history["a1"])
+    assert a1["summary"]["solved"] == 3
+    assert a1["summary"]["frt_p50"] == pytest.approx(30, rel=0.05)
+    assert a1["open_load"] == 0
+    assert _row(response, history["a2"])["open_load"] == 1
+    assert response.context["summary"]["created"] == 5
+    assert response.context["today"][0]["created"] == 1
+    body = response.content.decode()
+    assert 'data-chart="chart-volume"' in body
+    assert "<script>" not in body  # charts read json_script blocks, no inline code
+
+
+def test_filtering_to_one_category_narrows_figures_and_links(client, history):
+    client.force_login(history["lead"])
+    response = client.get("/metrics/team/", {"category": "billing"})
+    assert response.status_code == 200
+    a1 = _row(response, history["a1"])
+    assert a1["summary"]["solved"] == 1
+    assert response.context["queue"]["total"]["n"] == 0
+    query = parse_qs(urlparse(a1["solved_url"]).query)
+    assert query["category"] == ["billing"]
+    assert query["assignee"] == [str(history["a1"].pk)]
+    assert query["view"] == ["all"]
+    assert query["status"] == list(Ticket.DONE)
+    assert query["solved_after"] == [(NOW.date() - timedelta(days=55)).isoformat()]
+
+
+def test_bad_filters_answer_400_with_a_message(client, history):
+    client.force_login(history["lead"])
+    response = client.get("/metrics/team/", {"start": "2026-03-10", "end": "2026-03-01"})
+    assert response.status_code == 400
+    assert "before the start date" in response.content.decode()
+    response = client.get("/metrics/team/", {"start": "yesterday"})
+    assert response.status_code == 400
+    response = client.get("/metrics/team/", {"team": history["team_bpo"].pk})  # not theirs
+    assert response.status_code == 400
+
+
+def test_chart_data_downloads_as_csv(client, history):
+    client.force_login(history["lead"])
+    response = client.get("/metrics/team/", {"csv": "volume"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["label", "Created", "Solved"]
+    assert sum(int(r[1]) for r in rows[1:]) == 5
+    assert client.get("/metrics/team/", {"csv": "nope"}).status_code == 404
+
+
+def test_associates_cannot_open_the_lead_or_manager_dashboards(client, history):
+    client.force_login(history["a1"])
+    assert client.get("/metrics/team/").status_code == 403
+    assert client.get("/metrics/overview/").status_code == 403
+
+
+def test_manager_sees_teams_and_vendors_side_by_side(client, history):
+    client.force_login(history["manager"])
+    response = client.get("/metrics/overview/")
+    assert response.status_code == 200
+    solved = {r["team"].pk: r["summary"]["solved"] for r in response.context["teams"]}
+    assert solved == {
+        history["team_a"].pk: 3,
+        history["team_b"].pk: 1,
+        history["team_bpo"].pk: 1,
+    }
+    vendors = {r["vendor"].pk: r["summary"]["solved"] for r in response.context["vendors"]}
+    assert vendors[history["team_a"].vendor_id] == 4
+    assert vendors[history["team_bpo"].vendor_id] == 1
+
+
+def test_bpo_lead_sees_no_other_vendors_figures(client, history):
+    client.force_login(history["bpo_lead"])
+    response = client.get("/metrics/team/")
+    assert response.context["summary"]["solved"] == 1
+    assert response.context["queue"]["total"]["n"] == 0
+    assert [r["agent"].user_id for r in response.context["associates"]] == [history["bpo1"].pk]
+
+
+def test_my_stats_compares_me_with_my_team_medians(client, history):
+    client.force_login(history["a1"])
+    response = client.get("/metrics/me/")
+    assert response.status_code == 200
+    assert response.context["mine"]["solved"] == 3
+    # a1 solved 3; a2 solved none but replied once (5 min): both count as active peers
+    assert response.context["peers"] == 2
+    assert response.context["team"]["solved"] == 1.5
+    assert response.context["team"]["frt_p50"] == pytest.approx((5 + 30) / 2, rel=0.05)
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+def test_dashboard_query_counts_do_not_grow_with_rows(client, history):
+    client.force_login(history["lead"])
+    small = {u: _queries(client, u) for u in ("/metrics/team/", "/metrics/me/")}
+    client.force_login(history["manager"])
+    small["/metrics/overview/"] = _queries(client, "/metrics/overview/")
+    for i in range(6):
+        agent = AgentFactory(team=history["team_a"]).user
+        make_ticket(history, team=history["team_a"], category=history["billing"], created=days_ago(i % 5), reply_after=timedelta(minutes=7 * (i + 1)), agent=agent, solve=i % 2 == 0)  # fmt: skip
+    rollup_refresh(now=NOW + timedelta(minutes=1))
+    client.force_login(history["lead"])
+    assert _queries(client, "/metrics/team/") == small["/metrics/team/"]
+    assert _queries(client, "/metrics/me/") == small["/metrics/me/"]
+    client.force_login(history["manager"])
+    assert _queries(client, "/metrics/overview/") == small["/metrics/overview/"]
+    print("dashboard queries:", small)  # noqa: T201 - reported in the helper's report
