@@ -1,6 +1,7 @@
-"""Template context about the viewer: their role and navigation entries."""
+"""Template context about the viewer: their role, navigation entries and presence."""
 
-from .permissions import can_view_overview, can_view_team_dashboard, scope_for
+from .models import Presence
+from .permissions import agent_of, can_view_overview, can_view_team_dashboard, scope_for
 
 
 def viewer(request):
@@ -8,9 +9,12 @@ def viewer(request):
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
+    agent = agent_of(user)  # cached on the user by scope_for: no extra query
     return {
         "viewer_scope": scope,
         "viewer_role": scope.role,
         "nav_team_dashboard": can_view_team_dashboard(user),
         "nav_overview": can_view_overview(user),
+        "viewer_presence": agent.presence if agent else None,
+        "presence_choices": Presence.choices,
     }

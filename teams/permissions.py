@@ -35,6 +35,11 @@ class Scope:
 EMPTY = Scope(None, None, False, frozenset(), None, Sensitivity.NONE, False)
 
 
+def agent_of(user) -> Agent | None:
+    """The user's agent profile or None (cached on the user object by Django)."""
+    return _agent(user)
+
+
 def _agent(user) -> Agent | None:
     try:
         return user.agent
@@ -136,3 +141,11 @@ def can_edit_team(user, team: Team) -> bool:
 def can_edit_schedule(user, agent: Agent) -> bool:
     """Whoever may edit the agent's team may edit the agent's shifts and time off."""
     return agent.team_id is not None and can_edit_team(user, agent.team)
+
+
+def can_view_team_exposure(user, team: Team) -> bool:
+    """Leads, managers and admins whose scope holds the team see its exposure."""
+    scope = scope_for(user)
+    if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
+        return False
+    return scope.all_teams or team.pk in scope.team_ids

@@ -1,19 +1,26 @@
 """teams models, one module per area; import from `teams.models`."""
 
+from .exposure import ExposureEntry, ExposureOptOut
 from .people import (
     Agent,
     AgentPermissions,
+    Presence,
     Role,
     Sensitivity,
     Team,
     Vendor,
     validate_time_zone,
 )
+from .presence import PresenceLog
 from .rota import ShiftException, ShiftTemplate, TimeOff, Weekday
 
 __all__ = [
+    "ExposureEntry",
+    "ExposureOptOut",
     "Agent",
     "AgentPermissions",
+    "Presence",
+    "PresenceLog",
     "Role",
     "Sensitivity",
     "ShiftException",

@@ -42,6 +42,18 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class Presence(models.TextChoices):
+    """What an agent is doing right now, set by the agent from the header."""
+
+    AVAILABLE = "available", "Available"
+    BREAK = "break", "Break"
+    LUNCH = "lunch", "Lunch"
+    TRAINING = "training", "Training"
+    COACHING = "coaching", "Coaching"
+    MEETING = "meeting", "Meeting"
+    OFFLINE = "offline", "Offline"
+
+
 class Vendor(models.Model):
     """The company whose people staff a team: our own (in-house) or a BPO partner."""
 
@@ -94,6 +106,11 @@ class Team(models.Model):
         default=list, blank=True, help_text="Language codes this team serves"
     )
     work_mode = models.CharField(max_length=8, choices=WorkMode.choices, default=WorkMode.PULL)
+    exposure_cap_per_shift = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most sensitive or restricted tickets one agent handles per shift (empty: no cap)",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -131,10 +148,16 @@ class Agent(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     start_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # The open PresenceLog row mirrored here so "who is available" is one indexed filter.
+    presence = models.CharField(max_length=16, choices=Presence.choices, default=Presence.OFFLINE)
+    presence_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user__username"]
-        indexes = [models.Index(fields=["team", "role"])]
+        indexes = [
+            models.Index(fields=["team", "role"]),
+            models.Index(fields=["team", "presence"]),
+        ]
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.username

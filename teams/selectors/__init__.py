@@ -1,7 +1,24 @@
 """Reads on people for pages and other apps, one module per area; import from
 `teams.selectors`."""
 
+from .exposure import (
+    ExposureRow,
+    agent_may_take_sensitive,
+    exposure_count,
+    exposure_count_this_shift,
+    exposure_opted_out,
+    exposure_per_hour,
+    opt_outs_on,
+    shift_window,
+    team_exposure,
+)
 from .people import associates_of, team_list_for_user, team_members
+from .presence import (
+    agent_can_take_work,
+    agent_productive_seconds,
+    available_agents,
+    presence_intervals,
+)
 from .rota import (
     HourCoverage,
     agent_on_shift,
@@ -13,6 +30,19 @@ from .rota import (
 )
 
 __all__ = [
+    "ExposureRow",
+    "agent_may_take_sensitive",
+    "exposure_count",
+    "exposure_count_this_shift",
+    "exposure_opted_out",
+    "exposure_per_hour",
+    "opt_outs_on",
+    "shift_window",
+    "team_exposure",
+    "agent_can_take_work",
+    "agent_productive_seconds",
+    "available_agents",
+    "presence_intervals",
     "HourCoverage",
     "agent_on_shift",
     "agent_shift_intervals",

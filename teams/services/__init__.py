@@ -1,6 +1,8 @@
 """Writes on people, one module per area; import from `teams.services`."""
 
+from .exposure import exposure_opt_out, exposure_record
 from .people import agent_create, agent_set_role, roles_sync_groups
+from .presence import presence_set
 from .rota import (
     shift_exception_add,
     shift_template_delete,
@@ -10,8 +12,11 @@ from .rota import (
 )
 
 __all__ = [
+    "exposure_opt_out",
+    "exposure_record",
     "agent_create",
     "agent_set_role",
+    "presence_set",
     "roles_sync_groups",
     "shift_exception_add",
     "shift_template_delete",
