@@ -1,9 +1,130 @@
-"""Reads for ticket pages and endpoints, scoped by `visible_to`."""
+"""Reads for ticket pages and endpoints, scoped by `visible_to`. Each page's reads run a
+fixed number of queries whatever the number of rows or messages."""
 
-from django.db.models import Count, F, Q, QuerySet
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import Ticket
+from teams.models import Agent, Sensitivity
+
+from .models import Attachment, Category, Macro, Message, Ticket, TicketEvent, TicketLink
+
+WORKSPACE_RELATED = ("requester", "category", "team", "assignee")
+
+
+@dataclass
+class Workspace:
+    """Everything the ticket workspace shows, read in a constant number of queries."""
+
+    ticket: Ticket
+    messages: list[Message]
+    events: list[TicketEvent]
+    links: list[tuple[str, Ticket]]
+    other_tickets: list[Ticket]
+    macros: list[Macro]
+    categories: list[Category]
+    assignees: list[Agent]
+    attachments: list[Attachment] = field(default_factory=list)
+
+    @property
+    def sensitive(self) -> bool:
+        return self.ticket.category.sensitivity != Sensitivity.NONE
+
+
+def ticket_get_visible(*, user, pk: int) -> Ticket:
+    """One visible ticket; raises Ticket.DoesNotExist when it does not exist or is out of scope."""
+    return Ticket.objects.visible_to(user).select_related(*WORKSPACE_RELATED).get(pk=pk)
+
+
+def ticket_workspace(*, user, pk: int) -> Workspace:
+    """The ticket with its thread, attachments, history, links, the requester's other tickets
+    and the pickers' choices. Raises Ticket.DoesNotExist when out of scope."""
+    ticket = (
+        Ticket.objects.visible_to(user)
+        .select_related(*WORKSPACE_RELATED)
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "links_out",
+                queryset=TicketLink.objects.select_related("target"),
+            ),
+            Prefetch("links_in", queryset=TicketLink.objects.select_related("source")),
+        )
+        .get(pk=pk)
+    )
+    attachments = list(ticket.attachments.order_by("pk"))
+    by_message: dict[int | None, list[Attachment]] = {}
+    for a in attachments:
+        by_message.setdefault(a.message_id, []).append(a)
+    messages = list(ticket.messages.select_related("author_user", "author_requester"))
+    for m in messages:
+        m.files = by_message.get(m.pk, [])
+    links = [(link.get_kind_display(), link.target) for link in ticket.links_out.all()]
+    links += [(_reverse_label(link.kind), link.source) for link in ticket.links_in.all()]
+    team_filter = Q(team__isnull=True) | Q(team_id=ticket.team_id)
+    return Workspace(
+        ticket=ticket,
+        messages=messages,
+        events=list(ticket.events.select_related("actor").order_by("-created_at", "-pk")[:100]),
+        links=links,
+        other_tickets=list(
+            Ticket.objects.visible_to(user)
+            .filter(requester_id=ticket.requester_id)
+            .exclude(pk=ticket.pk)
+            .only("pk", "subject", "status", "created_at")
+            .order_by("-created_at")[:10]
+        ),
+        macros=list(Macro.objects.filter(team_filter, active=True).only("pk", "title")),
+        categories=list(
+            Category.objects.filter(active=True, sensitivity__in=_sensitivities(user)).only(
+                "pk", "slug", "name", "sensitivity"
+            )
+        ),
+        assignees=list(
+            Agent.objects.filter(
+                team_id=ticket.team_id,
+                status=Agent.Status.ACTIVE,
+                clearance__in=_clearances_for(ticket.category.sensitivity),
+            ).select_related("user")
+        )
+        if ticket.team_id
+        else [],
+        attachments=attachments,
+    )
+
+
+def _reverse_label(kind: str) -> str:
+    return {
+        TicketLink.Kind.MERGE: "Merged from",
+        TicketLink.Kind.FOLLOW_UP: "Followed up by",
+        TicketLink.Kind.RELATED: "Related to",
+    }[kind]
+
+
+def _sensitivities(user) -> list[str]:
+    from teams.permissions import scope_for
+
+    return scope_for(user).sensitivities
+
+
+def _clearances_for(sensitivity: str) -> list[str]:
+    """Clearance levels that allow handling `sensitivity`."""
+    return [c for c in Sensitivity.values if sensitivity in Sensitivity.allowed_for(c)]
+
+
+def attachment_get_visible(*, user, pk: int) -> Attachment:
+    """An attachment of a visible ticket; raises Attachment.DoesNotExist otherwise."""
+    return Attachment.objects.select_related("ticket__category").get(
+        pk=pk, ticket__in=Ticket.objects.visible_to(user)
+    )
+
+
+def macros_for(*, user, ticket: Ticket) -> QuerySet[Macro]:
+    return Macro.objects.filter(Q(team__isnull=True) | Q(team_id=ticket.team_id), active=True)
+
 
 QUEUE_VIEWS = {
     "mine": "My tickets",
@@ -37,13 +158,3 @@ def queue_counts(*, user) -> dict[str, int]:
         breached=Count("pk", filter=unsolved & Q(due_at__lt=now)),
     )
     return agg
-
-
-def ticket_detail(*, user, pk: int) -> Ticket:
-    """One visible ticket with its thread; raises Ticket.DoesNotExist when out of scope."""
-    return (
-        Ticket.objects.visible_to(user)
-        .select_related("requester", "category", "team", "assignee")
-        .prefetch_related("messages__author_user", "messages__author_requester", "tags")
-        .get(pk=pk)
-    )

@@ -7,5 +7,16 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("next/", views.ticket_claim_next_view, name="claim_next"),
-    path("<int:pk>/", views.ticket_detail_view, name="detail"),
+    path("<int:pk>/", views.ticket_workspace_view, name="detail"),
+    path("<int:pk>/reply/", views.ticket_reply_view, name="reply"),
+    path("<int:pk>/note/", views.ticket_note_view, name="note"),
+    path("<int:pk>/status/", views.ticket_status_view, name="status"),
+    path("<int:pk>/fields/", views.ticket_fields_view, name="fields"),
+    path("<int:pk>/assign/", views.ticket_assign_view, name="assign"),
+    path("<int:pk>/tags/", views.ticket_tags_view, name="tags"),
+    path("<int:pk>/merge/", views.ticket_merge_view, name="merge"),
+    path("<int:pk>/preview/", views.ticket_preview_view, name="preview"),
+    path("<int:pk>/presence/", views.ticket_presence_view, name="presence"),
+    path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),
+    path("attachments/<int:pk>/reveal/", views.attachment_reveal_view, name="attachment_reveal"),
 ]

@@ -4,6 +4,15 @@ from teams.models import Role, Sensitivity
 from tests.factories import AgentFactory, CategoryFactory, RequesterFactory, TeamFactory
 
 
+@pytest.fixture(autouse=True)
+def _role_groups_have_ticket_permissions(db):
+    """teams syncs role groups on post_migrate of *teams*, before tickets' permissions exist
+    in a fresh test database; sync again so role permissions are what production has."""
+    from teams.services import roles_sync_groups
+
+    roles_sync_groups()
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory()

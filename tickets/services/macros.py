@@ -72,11 +72,19 @@ def _check_actions(actions: dict) -> dict:
 
 @transaction.atomic
 def ticket_apply_macro(
-    *, ticket: Ticket, by, macro: Macro, version: int | None = None, body: str | None = None
+    *,
+    ticket: Ticket,
+    by,
+    macro: Macro,
+    version: int | None = None,
+    body: str | None = None,
+    status: str | None = None,
+    files=(),
 ) -> Ticket:
     """Apply a macro: post its reply (the rendered body, or `body` as the agent edited it) and
     set status / priority / category / tags from its actions, all in one transaction.
 
+    `status` (the agent's choice, e.g. "send and solve") overrides the macro's status action.
     The version is checked once, up front; the steps then run on the locked ticket.
     """
     actions = _check_actions(macro.actions or {})
@@ -99,9 +107,9 @@ def ticket_apply_macro(
         ticket_tag(ticket=ticket, by=by, names=actions["tags"])
     if actions.get("internal_note"):
         ticket_add_note(ticket=ticket, by=by, body=str(actions["internal_note"]))
-    status = actions.get("status")
+    status = status or actions.get("status")
     if text.strip():
-        ticket_reply(ticket=ticket, by=by, body=text, status=status)
+        ticket_reply(ticket=ticket, by=by, body=text, status=status, files=files)
     elif status:
         ticket_change_status(ticket=ticket, by=by, status=status)
     return Ticket.objects.get(pk=ticket.pk)

@@ -3,14 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from teams.models import Agent
 
-from . import selectors, services
-from .models import Ticket
+from .. import selectors, services
 
 
 @login_required
@@ -31,15 +29,6 @@ def queue_view(request):
             "counts": selectors.queue_counts(user=request.user),
         },
     )
-
-
-@login_required
-def ticket_detail_view(request, pk: int):
-    try:
-        ticket = selectors.ticket_detail(user=request.user, pk=pk)
-    except Ticket.DoesNotExist as exc:
-        raise Http404("No such ticket in your queues.") from exc
-    return render(request, "tickets/detail.html", {"ticket": ticket})
 
 
 @require_POST

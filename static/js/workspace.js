@@ -1,0 +1,89 @@
+// Ticket workspace: drafts that survive reloads, swaps and 409s (localStorage), a warning
+// before leaving with unsent text, presence heartbeats (who else is here / typing), and
+// click-to-reveal of blurred sensitive media (each reveal is logged by the server).
+(function () {
+  "use strict";
+
+  const HEARTBEAT_MS = 15000;
+  let lastTyped = 0;
+
+  function root() {
+    return document.getElementById("workspace");
+  }
+
+  function draftKey(ws, kind) {
+    return "fl-draft:" + ws.dataset.ticket + ":" + kind;
+  }
+
+  function setupDrafts() {
+    const ws = root();
+    if (!ws) return;
+    const sent = ws.dataset.sent;
+    if (sent) localStorage.removeItem(draftKey(ws, sent));
+    ws.querySelectorAll("textarea[data-draft]").forEach((area) => {
+      const key = draftKey(ws, area.dataset.draft);
+      if (area.value.trim()) {
+        localStorage.setItem(key, area.value);
+      } else if (localStorage.getItem(key)) {
+        area.value = localStorage.getItem(key);
+        area.classList.add("draft-restored");
+      }
+      area.addEventListener("input", () => {
+        lastTyped = Date.now();
+        if (area.value.trim()) localStorage.setItem(key, area.value);
+        else localStorage.removeItem(key);
+      });
+    });
+  }
+
+  function unsentText() {
+    return Array.from(document.querySelectorAll("textarea[data-draft]")).some((a) => a.value.trim());
+  }
+
+  let submitting = false;
+  document.addEventListener("submit", () => {
+    submitting = true;
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (!submitting && unsentText()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  function heartbeat() {
+    const ws = root();
+    if (!ws || !window.htmx) return;
+    const typing = Date.now() - lastTyped < HEARTBEAT_MS ? "1" : "0";
+    window.htmx.ajax("POST", ws.dataset.presenceUrl, {
+      target: "#presence",
+      swap: "outerHTML",
+      values: { typing: typing },
+    });
+  }
+
+  document.addEventListener("click", (event) => {
+    const media = event.target.closest(".sensitive-media:not(.revealed)");
+    if (!media) return;
+    event.preventDefault();
+    media.classList.add("revealed");
+    const url = media.dataset.revealUrl;
+    if (url && window.htmx) window.htmx.ajax("POST", url, { swap: "none" });
+  });
+
+  // The macro picker fills the editor without a page load when JS is on.
+  document.addEventListener("change", (event) => {
+    if (event.target.id === "macro-select" && event.target.value) {
+      event.target.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    setupDrafts();
+    setInterval(heartbeat, HEARTBEAT_MS);
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "workspace") setupDrafts();
+    submitting = false;
+  });
+})();

@@ -1,0 +1,74 @@
+"""Validation and shape of the ticket pages' forms (saving is the services' job)."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from .models import Category, Ticket
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReplyForm(VersionedForm):
+    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 7}), strip=False)
+    status = forms.ChoiceField(
+        label="Then set status",
+        required=False,
+        choices=[("", "Keep status")]
+        + [(s.value, s.label) for s in Ticket.Status if s != Ticket.Status.NEW],
+    )
+    macro = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError("Write a reply first.")
+        return body
+
+
+class NoteForm(VersionedForm):
+    body = forms.CharField(
+        label="Internal note", widget=forms.Textarea(attrs={"rows": 4}), strip=False
+    )
+
+
+class StatusForm(VersionedForm):
+    status = forms.ChoiceField(choices=Ticket.Status.choices)
+
+
+class FieldsForm(VersionedForm):
+    priority = forms.TypedChoiceField(choices=Ticket.Priority.choices, coerce=int, required=False)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(active=True), to_field_name="slug", required=False
+    )
+    subject = forms.CharField(max_length=250, required=False)
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.IntegerField(required=False, help_text="Empty: unassign")
+
+
+class TagsForm(VersionedForm):
+    add = forms.CharField(label="Add tags", required=False, max_length=500)
+    remove = forms.CharField(required=False, max_length=64)
+
+    def names(self, field: str) -> list[str]:
+        return [n for n in re.split(r"[\s,]+", self.cleaned_data.get(field) or "") if n]
+
+
+class MergeForm(VersionedForm):
+    target = forms.CharField(label="Merge into ticket", max_length=20)
+
+    def clean_target(self):
+        match = re.fullmatch(r"\s*(?:FL-)?(\d+)\s*", self.cleaned_data["target"], re.IGNORECASE)
+        if not match:
+            raise forms.ValidationError("Give a ticket reference like FL-123.")
+        return int(match.group(1))

@@ -1,0 +1,20 @@
+"""Ticket predicates on top of the one scope (Ticket.objects.visible_to / teams.permissions).
+
+A ticket out of scope is never found at all (404); these answer "may this user, who can see
+the ticket, also change it?" for pages and API alike.
+"""
+
+from teams.permissions import scope_for
+
+
+def can_work(user) -> bool:
+    """Reply, change fields, claim: associates, leads and admins (not read-only roles)."""
+    return scope_for(user).is_staff_member and user.has_perm("tickets.change_ticket")
+
+
+def can_add_note(user) -> bool:
+    return scope_for(user).is_staff_member and user.has_perm("tickets.add_message")
+
+
+def can_merge(user) -> bool:
+    return can_work(user)

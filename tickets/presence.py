@@ -1,0 +1,39 @@
+"""Short-lived presence in the Django cache: who has a ticket open and who is typing.
+
+Entries expire after PRESENCE_TTL seconds without a heartbeat; the workspace polls.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+
+PRESENCE_TTL = 45
+
+
+def _key(ticket_id: int) -> str:
+    return f"tickets:presence:{ticket_id}"
+
+
+def presence_touch(*, ticket_id: int, user, typing: bool = False) -> list[dict]:
+    """Record that `user` is on the ticket (and whether typing); return the *other* people."""
+    now = time.time()
+    entries = {
+        uid: e
+        for uid, e in (cache.get(_key(ticket_id)) or {}).items()
+        if now - e["at"] < PRESENCE_TTL
+    }
+    entries[user.pk] = {
+        "name": user.get_full_name() or user.username,
+        "typing": bool(typing),
+        "at": now,
+    }
+    cache.set(_key(ticket_id), entries, PRESENCE_TTL)
+    return [e for uid, e in entries.items() if uid != user.pk]
+
+
+def presence_leave(*, ticket_id: int, user) -> None:
+    entries = cache.get(_key(ticket_id)) or {}
+    if entries.pop(user.pk, None) is not None:
+        cache.set(_key(ticket_id), entries, PRESENCE_TTL)

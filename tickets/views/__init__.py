@@ -1,0 +1,34 @@
+"""Ticket pages: thin — parse, authorize through the scope, call a selector or service, render."""
+
+from .queue import queue_view, ticket_claim_next_view
+from .workspace import (
+    attachment_download_view,
+    attachment_reveal_view,
+    ticket_assign_view,
+    ticket_fields_view,
+    ticket_merge_view,
+    ticket_note_view,
+    ticket_presence_view,
+    ticket_preview_view,
+    ticket_reply_view,
+    ticket_status_view,
+    ticket_tags_view,
+    ticket_workspace_view,
+)
+
+__all__ = [
+    "attachment_download_view",
+    "attachment_reveal_view",
+    "queue_view",
+    "ticket_assign_view",
+    "ticket_claim_next_view",
+    "ticket_fields_view",
+    "ticket_merge_view",
+    "ticket_note_view",
+    "ticket_presence_view",
+    "ticket_preview_view",
+    "ticket_reply_view",
+    "ticket_status_view",
+    "ticket_tags_view",
+    "ticket_workspace_view",
+]

@@ -1,0 +1,282 @@
+"""The ticket workspace: one page, every action a plain form POST, htmx swaps the workspace.
+
+A stale version answers 409 with the current ticket and the user's typed text kept; a
+refused action answers 4xx with the reason, also keeping the text. Success redirects (PRG)
+or, for htmx, returns the fresh workspace fragment.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import forms, lifecycle, selectors, services
+from ..attachments import IMAGE_TYPES
+from ..models import Attachment, Ticket
+from ..permissions import can_add_note, can_work
+from ..presence import presence_touch
+from ..sanitize import markdown_to_html
+from ._render import render_page_or_partial, uploaded_files
+
+TEMPLATE = "tickets/workspace.html"
+
+
+def _workspace(request, pk):
+    try:
+        return selectors.ticket_workspace(user=request.user, pk=pk)
+    except Ticket.DoesNotExist as exc:
+        raise Http404("No such ticket in your queues.") from exc
+
+
+def render_workspace(
+    request, pk, *, status=200, drafts=None, error="", stale=None, ws=None, **extra
+):
+    ws = ws or _workspace(request, pk)
+    drafts = drafts or {}
+    macro_text = extra.pop("macro_text", None)
+    context = {
+        "ws": ws,
+        "ticket": ws.ticket,
+        "next_statuses": sorted(lifecycle.allowed(ws.ticket.status)),
+        "priorities": Ticket.Priority.choices,
+        "reply_statuses": forms.ReplyForm.base_fields["status"].choices,
+        "others": presence_touch(ticket_id=ws.ticket.pk, user=request.user),
+        "reply_text": macro_text if macro_text is not None else drafts.get("reply", ""),
+        "note_text": drafts.get("note", ""),
+        "error": error,
+        "stale": stale,
+        "can_work": can_work(request.user),
+        "can_note": can_add_note(request.user),
+        "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
+        "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
+        **extra,
+    }
+    return render_page_or_partial(request, TEMPLATE, "workspace", context, status=status)
+
+
+@login_required
+@require_GET
+def ticket_workspace_view(request, pk: int):
+    ws = _workspace(request, pk)
+    services.ticket_record_view(ticket=ws.ticket, by=request.user)
+    extra = {}
+    macro_id = request.GET.get("macro", "")
+    if macro_id.isdigit():
+        macro = (
+            selectors.macros_for(user=request.user, ticket=ws.ticket).filter(pk=macro_id).first()
+        )
+        if macro is not None:
+            extra = {
+                "macro_text": services.macro_render(
+                    macro=macro, ticket=ws.ticket, agent=request.user
+                ),
+                "macro": macro,
+            }
+    return render_workspace(request, pk, ws=ws, **extra)
+
+
+def workspace_action(form_class, *, permission=can_work):
+    """Wrap an action: POST only, ticket in scope (404), permission (403), form (422),
+    StaleVersionError (409) and rule errors (422), keeping what the user typed."""
+
+    def decorator(action):
+        @login_required
+        @require_POST
+        @wraps(action)
+        def view(request, pk: int):
+            try:
+                ticket = selectors.ticket_get_visible(user=request.user, pk=pk)
+            except Ticket.DoesNotExist as exc:
+                raise Http404("No such ticket in your queues.") from exc
+            if not permission(request.user):
+                raise PermissionDenied("Your role may read this ticket but not change it.")
+            form = form_class(request.POST, request.FILES)
+            drafts = {action.__name__: request.POST.get("body", "")}
+            if not form.is_valid():
+                errors = "; ".join(e for errs in form.errors.values() for e in errs)
+                return render_workspace(request, pk, status=422, drafts=drafts, error=errors)
+            try:
+                done = action(request, ticket, form.cleaned_data)
+            except services.StaleVersionError as exc:
+                return render_workspace(request, pk, status=409, drafts=drafts, stale=exc.ticket)
+            except (ValidationError, services.TransitionError) as exc:
+                msg = "; ".join(getattr(exc, "messages", [str(exc)]))
+                return render_workspace(request, pk, status=422, drafts=drafts, error=msg)
+            except PermissionDenied as exc:
+                return render_workspace(request, pk, status=403, drafts=drafts, error=str(exc))
+            if isinstance(done, HttpResponse):
+                return done
+            if request.htmx:
+                return render_workspace(request, ticket.pk, sent=action.__name__)
+            messages.success(request, done)
+            return redirect(f"{reverse('tickets:detail', args=[ticket.pk])}?sent={action.__name__}")
+
+        return view
+
+    return decorator
+
+
+@workspace_action(forms.ReplyForm)
+def reply(request, ticket, data):
+    if request.POST.get("action") == "preview":
+        return render_workspace(
+            request,
+            ticket.pk,
+            drafts={"reply": data["body"]},
+            preview=markdown_to_html(data["body"]),
+        )
+    files = uploaded_files(request)
+    common = {"ticket": ticket, "by": request.user, "version": data["version"], "files": files}
+    status = data["status"] or None
+    if data["macro"]:
+        macro = (
+            selectors.macros_for(user=request.user, ticket=ticket).filter(pk=data["macro"]).first()
+        )
+        if macro is None:
+            raise ValidationError("That macro is not available for this ticket.")
+        services.ticket_apply_macro(macro=macro, body=data["body"], status=status, **common)
+        return f"Reply sent with macro “{macro.title}”."
+    services.ticket_reply(body=data["body"], status=status, **common)
+    return "Reply sent."
+
+
+@workspace_action(forms.NoteForm, permission=can_add_note)
+def note(request, ticket, data):
+    services.ticket_add_note(
+        ticket=ticket, by=request.user, body=data["body"], version=data["version"],
+        files=uploaded_files(request),
+    )  # fmt: skip
+    return "Internal note added."
+
+
+@workspace_action(forms.StatusForm)
+def status(request, ticket, data):
+    services.ticket_change_status(
+        ticket=ticket, by=request.user, status=data["status"], version=data["version"]
+    )
+    return f"Status set to {Ticket.Status(data['status']).label.lower()}."
+
+
+@workspace_action(forms.FieldsForm)
+def fields(request, ticket, data):
+    changes = {k: data[k] for k in ("priority", "category", "subject") if data.get(k)}
+    services.ticket_update(ticket=ticket, by=request.user, version=data["version"], **changes)
+    return "Ticket updated."
+
+
+@workspace_action(forms.AssignForm)
+def assign(request, ticket, data):
+    assignee = None
+    if data["assignee"]:
+        assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+        if assignee is None:
+            raise ValidationError("No such agent.")
+    services.ticket_assign(
+        ticket=ticket, by=request.user, assignee=assignee, version=data["version"]
+    )
+    return (
+        f"Assigned to {assignee.get_full_name() or assignee.username}."
+        if assignee
+        else "Unassigned."
+    )
+
+
+@workspace_action(forms.TagsForm)
+def tags(request, ticket, data):
+    form = forms.TagsForm(data)
+    form.cleaned_data = data
+    if form.names("add"):
+        services.ticket_tag(
+            ticket=ticket, by=request.user, names=form.names("add"), version=data["version"]
+        )
+    elif form.names("remove"):
+        services.ticket_untag(
+            ticket=ticket, by=request.user, names=form.names("remove"), version=data["version"]
+        )
+    return "Tags updated."
+
+
+@workspace_action(forms.MergeForm)
+def merge(request, ticket, data):
+    try:
+        target = selectors.ticket_get_visible(user=request.user, pk=data["target"])
+    except Ticket.DoesNotExist as exc:
+        raise ValidationError(f"FL-{data['target']} is not a ticket in your queues.") from exc
+    services.ticket_merge(source=ticket, target=target, by=request.user, version=data["version"])
+    return redirect("tickets:detail", pk=target.pk)
+
+
+ticket_reply_view = reply
+ticket_note_view = note
+ticket_status_view = status
+ticket_fields_view = fields
+ticket_assign_view = assign
+ticket_tags_view = tags
+ticket_merge_view = merge
+
+
+@login_required
+@require_POST
+def ticket_preview_view(request, pk: int):
+    """The reply editor's Markdown preview (htmx fragment)."""
+    if not Ticket.objects.visible_to(request.user).filter(pk=pk).exists():
+        raise Http404("No such ticket in your queues.")
+    return render(
+        request, f"{TEMPLATE}#preview", {"preview": markdown_to_html(request.POST.get("body", ""))}
+    )
+
+
+@login_required
+@require_POST
+def ticket_presence_view(request, pk: int):
+    """Heartbeat from the open workspace; answers with who else is here (and typing)."""
+    if not Ticket.objects.visible_to(request.user).filter(pk=pk).exists():
+        raise Http404("No such ticket in your queues.")
+    others = presence_touch(
+        ticket_id=pk, user=request.user, typing=request.POST.get("typing") == "1"
+    )
+    return render(request, f"{TEMPLATE}#presence", {"others": others})
+
+
+def _attachment(request, pk) -> Attachment:
+    try:
+        return selectors.attachment_get_visible(user=request.user, pk=pk)
+    except Attachment.DoesNotExist as exc:
+        raise Http404("No such attachment.") from exc
+
+
+@login_required
+@require_GET
+def attachment_download_view(request, pk: int):
+    """Stream a file of a visible ticket; images inline, anything else as a download."""
+    attachment = _attachment(request, pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type not in IMAGE_TYPES,
+        filename=attachment.name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_reveal_view(request, pk: int):
+    """Un-blur a sensitive image: logged as a TicketEvent (counts toward exposure)."""
+    attachment = _attachment(request, pk)
+    services.attachment_reveal(attachment=attachment, by=request.user)
+    if request.htmx:
+        return HttpResponse(status=204)
+    url = reverse("tickets:detail", args=[attachment.ticket_id])
+    return redirect(f"{url}?revealed={attachment.pk}#attachment-{attachment.pk}")
