@@ -4,8 +4,8 @@ Fixtures for every e2e test (all tests under tests/e2e/ are marked `e2e` automat
 
 - `browser`      one headless Chromium for the whole session (never downloaded by playwright).
 - `page`         a fresh context and page per test, default timeout 10 s, `base_url` set to the
-                 live server, so `page.goto("/tickets/")` works. Uncaught JavaScript errors on the
-                 page fail the test.
+                 live server, so `page.goto("/tickets/")` works. Uncaught JavaScript errors, any
+                 5xx response and any 4xx for a /static/ file fail the test.
 - `live_url`     the live server's root URL without a trailing slash ("http://localhost:PORT").
 - `login`        `login(page, "associate")` / `login(page, "lead", "demo")`: fills the real login
                  form and submits it; returns the page after the redirect.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -120,10 +121,19 @@ def page(browser, live_url):
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     tab = context.new_page()
     js_errors: list[str] = []
+    bad_responses: list[str] = []
     tab.on("pageerror", lambda exc: js_errors.append(str(exc)))
+
+    def _check_response(response):
+        path = urlsplit(response.url).path
+        if response.status >= 500 or (response.status >= 400 and path.startswith("/static/")):
+            bad_responses.append(f"{response.status} {response.request.method} {path}")
+
+    tab.on("response", _check_response)
     yield tab
     context.close()
     assert not js_errors, f"JavaScript errors on the page: {js_errors}"
+    assert not bad_responses, f"server errors or missing static files: {bad_responses}"
 
 
 @pytest.fixture
