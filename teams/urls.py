@@ -8,6 +8,21 @@ urlpatterns = [
     path("", views.team_list_view, name="list"),
     path("me/presence/", views.presence_set_view, name="presence"),
     path("me/exposure/", views.my_exposure_view, name="my_exposure"),
+    path("roster/import/", views.roster_import_view, name="roster_import"),
     path("<slug:slug>/", views.team_detail_view, name="detail"),
+    path("<slug:slug>/members/<int:pk>/edit/", views.member_edit_view, name="member_edit"),
     path("<slug:slug>/exposure/", views.team_exposure_view, name="exposure"),
+    path("<slug:slug>/schedule/", views.team_schedule_view, name="schedule"),
+    path("<slug:slug>/schedule/shifts/", views.shift_save_view, name="shift_save"),
+    path(
+        "<slug:slug>/schedule/shifts/<int:pk>/delete/",
+        views.shift_delete_view,
+        name="shift_delete",
+    ),
+    path("<slug:slug>/schedule/time-off/", views.time_off_add_view, name="time_off_add"),
+    path(
+        "<slug:slug>/schedule/exceptions/",
+        views.shift_exception_add_view,
+        name="shift_exception_add",
+    ),
 ]

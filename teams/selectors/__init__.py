@@ -21,15 +21,23 @@ from .presence import (
 )
 from .rota import (
     HourCoverage,
+    WeekRow,
     agent_on_shift,
     agent_shift_intervals,
     agents_on_shift,
+    coverage_by_local_day,
     rota_from_agent,
     rotas_prefetched,
     team_on_shift_per_hour,
+    team_week_grid,
+    week_start_for,
 )
 
 __all__ = [
+    "WeekRow",
+    "coverage_by_local_day",
+    "team_week_grid",
+    "week_start_for",
     "ExposureRow",
     "agent_may_take_sensitive",
     "exposure_count",

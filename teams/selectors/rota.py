@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -86,3 +86,44 @@ def team_on_shift_per_hour(
     )
     rows = rota_mod.hourly_counts([rota_from_agent(a) for a in members], start, hours)
     return [HourCoverage(s, n, staffed) for s, n, staffed in rows]
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """One agent's week in the viewer's time zone: per local day, the on-shift pieces."""
+
+    agent: Agent
+    days: list[list[tuple[datetime, datetime]]]
+
+
+def week_start_for(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def team_week_grid(*, agents: Iterable[Agent], monday: date, tz) -> list[WeekRow]:
+    """Who works when in the week starting `monday` (a date in `tz`, the viewer's zone);
+    shifts crossing the viewer's midnight show as two pieces. Agents should be prefetched
+    (rotas_prefetched with since=monday - 3 days)."""
+    bounds = [rota_mod.wall_to_utc(monday + timedelta(days=i), time(0), tz) for i in range(8)]
+    rows = []
+    for agent in agents:
+        spans = rota_mod.intervals(rota_from_agent(agent), bounds[0], bounds[7])
+        days: list[list[tuple[datetime, datetime]]] = [[] for _ in range(7)]
+        for i in range(7):
+            for a, b in spans:
+                lo, hi = max(a, bounds[i]), min(b, bounds[i + 1])
+                if hi > lo:
+                    days[i].append((lo.astimezone(tz), hi.astimezone(tz)))
+        rows.append(WeekRow(agent=agent, days=days))
+    return rows
+
+
+def coverage_by_local_day(rows: list[HourCoverage], tz) -> list[tuple[date, list[int | None]]]:
+    """Hourly coverage laid out as local days × 24 local hours in `tz` (None: not in range)."""
+    out: dict[date, list[int | None]] = {}
+    for row in rows:
+        local = row.start.astimezone(tz)
+        cells = out.setdefault(local.date(), [None] * 24)
+        if cells[local.hour] is None:
+            cells[local.hour] = row.agents
+    return sorted(out.items())

@@ -1,8 +1,9 @@
 """Writes on people, one module per area; import from `teams.services`."""
 
 from .exposure import exposure_opt_out, exposure_record
-from .people import agent_create, agent_set_role, roles_sync_groups
+from .people import agent_create, agent_set_role, agent_update, roles_sync_groups
 from .presence import presence_set
+from .roster import RosterInvalid, RosterResult, roster_import
 from .rota import (
     shift_exception_add,
     shift_template_delete,
@@ -12,6 +13,10 @@ from .rota import (
 )
 
 __all__ = [
+    "RosterInvalid",
+    "RosterResult",
+    "agent_update",
+    "roster_import",
     "exposure_opt_out",
     "exposure_record",
     "agent_create",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from ..models import Agent, Role, Team
+from ..models import Agent, Role, Sensitivity, Team, validate_time_zone
+from ..permissions import can_edit_team, scope_for
 from ..roles import ROLE_PERMISSIONS
 
 User = get_user_model()
@@ -76,4 +78,38 @@ def agent_set_role(*, agent: Agent, role: str) -> Agent:
     if agent.role != role:
         agent.role = role
         agent.save(update_fields=["role"])
+    return agent
+
+
+EDITABLE_BY_LEAD = ("skills", "languages", "capacity", "clearance", "status", "time_zone")
+
+
+@transaction.atomic
+def agent_update(*, by, agent: Agent, **changes) -> Agent:
+    """Change an agent's profile. Leads of the agent's team may change skills, languages,
+    capacity, clearance (never above their own), status and time zone; admins also role and
+    team. `by` None means the system. Raises PermissionDenied or ValidationError."""
+    if by is not None and not can_edit_team(by, agent.team):
+        raise PermissionDenied("You may not edit members of this team.")
+    is_admin = by is None or scope_for(by).role == Role.ADMIN
+    allowed = set(EDITABLE_BY_LEAD) | ({"role", "team"} if is_admin else set())
+    refused = set(changes) - allowed
+    if refused:
+        raise PermissionDenied("You may not change: " + ", ".join(sorted(refused)))
+    if "clearance" in changes:
+        if changes["clearance"] not in Sensitivity.values:
+            raise ValidationError("Unknown clearance.")
+        own = scope_for(by).clearance if by is not None else Sensitivity.RESTRICTED
+        if Sensitivity.rank(changes["clearance"]) > Sensitivity.rank(own):
+            raise PermissionDenied("You cannot grant a clearance above your own.")
+    if "time_zone" in changes:
+        validate_time_zone(changes["time_zone"])
+    if "capacity" in changes and not 0 <= int(changes["capacity"]) <= 100:
+        raise ValidationError("Capacity must be between 0 and 100.")
+    role = changes.pop("role", None)
+    for field, value in changes.items():
+        setattr(agent, field, value)
+    agent.save()
+    if role and role != agent.role:
+        agent_set_role(agent=agent, role=role)
     return agent

@@ -4,16 +4,16 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import permissions, selectors, services
-from .forms import PresenceForm
-from .models import Agent, Presence
+from .. import permissions, selectors, services
+from ..forms import AgentEditForm, PresenceForm
+from ..models import Agent, Presence, Role
 
 
 def _agent_or_404(user) -> Agent:
@@ -31,16 +31,52 @@ def _safe_next(request, url: str | None) -> str:
 
 @login_required
 def team_list_view(request):
-    return render(
-        request, "teams/list.html", {"teams": selectors.team_list_for_user(user=request.user)}
-    )
+    context = {
+        "teams": selectors.team_list_for_user(user=request.user),
+        "can_import": permissions.scope_for(request.user).role in (Role.ADMIN, Role.LEAD),
+    }
+    return render(request, "teams/list.html", context)
 
 
 @login_required
 def team_detail_view(request, slug: str):
+    """Members with role, skills, capacity, clearance, presence now and on shift now."""
     team = get_object_or_404(selectors.team_list_for_user(user=request.user), slug=slug)
-    members = selectors.team_members(user=request.user, team=team)
-    return render(request, "teams/detail.html", {"team": team, "members": members})
+    members = list(selectors.rotas_prefetched(selectors.team_members(user=request.user, team=team)))
+    context = {
+        "team": team,
+        "members": members,
+        "on_shift": selectors.agents_on_shift(agents=members),
+        "can_edit": permissions.can_edit_team(request.user, team),
+        "can_see_exposure": permissions.can_view_team_exposure(request.user, team),
+    }
+    return render(request, "teams/detail.html", context)
+
+
+@login_required
+def member_edit_view(request, slug: str, pk: int):
+    """Edit a member's profile (leads of the team and admins, through services.agent_update)."""
+    team = get_object_or_404(selectors.team_list_for_user(user=request.user), slug=slug)
+    agent = get_object_or_404(selectors.team_members(user=request.user, team=team), pk=pk)
+    if not permissions.can_edit_team(request.user, team):
+        raise PermissionDenied
+    is_admin = permissions.scope_for(request.user).role == Role.ADMIN
+    form = AgentEditForm(request.POST or None, instance=agent, can_change_role=is_admin)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agent_update(by=request.user, agent=agent, **form.changes())
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved {agent}.")
+            return redirect("teams:detail", slug=team.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "teams/member_edit.html",
+        {"team": team, "agent": agent, "form": form},
+        status=status,
+    )
 
 
 @require_POST

@@ -1,0 +1,33 @@
+"""People pages, one module per area; urls.py imports from here."""
+
+from .people import (
+    member_edit_view,
+    my_exposure_view,
+    presence_set_view,
+    team_detail_view,
+    team_exposure_view,
+    team_list_view,
+)
+from .roster import roster_import_view
+from .schedule import (
+    shift_delete_view,
+    shift_exception_add_view,
+    shift_save_view,
+    team_schedule_view,
+    time_off_add_view,
+)
+
+__all__ = [
+    "member_edit_view",
+    "my_exposure_view",
+    "presence_set_view",
+    "roster_import_view",
+    "shift_delete_view",
+    "shift_exception_add_view",
+    "shift_save_view",
+    "team_detail_view",
+    "team_exposure_view",
+    "team_list_view",
+    "team_schedule_view",
+    "time_off_add_view",
+]
