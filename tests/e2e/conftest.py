@@ -2,7 +2,7 @@
 
 Fixtures for every e2e test (all tests under tests/e2e/ are marked `e2e` automatically):
 
-- `browser`      one headless Chromium for the whole session (never downloaded by playwright).
+- `browser`      one headless Chromium shared by the e2e tests (never downloaded by playwright).
 - `page`         a fresh context and page per test, default timeout 10 s, `base_url` set to the
                  live server, so `page.goto("/tickets/")` works. Uncaught JavaScript errors, any
                  5xx response and any 4xx for a /static/ file fail the test.
@@ -67,7 +67,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while playwright's sync API is alive an asyncio loop runs in the
+# main thread, which breaks async_to_sync (and so Django's async paths) in tests that run later.
+@pytest.fixture(scope="package")
 def _playwright():
     if _chromium_missing():
         if _in_ci():
@@ -83,9 +85,9 @@ def _playwright():
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(_playwright):
-    """One headless Chromium for the session."""
+    """One headless Chromium for all browser tests (they run together, so once per session)."""
     chromium = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
