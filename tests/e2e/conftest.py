@@ -146,8 +146,8 @@ def login(live_url):
         page.goto(f"{live_url}/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # to the home page, or back to the form on failure
+            page.get_by_role("button", name="Log in").click()
         return page
 
     return _login
