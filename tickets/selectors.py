@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from teams.models import Agent, Sensitivity
@@ -130,31 +130,55 @@ QUEUE_VIEWS = {
     "mine": "My tickets",
     "team": "Team queue",
     "unassigned": "Unassigned",
+    "escalations": "Escalations",
     "all": "All visible",
 }
+ESCALATED_TAG = "escalated"
+
+
+def escalated_q(now) -> Q:
+    """The Escalations queue: unsolved tickets tagged "escalated" (by a person or the SLA
+    sweep), or urgent ones whose SLA due time has passed."""
+    tagged = Q(
+        pk__in=Ticket.tags.through.objects.filter(tag__name=ESCALATED_TAG).values("ticket_id")
+    )
+    return Q(status__in=Ticket.UNSOLVED) & (
+        tagged | Q(priority=Ticket.Priority.URGENT, due_at__lt=now)
+    )
+
+
+def _view_q(view: str, user, now) -> Q:
+    unsolved = Q(status__in=Ticket.UNSOLVED)
+    return {
+        "mine": unsolved & Q(assignee=user),
+        "team": unsolved,
+        "unassigned": unsolved & Q(assignee__isnull=True),
+        "escalations": escalated_q(now),
+        "all": Q(),
+    }[view]
 
 
 def ticket_list_for_queue(*, user, view: str = "mine") -> QuerySet[Ticket]:
-    """The tickets of one queue view, most urgent first, with what the list shows joined in."""
-    qs = Ticket.objects.visible_to(user).select_related("requester", "category", "team", "assignee")
-    if view == "mine":
-        qs = qs.filter(assignee=user).unsolved()
-    elif view == "team":
-        qs = qs.unsolved()
-    elif view == "unassigned":
-        qs = qs.unsolved().filter(assignee__isnull=True)
-    return qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "created_at", "pk")
+    """The visible tickets of one queue view with what the list shows joined in (unordered:
+    tickets.pagination orders and pages it)."""
+    if view not in QUEUE_VIEWS:
+        view = "mine"
+    return (
+        Ticket.objects.visible_to(user)
+        .filter(_view_q(view, user, timezone.now()))
+        .select_related("requester", "category", "team", "assignee")
+    )
 
 
 def queue_counts(*, user) -> dict[str, int]:
-    """How many tickets each queue view holds, in one query."""
+    """How many tickets each queue view holds (and how many are breached), in one query."""
     now = timezone.now()
-    unsolved = Q(status__in=Ticket.UNSOLVED)
-    agg = Ticket.objects.visible_to(user).aggregate(
-        mine=Count("pk", filter=unsolved & Q(assignee=user)),
-        team=Count("pk", filter=unsolved),
-        unassigned=Count("pk", filter=unsolved & Q(assignee__isnull=True)),
-        all=Count("pk"),
-        breached=Count("pk", filter=unsolved & Q(due_at__lt=now)),
-    )
-    return agg
+    aggregates = {key: Count("pk", filter=_view_q(key, user, now)) for key in QUEUE_VIEWS}
+    aggregates["breached"] = Count("pk", filter=Q(status__in=Ticket.UNSOLVED, due_at__lt=now))
+    return Ticket.objects.visible_to(user).aggregate(**aggregates)
+
+
+def saved_views_for(*, user) -> QuerySet:
+    from .models import SavedView
+
+    return SavedView.objects.filter(user=user)

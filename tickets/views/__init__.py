@@ -1,6 +1,11 @@
 """Ticket pages: thin — parse, authorize through the scope, call a selector or service, render."""
 
-from .queue import queue_view, ticket_claim_next_view
+from .queue import (
+    queue_view,
+    saved_view_create_view,
+    saved_view_delete_view,
+    ticket_claim_next_view,
+)
 from .workspace import (
     attachment_download_view,
     attachment_reveal_view,
@@ -20,6 +25,8 @@ __all__ = [
     "attachment_download_view",
     "attachment_reveal_view",
     "queue_view",
+    "saved_view_create_view",
+    "saved_view_delete_view",
     "ticket_assign_view",
     "ticket_claim_next_view",
     "ticket_fields_view",

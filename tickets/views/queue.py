@@ -1,41 +1,93 @@
-"""Ticket pages: thin — parse, authorize through the scope, call a selector or service, render."""
+"""The queue: views (mine, team, unassigned, escalations, all), the shared FilterSet,
+keyset pages, counts per view, saved views, and "get next ticket"."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.db import IntegrityError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from teams.models import Agent
 
 from .. import selectors, services
+from ..filters import TicketFilter, assignee_choices
+from ..models import SavedView
+from ..pagination import SORT_LABELS, BadCursor, paginate
+from ..permissions import can_work
+from ._render import render_page_or_partial
+
+
+def _query_without(request, *drop) -> str:
+    pairs = [(k, v) for k, vs in request.GET.lists() if k not in drop for v in vs if v != ""]
+    return urlencode(pairs)
 
 
 @login_required
+@require_GET
 def queue_view(request):
     view = request.GET.get("view", "mine")
-    if view not in selectors.QUEUE_VIEWS:
-        view = "mine"
-    page = Paginator(selectors.ticket_list_for_queue(user=request.user, view=view), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "tickets/queue.html",
-        {
-            "page": page,
-            "view": view,
-            "views": selectors.QUEUE_VIEWS,
-            "counts": selectors.queue_counts(user=request.user),
-        },
-    )
+    view = view if view in selectors.QUEUE_VIEWS else "mine"
+    base = selectors.ticket_list_for_queue(user=request.user, view=view)
+    filterset = TicketFilter(request.GET, queryset=base, user=request.user)
+    context = {
+        "view": view,
+        "views": selectors.QUEUE_VIEWS,
+        "counts": selectors.queue_counts(user=request.user),
+        "filterset": filterset,
+        "sorts": SORT_LABELS,
+        "assignees": assignee_choices(request.user),
+        "saved_views": selectors.saved_views_for(user=request.user),
+        "query": _query_without(request, "after"),
+        "query_no_view": _query_without(request, "after", "view"),
+        "can_work": can_work(request.user),
+        "error": "",
+    }
+    status = 200
+    try:
+        if not filterset.is_valid():
+            raise BadCursor("; ".join(e for errs in filterset.errors.values() for e in errs))
+        context["page"] = paginate(
+            filterset.qs, sort=request.GET.get("sort", "urgent"), cursor=request.GET.get("after")
+        )
+    except BadCursor as exc:
+        context["error"], status = str(exc), 400
+    return render_page_or_partial(request, "tickets/queue.html", "results", context, status)
 
 
-@require_POST
 @login_required
+@require_POST
+def saved_view_create_view(request):
+    name = request.POST.get("name", "").strip()[:80]
+    query = request.POST.get("query", "")[:1000]
+    if not name:
+        messages.error(request, "Give the view a name.")
+        return redirect(f"{reverse('tickets:queue')}?{query}")
+    try:
+        SavedView.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+    except IntegrityError:
+        messages.error(request, "Could not save that view.")
+    else:
+        messages.success(request, f"Saved view “{name}”.")
+    return redirect(f"{reverse('tickets:queue')}?{query}")
+
+
+@login_required
+@require_POST
+def saved_view_delete_view(request, pk: int):
+    view = get_object_or_404(SavedView, pk=pk, user=request.user)
+    view.delete()
+    messages.success(request, f"Deleted view “{view.name}”.")
+    return redirect("tickets:queue")
+
+
+@login_required
+@require_POST
 def ticket_claim_next_view(request):
     agent = Agent.objects.filter(user=request.user).first()
-    ticket = services.ticket_claim_next(agent=agent) if agent else None
+    ticket = services.ticket_claim_next(agent=agent) if agent and can_work(request.user) else None
     if ticket is None:
         messages.info(request, "Nothing is waiting for you right now (or you are at capacity).")
         return redirect("tickets:queue")

@@ -1,0 +1,221 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+
+from tests.factories import AgentFactory, SavedViewFactory, TeamFactory, TicketFactory
+from tickets import services
+from tickets.filters import TicketFilter
+from tickets.models import SavedView, Ticket
+from tickets.pagination import paginate
+from tickets.selectors import queue_counts, ticket_list_for_queue
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+S = Ticket.Status
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def mk(team, category, **kw):
+    kw.setdefault("created_at", NOW - timedelta(hours=1))
+    return TicketFactory(team=team, category=category, **kw)
+
+
+def test_views_and_counts(frozen, agent, other_agent, category, team):
+    mine = mk(team, category, assignee=agent.user, status=S.OPEN)
+    mk(team, category, assignee=other_agent.user, status=S.OPEN)
+    unassigned = mk(team, category)
+    mk(team, category, status=S.SOLVED)
+    esc_tag = mk(team, category, status=S.OPEN)
+    services.ticket_tag(ticket=esc_tag, by=agent.user, names=["escalated"])
+    esc_urgent = mk(team, category, priority=4, due_at=NOW - timedelta(minutes=5))
+    mk(team, category, priority=4, due_at=NOW + timedelta(minutes=5))  # urgent, not breached
+    mk(TeamFactory(), category)  # another team: invisible
+    user = agent.user
+    assert set(ticket_list_for_queue(user=user, view="mine")) == {mine}
+    assert set(ticket_list_for_queue(user=user, view="escalations")) == {esc_tag, esc_urgent}
+    assert unassigned in ticket_list_for_queue(user=user, view="unassigned")
+    counts = queue_counts(user=user)
+    assert counts == {
+        "mine": 1,
+        "team": 6,
+        "unassigned": 4,
+        "escalations": 2,
+        "all": 7,
+        "breached": 1,
+    }
+
+
+def _filter(user, **params):
+    base = Ticket.objects.visible_to(user)
+    fs = TicketFilter(params, queryset=base, user=user)
+    assert fs.is_valid(), fs.errors
+    return set(fs.qs)
+
+
+def test_filters(frozen, agent, category, sensitive, team, lead):
+    a = mk(
+        team,
+        category,
+        status=S.OPEN,
+        priority=3,
+        assignee=agent.user,
+        due_at=NOW - timedelta(minutes=1),
+    )
+    b = mk(team, category, status=S.PENDING, priority=1, due_at=NOW + timedelta(minutes=30))
+    c = mk(team, sensitive, status=S.NEW, priority=4, due_at=NOW + timedelta(hours=5))
+    services.ticket_tag(ticket=b, by=agent.user, names=["vip"])
+    user = lead.user
+    assert _filter(user, status=["open", "pending"]) == {a, b}
+    assert _filter(user, priority=["4"]) == {c}
+    assert _filter(user, category=[sensitive.slug]) == {c}
+    assert _filter(user, tag="vip") == {b}
+    assert _filter(user, assignee=str(agent.user.pk)) == {a}
+    assert _filter(user, assignee="none") == {b, c}
+    assert _filter(user, sla="breached") == {a}
+    assert _filter(user, sla="due_soon") == {b}
+    assert _filter(user, team=str(team.pk)) == {a, b, c}
+    assert _filter(user, created_after="2026-03-02T07:00:00Z") == {a, b, c}
+    assert _filter(user, created_before="2026-03-02T07:00:00Z") == set()
+
+
+def test_search_subject_body_and_reference(db, agent, requester, category, team):
+    t1 = services.ticket_create(
+        subject="Charged twice",
+        body="my card was billed",
+        requester=requester,
+        category=category,
+        team=team,
+    )
+    t2 = services.ticket_create(
+        subject="Login",
+        body="the password reset email never arrives",
+        requester=requester,
+        category=category,
+        team=team,
+    )
+    user = agent.user
+    assert _filter(user, q="charged") == {t1}
+    assert _filter(user, q="reset email") == {t2}
+    assert _filter(user, q=t2.reference) == {t2}
+    assert _filter(user, q=str(t1.pk)) == {t1}
+
+
+def test_keyset_pages_cover_everything_once_in_order(db, agent, category, team):
+    for i in range(23):
+        mk(
+            team,
+            category,
+            due_at=(NOW + timedelta(minutes=i % 5)) if i % 3 else None,
+            priority=1 + i % 4,
+            created_at=NOW - timedelta(minutes=i),
+        )
+    qs = Ticket.objects.visible_to(agent.user)
+    for sort in ("urgent", "newest", "oldest", "updated"):
+        seen, cursor = [], None
+        while True:
+            page = paginate(qs, sort=sort, cursor=cursor, size=5)
+            seen += [t.pk for t in page.rows]
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        assert len(seen) == 23
+        assert len(set(seen)) == 23
+        full = [t.pk for t in paginate(qs, sort=sort, cursor=None, size=100).rows]
+        assert seen == full
+    urgent = paginate(qs, sort="urgent", cursor=None, size=100).rows
+    assert urgent[-1].due_at is None  # no SLA clock sorts last
+    assert urgent[0].due_at == NOW
+
+
+def test_queue_page_and_bad_cursor(client, agent, category, team):
+    mk(team, category, subject="Cannot reset password")
+    client.force_login(agent.user)
+    page = client.get(reverse("tickets:queue"), {"view": "team"})
+    assert page.status_code == 200
+    assert "Cannot reset password" in page.content.decode()
+    assert 'data-shortcut="/"' in page.content.decode()
+    bad = client.get(reverse("tickets:queue"), {"view": "team", "after": "garbage!!"})
+    assert bad.status_code == 400
+    assert "out of date" in bad.content.decode()
+    fragment = client.get(reverse("tickets:queue"), {"view": "team"}, HTTP_HX_REQUEST="true")
+    assert b"<html" not in fragment.content
+    assert b'id="results"' in fragment.content
+
+
+def test_saved_views(client, agent):
+    client.force_login(agent.user)
+    response = client.post(
+        reverse("tickets:save_view"), {"name": "Urgent open", "query": "view=team&priority=4"}
+    )
+    assert response.status_code == 302
+    saved = SavedView.objects.get(user=agent.user)
+    assert saved.query == "view=team&priority=4"
+    assert "Urgent open" in client.get(reverse("tickets:queue")).content.decode()
+    foreign = SavedViewFactory()
+    assert client.post(reverse("tickets:delete_view", args=[foreign.pk])).status_code == 404
+    client.post(reverse("tickets:delete_view", args=[saved.pk]))
+    assert not SavedView.objects.filter(pk=saved.pk).exists()
+
+
+def test_get_next_ticket_button(client, agent, category, team):
+    t = mk(team, category, due_at=NOW)
+    client.force_login(agent.user)
+    response = client.post(reverse("tickets:claim_next"))
+    assert response["Location"] == reverse("tickets:detail", args=[t.pk])
+    response = client.post(reverse("tickets:claim_next"), follow=True)
+    assert "Nothing is waiting" in response.content.decode()
+
+
+def test_queue_query_count_is_constant(
+    client, agent, lead, category, team, django_assert_max_num_queries
+):
+    client.force_login(lead.user)
+    client.get(reverse("tickets:queue"))
+    for i in range(60):
+        t = mk(
+            team,
+            category,
+            assignee=agent.user if i % 2 else None,
+            due_at=NOW + timedelta(minutes=i),
+        )
+        if i % 5 == 0:
+            services.ticket_tag(ticket=t, by=agent.user, names=["escalated"])
+    for _ in range(5):
+        AgentFactory(team=team)
+        SavedViewFactory(user=lead.user)
+    with django_assert_max_num_queries(16):
+        response = client.get(
+            reverse("tickets:queue"), {"view": "team", "q": "log", "tag": "escalated"}
+        )
+    assert response.status_code == 200
+    with django_assert_max_num_queries(16):
+        response = client.get(
+            reverse("tickets:queue"), {"view": "all", "status": ["open", "new"], "sort": "newest"}
+        )
+    assert response.content.decode().count("<tr data-href") == 50
+
+
+@pytest.mark.postgres
+def test_search_uses_postgres_full_text(db, agent, requester, category, team):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL full-text search")
+    t = services.ticket_create(
+        subject="Refunds",
+        body="I was charged twice for premium",
+        requester=requester,
+        category=category,
+        team=team,
+    )
+    assert _filter(agent.user, q="charged premium") == {t}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname IN ('ticket_subject_fts', 'message_body_fts')"
+        )
+        assert {r[0] for r in cur.fetchall()} == {"ticket_subject_fts", "message_body_fts"}

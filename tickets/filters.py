@@ -1,0 +1,133 @@
+"""One FilterSet for the queue page and the API: status, priority, category, tag, team,
+assignee, SLA state, channel, date ranges and full-text search (`q`).
+
+Search uses PostgreSQL full-text search (GIN indexes from migration 0003) and falls back to
+icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds that ticket directly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import django_filters
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from teams.models import Agent, Team
+
+from .models import Category, Message, Ticket
+
+DUE_SOON = timedelta(hours=1)
+SEARCH_CONFIG = "simple"
+
+
+def search_q(value: str) -> Q:
+    """A filter matching the words of `value` in the subject or any message of the ticket."""
+    value = value.strip()
+    ref = re.fullmatch(r"(?:FL-)?(\d+)", value, re.IGNORECASE)
+    if ref:
+        return Q(pk=int(ref.group(1)))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
+        body = Message.objects.annotate(fts=SearchVector("body_text", config=SEARCH_CONFIG)).filter(
+            ticket=OuterRef("pk"), fts=query
+        )
+        subject_ids = (
+            Ticket.objects.annotate(fts=SearchVector("subject", config=SEARCH_CONFIG))
+            .filter(fts=query)
+            .values("pk")
+        )
+        return Q(pk__in=subject_ids) | Q(Exists(body))
+    body = Message.objects.filter(ticket=OuterRef("pk"), body_text__icontains=value)
+    return Q(subject__icontains=value) | Q(Exists(body))
+
+
+class TicketFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
+    category = django_filters.ModelMultipleChoiceFilter(
+        field_name="category__slug",
+        to_field_name="slug",
+        queryset=Category.objects.filter(active=True),
+    )
+    tag = django_filters.CharFilter(field_name="tags__name", label="Tag")
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
+    vendor = django_filters.NumberFilter(field_name="team__vendor_id")
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", label="Assignee", help_text='A user id, "me" or "none"'
+    )
+    channel = django_filters.ChoiceFilter(choices=Ticket.Channel.choices)
+    sla = django_filters.ChoiceFilter(
+        method="filter_sla",
+        label="SLA",
+        choices=[("breached", "Breached"), ("due_soon", "Due within an hour")],
+    )
+    breached = django_filters.BooleanFilter(method="filter_breached")
+    reopened = django_filters.BooleanFilter(method="filter_reopened")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    solved_after = django_filters.IsoDateTimeFilter(field_name="solved_at", lookup_expr="gte")
+    solved_before = django_filters.IsoDateTimeFilter(field_name="solved_at", lookup_expr="lt")
+    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user if user is not None else getattr(self.request, "user", None)
+        from teams.permissions import teams_for
+
+        if self.user is not None:
+            self.filters["team"].queryset = teams_for(self.user)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(search_q(value)) if value.strip() else queryset
+
+    def filter_assignee(self, queryset, name, value):
+        value = value.strip().lower()
+        if value == "me" and self.user is not None:
+            return queryset.filter(assignee=self.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset.none()
+
+    def filter_sla(self, queryset, name, value):
+        now = timezone.now()
+        if value == "breached":
+            return queryset.unsolved().filter(due_at__lt=now)
+        return queryset.unsolved().filter(due_at__gte=now, due_at__lt=now + DUE_SOON)
+
+    def filter_breached(self, queryset, name, value):
+        if value is None:
+            return queryset
+        breached = Q(status__in=Ticket.UNSOLVED, due_at__lt=timezone.now())
+        return queryset.filter(breached) if value else queryset.exclude(breached)
+
+    def filter_reopened(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(reopen_count__gt=0) if value else queryset.filter(reopen_count=0)
+
+    @property
+    def qs(self):
+        qs = super().qs
+        if self.data.get("tag"):
+            qs = qs.distinct()
+        return qs
+
+
+def assignee_choices(user):
+    """Agents of the teams in the user's scope (for the assignee filter's select)."""
+    from teams.permissions import agents_visible_to
+
+    return agents_visible_to(user).filter(status=Agent.Status.ACTIVE)
