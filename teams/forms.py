@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import Agent, Presence, ShiftException, TimeOff, Weekday
+from .models import Agent, FeedbackNote, Presence, ShiftException, TimeOff, Weekday
 from .roster import COLUMNS
 
 
@@ -91,3 +91,62 @@ class RosterImportForm(forms.Form):
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise forms.ValidationError("The file is not UTF-8 text.") from exc
+
+
+class TicketIdsField(forms.CharField):
+    """Comma-separated ticket ids → list of ints."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return [int(x) for x in value.replace(" ", "").split(",") if x]
+        except ValueError as exc:
+            raise forms.ValidationError("Ticket ids are numbers separated by commas.") from exc
+
+
+class CoachingSessionForm(forms.Form):
+    ITEM_ROWS = 3
+
+    associate = forms.ModelChoiceField(label="Associate", queryset=Agent.objects.none())
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    agenda = forms.CharField(
+        label="Agenda", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    ticket_ids = TicketIdsField(label="Linked tickets (ids, comma-separated)", required=False)
+
+    def __init__(self, *args, associates=None, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["associate"]
+            del self.fields["date"]
+        elif associates is not None:
+            self.fields["associate"].queryset = associates
+        for i in range(self.ITEM_ROWS):
+            self.fields[f"item_{i}"] = forms.CharField(
+                label=f"Action item {i + 1}", required=False, max_length=300
+            )
+            self.fields[f"due_{i}"] = forms.DateField(
+                label=f"Due date {i + 1}",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def items(self) -> list:
+        return [
+            (self.cleaned_data[f"item_{i}"], self.cleaned_data[f"due_{i}"])
+            for i in range(self.ITEM_ROWS)
+            if self.cleaned_data.get(f"item_{i}")
+        ]
+
+
+class FeedbackForm(forms.Form):
+    associate = forms.ModelChoiceField(label="Associate", queryset=Agent.objects.none())
+    kind = forms.ChoiceField(label="Kind", choices=FeedbackNote.Kind.choices)
+    text = forms.CharField(label="Feedback", widget=forms.Textarea(attrs={"rows": 3}))
+    ticket_id = forms.IntegerField(label="Ticket id (optional)", required=False, min_value=1)
+
+    def __init__(self, *args, associates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if associates is not None:
+            self.fields["associate"].queryset = associates

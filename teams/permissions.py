@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Agent, Role, Sensitivity, Team, Vendor
+from django.db.models import Q
+
+from .models import Agent, CoachingSession, FeedbackNote, Role, Sensitivity, Team, Vendor
 
 
 @dataclass(frozen=True)
@@ -149,3 +151,48 @@ def can_view_team_exposure(user, team: Team) -> bool:
     if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
         return False
     return scope.all_teams or team.pk in scope.team_ids
+
+
+def _coaching_scope(user, model):
+    scope = scope_for(user)
+    qs = model.objects.all()
+    if scope.role == Role.ADMIN:
+        return qs
+    if scope.role in (Role.LEAD, Role.MANAGER):
+        return qs.filter(Q(team_id__in=scope.team_ids) | Q(associate__user_id=scope.user_id))
+    if scope.role is not None:
+        return qs.filter(associate__user_id=scope.user_id)
+    return qs.none()
+
+
+def coaching_sessions_visible_to(user):
+    """Associates see their own sessions, leads and managers their teams', admins all."""
+    return _coaching_scope(user, CoachingSession)
+
+
+def feedback_visible_to(user):
+    """Same rule as coaching sessions."""
+    return _coaching_scope(user, FeedbackNote)
+
+
+def can_coach(user, associate: Agent) -> bool:
+    """Leads, managers and admins whose scope holds the associate's team may coach them."""
+    scope = scope_for(user)
+    if scope.role == Role.ADMIN:
+        return True
+    if scope.role not in (Role.LEAD, Role.MANAGER) or associate.user_id == scope.user_id:
+        return False
+    return associate.team_id is not None and associate.team_id in scope.team_ids
+
+
+def can_edit_coaching(user, session) -> bool:
+    """The coach who logged it, or anyone who may coach the associate."""
+    return session.coach_id == getattr(user, "pk", None) or can_coach(user, session.associate)
+
+
+def can_tick_action_item(user, item) -> bool:
+    """The associate ticks their own action items; coaches tick any of theirs."""
+    session = item.session
+    return session.associate.user_id == getattr(user, "pk", None) or can_edit_coaching(
+        user, session
+    )

@@ -153,4 +153,26 @@ class ShiftTemplateFactory(factory.django.DjangoModelFactory):
     end = datetime.time(17)
 
 
+class CoachingSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "teams.CoachingSession"
+
+    coach = factory.SubFactory(UserFactory)
+    associate = factory.SubFactory(AgentFactory)
+    team = factory.LazyAttribute(lambda s: s.associate.team)
+    date = datetime.date(2026, 11, 20)
+    agenda = "Tone in refund replies"
+
+
+class FeedbackNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "teams.FeedbackNote"
+
+    author = factory.SubFactory(UserFactory)
+    associate = factory.SubFactory(AgentFactory)
+    team = factory.LazyAttribute(lambda s: s.associate.team)
+    kind = "kudos"
+    text = "Clear, kind recovery steps."
+
+
 # --- end of teams factories ---

@@ -1,5 +1,6 @@
 """teams models, one module per area; import from `teams.models`."""
 
+from .coaching import ActionItem, CoachingSession, FeedbackNote
 from .exposure import ExposureEntry, ExposureOptOut
 from .people import (
     Agent,
@@ -15,6 +16,9 @@ from .presence import PresenceLog
 from .rota import ShiftException, ShiftTemplate, TimeOff, Weekday
 
 __all__ = [
+    "ActionItem",
+    "CoachingSession",
+    "FeedbackNote",
     "ExposureEntry",
     "ExposureOptOut",
     "Agent",

@@ -1,6 +1,7 @@
 """Reads on people for pages and other apps, one module per area; import from
 `teams.selectors`."""
 
+from .coaching import coaching_sessions_for, feedback_for
 from .exposure import (
     ExposureRow,
     agent_may_take_sensitive,
@@ -34,6 +35,8 @@ from .rota import (
 )
 
 __all__ = [
+    "coaching_sessions_for",
+    "feedback_for",
     "WeekRow",
     "coverage_by_local_day",
     "team_week_grid",

@@ -1,5 +1,11 @@
 """Writes on people, one module per area; import from `teams.services`."""
 
+from .coaching import (
+    action_item_set_done,
+    coaching_session_create,
+    coaching_session_update,
+    feedback_note_create,
+)
 from .exposure import exposure_opt_out, exposure_record
 from .people import agent_create, agent_set_role, agent_update, roles_sync_groups
 from .presence import presence_set
@@ -13,6 +19,10 @@ from .rota import (
 )
 
 __all__ = [
+    "action_item_set_done",
+    "coaching_session_create",
+    "coaching_session_update",
+    "feedback_note_create",
     "RosterInvalid",
     "RosterResult",
     "agent_update",

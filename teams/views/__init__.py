@@ -1,5 +1,13 @@
 """People pages, one module per area; urls.py imports from here."""
 
+from .coaching import (
+    action_item_done_view,
+    coaching_log_view,
+    coaching_session_new_view,
+    coaching_session_view,
+    feedback_create_view,
+    my_coaching_view,
+)
 from .people import (
     member_edit_view,
     my_exposure_view,
@@ -18,6 +26,12 @@ from .schedule import (
 )
 
 __all__ = [
+    "action_item_done_view",
+    "coaching_log_view",
+    "coaching_session_new_view",
+    "coaching_session_view",
+    "feedback_create_view",
+    "my_coaching_view",
     "member_edit_view",
     "my_exposure_view",
     "presence_set_view",
