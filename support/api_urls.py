@@ -4,9 +4,10 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from teams.api import MeView
-from tickets.api import TicketViewSet
+from tickets.api import AttachmentViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]

@@ -1,53 +1,167 @@
-"""REST API for tickets: thin viewsets over the same scope and services as the pages."""
+"""REST API for tickets: thin viewsets over the same scope (visible_to), FilterSet and
+services as the pages. Errors: 400 invalid input or illegal transition, 403 role may not
+change tickets, 404 out of scope, 409 stale version (with the current ticket)."""
 
-import django_filters
-from rest_framework import serializers, viewsets
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
 
-from .models import Ticket
+from teams.models import Agent
+from teams.permissions import teams_for
+
+from . import selectors, services
+from .filters import TicketFilter
+from .models import Attachment, Category, Message, Ticket
+from .permissions import can_add_note, can_work
+from .views._render import attachment_file_response
+
+PRIORITY_NAMES = {p.label.lower(): p.value for p in Ticket.Priority}
+
+
+class PriorityField(serializers.ChoiceField):
+    """Priorities by name in the API: low, normal, high, urgent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(PRIORITY_NAMES), **kwargs)
+
+    def to_representation(self, value):
+        return Ticket.Priority(value).label.lower()
+
+    def to_internal_value(self, data):
+        return PRIORITY_NAMES[super().to_internal_value(data)]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "sha256", "inline", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/attachments/{obj.pk}/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class RequesterSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
 
 
 class TicketSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    priority = serializers.ChoiceField(
-        choices=[(p.label.lower(), p.label) for p in Ticket.Priority]
-    )
+    priority = PriorityField(read_only=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    requester_name = serializers.CharField(source="requester.name", read_only=True)
+    requester = RequesterSerializer(read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
     class Meta:
         model = Ticket
         fields = [
-            "id",
-            "reference",
-            "subject",
-            "status",
-            "priority",
-            "category",
-            "channel",
-            "team",
-            "assignee",
-            "requester_name",
-            "language",
-            "created_at",
-            "updated_at",
-            "due_at",
+            "id", "reference", "subject", "status", "priority", "category", "channel", "team",
+            "assignee", "requester", "tags", "language", "custom_fields", "created_at",
+            "updated_at", "first_reply_at", "solved_at", "closed_at", "reopen_count", "due_at",
             "version",
-        ]
+        ]  # fmt: skip
         read_only_fields = fields
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["priority"] = Ticket.Priority(instance.priority).label.lower()
-        return data
+
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=250)
+    body = serializers.CharField(help_text="Markdown")
+    requester_email = serializers.EmailField()
+    requester_name = serializers.CharField(max_length=200, required=False, default="")
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.filter(active=True)
+    )
+    priority = PriorityField(required=False, default="normal")
+    team = serializers.IntegerField(required=False, allow_null=True, default=None)
+    language = serializers.CharField(max_length=8, required=False, default="en")
+    on_behalf = serializers.BooleanField(
+        default=True, help_text="True: the first message is by the caller for the requester"
+    )
 
 
-class TicketFilter(django_filters.FilterSet):
-    category = django_filters.CharFilter(field_name="category__slug")
+class TicketPatchSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    subject = serializers.CharField(max_length=250, required=False)
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+    priority = PriorityField(required=False)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.filter(active=True), required=False
+    )
+    language = serializers.CharField(max_length=8, required=False)
+    custom_fields = serializers.JSONField(required=False)
+    assignee = serializers.IntegerField(required=False, allow_null=True)
+    add_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    remove_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    author_type = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
-        model = Ticket
-        fields = ["status", "priority", "team", "assignee", "channel", "category"]
+        model = Message
+        fields = [
+            "id", "kind", "author", "author_type", "channel", "body_html", "body_text",
+            "created_at", "attachments",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_author(self, obj) -> str:
+        if obj.author_user:
+            return obj.author_user.get_full_name() or obj.author_user.username
+        return obj.author_requester.name if obj.author_requester else ""
+
+    def get_author_type(self, obj) -> str:
+        return "agent" if obj.author_user_id else "requester"
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Message.Kind.choices, default=Message.Kind.PUBLIC)
+    body = serializers.CharField(help_text="Markdown")
+    version = serializers.IntegerField(min_value=1)
+    status = serializers.ChoiceField(
+        choices=Ticket.Status.choices, required=False, help_text="Public replies only"
+    )
+
+
+class MacroApplySerializer(serializers.Serializer):
+    macro = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=1)
+    body = serializers.CharField(required=False, help_text="The edited reply; default: rendered")
+
+
+class MergeSerializer(serializers.Serializer):
+    target = serializers.IntegerField(help_text="Id of the ticket to merge this one into")
+    version = serializers.IntegerField(min_value=1)
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = TicketSerializer()
+
+
+CONFLICT = OpenApiResponse(
+    ConflictSerializer,
+    description="The ticket changed since `version`; nothing was saved. `current` is its state.",
+)
 
 
 class TicketCursorPagination(CursorPagination):
@@ -56,12 +170,294 @@ class TicketCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
 
+@contextmanager
+def service_errors():
+    """Turn service exceptions into API errors (409 carries the current ticket)."""
+    try:
+        yield
+    except services.StaleVersionError as exc:
+        raise Conflict(exc) from exc
+    except (ValidationError, services.TransitionError) as exc:
+        raise exceptions.ValidationError({"detail": getattr(exc, "messages", [str(exc)])}) from exc
+    except PermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from exc
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, exc: services.StaleVersionError):
+        super().__init__(str(exc))
+        self.current = exc.ticket
+
+
+def _with_conflict(view_func):
+    def wrapped(self, request, *args, **kwargs):
+        try:
+            return view_func(self, request, *args, **kwargs)
+        except Conflict as exc:
+            data = {"detail": str(exc.detail), "current": TicketSerializer(exc.current).data}
+            return Response(data, status=status.HTTP_409_CONFLICT)
+
+    wrapped.__name__ = view_func.__name__
+    wrapped.__doc__ = view_func.__doc__
+    return wrapped
+
+
+TICKET_EXAMPLE = OpenApiExample(
+    "A new ticket",
+    value={
+        "subject": "Can't log in",
+        "body": "The code never arrives.",
+        "requester_email": "maya@example.org",
+        "requester_name": "Maya Chen",
+        "category": "account-access",
+        "priority": "high",
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Tickets visible to you (filters, search with q=)"),
+    retrieve=extend_schema(summary="One ticket", responses={200: TicketSerializer, 404: None}),
+)
 class TicketViewSet(viewsets.ReadOnlyModelViewSet):
-    """Tickets visible to the caller, newest first."""
+    """Tickets visible to the caller (same scope as the queue), newest first."""
 
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
     pagination_class = TicketCursorPagination
 
     def get_queryset(self):
-        return Ticket.objects.visible_to(self.request.user).select_related("category", "requester")
+        return (
+            Ticket.objects.visible_to(self.request.user)
+            .select_related("category", "requester")
+            .prefetch_related("tags")
+        )
+
+    def _require(self, allowed: bool):
+        if not allowed:
+            raise exceptions.PermissionDenied("Your role may read tickets but not change them.")
+
+    @extend_schema(
+        summary="Open a ticket for a requester",
+        request=TicketCreateSerializer,
+        responses={201: TicketSerializer, 400: None, 403: None},
+        examples=[TICKET_EXAMPLE],
+    )
+    def create(self, request):
+        self._require(can_work(request.user))
+        data = self._valid(TicketCreateSerializer, request.data)
+        team = None
+        if data["team"] is not None:
+            team = teams_for(request.user).filter(pk=data["team"]).first()
+            if team is None:
+                raise exceptions.ValidationError({"team": ["Not a team you work for."]})
+        elif (agent := Agent.objects.filter(user=request.user).first()) is not None:
+            team = agent.team
+        requester = services.requester_get_or_create(
+            email=data["requester_email"], name=data["requester_name"]
+        )
+        with service_errors():
+            services.ensure_cleared(request.user, data["category"])
+            ticket = services.ticket_create(
+                subject=data["subject"], body=data["body"], requester=requester,
+                category=data["category"], priority=data["priority"], team=team,
+                language=data["language"], channel=Ticket.Channel.API,
+                by=request.user if data["on_behalf"] else None,
+            )  # fmt: skip
+        return Response(self._out(ticket), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change fields, status, assignee or tags (optimistic locking)",
+        request=TicketPatchSerializer,
+        responses={200: TicketSerializer, 400: None, 403: None, 404: None, 409: CONFLICT},
+        examples=[
+            OpenApiExample(
+                "Solve and tag",
+                value={"version": 3, "status": "solved", "add_tags": ["refund"]},
+                request_only=True,
+            )
+        ],
+    )
+    @_with_conflict
+    def partial_update(self, request, pk=None):
+        ticket = self.get_object()
+        self._require(can_work(request.user))
+        data = self._valid(TicketPatchSerializer, request.data)
+        changes = {k: data[k] for k in ("subject", "priority", "category", "language",
+                                        "custom_fields", "status") if k in data}  # fmt: skip
+        if "assignee" in data:
+            changes["assignee"] = (
+                get_user_model().objects.filter(pk=data["assignee"]).first()
+                if data["assignee"]
+                else None
+            )
+            if data["assignee"] and changes["assignee"] is None:
+                raise exceptions.ValidationError({"assignee": ["No such user."]})
+        with service_errors():
+            ticket = services.ticket_patch(
+                ticket=ticket, by=request.user, version=data["version"],
+                add_tags=data.get("add_tags", ()), remove_tags=data.get("remove_tags", ()),
+                **changes,
+            )  # fmt: skip
+        return Response(self._out(ticket))
+
+    @extend_schema(
+        summary="Get the next ticket: claim the most urgent one you may take",
+        request=None,
+        responses={200: TicketSerializer, 204: OpenApiResponse(description="Nothing waiting")},
+    )
+    @action(detail=False, methods=["post"], url_path="next")
+    def claim_next(self, request):
+        self._require(can_work(request.user))
+        agent = Agent.objects.filter(user=request.user).first()
+        ticket = services.ticket_claim_next(agent=agent) if agent else None
+        if ticket is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(self._out(ticket))
+
+    @extend_schema(
+        methods=["get"], summary="The thread (public replies and internal notes)",
+        responses={200: MessageSerializer(many=True), 404: None},
+    )  # fmt: skip
+    @extend_schema(
+        methods=["post"],
+        summary="Reply publicly (emailed to the requester) or add an internal note",
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, 400: None, 403: None, 404: None, 409: CONFLICT},
+        examples=[
+            OpenApiExample(
+                "Reply and solve",
+                value={"kind": "public", "body": "Fixed!", "version": 2, "status": "solved"},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @_with_conflict
+    def messages(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            qs = ticket.messages.select_related("author_user", "author_requester").prefetch_related(
+                "attachments"
+            )
+            return Response(MessageSerializer(qs, many=True, context={"request": request}).data)
+        data = self._valid(MessageCreateSerializer, request.data)
+        with service_errors():
+            if data["kind"] == Message.Kind.INTERNAL:
+                self._require(can_add_note(request.user))
+                message = services.ticket_add_note(
+                    ticket=ticket, by=request.user, body=data["body"], version=data["version"]
+                )
+            else:
+                self._require(can_work(request.user))
+                message = services.ticket_reply(
+                    ticket=ticket, by=request.user, body=data["body"], version=data["version"],
+                    status=data.get("status"),
+                )  # fmt: skip
+        return Response(
+            MessageSerializer(message, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Upload a file to the ticket (type sniffed from the bytes, size-limited)",
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={201: AttachmentSerializer, 400: None, 403: None, 404: None},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        ticket = self.get_object()
+        self._require(can_work(request.user))
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise exceptions.ValidationError({"file": ["Send the file as multipart field 'file'."]})
+        with service_errors():
+            attachment = services.attachment_add(
+                ticket=ticket, message=None, name=upload.name, data=upload.read(), by=request.user
+            )
+        return Response(
+            AttachmentSerializer(attachment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Apply a macro: its reply and its field actions, in one step",
+        request=MacroApplySerializer,
+        responses={200: TicketSerializer, 400: None, 403: None, 404: None, 409: CONFLICT},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="apply-macro",
+        parser_classes=[JSONParser, FormParser],
+    )
+    @_with_conflict
+    def apply_macro(self, request, pk=None):
+        ticket = self.get_object()
+        self._require(can_work(request.user))
+        data = self._valid(MacroApplySerializer, request.data)
+        macro = (
+            selectors.macros_for(user=request.user, ticket=ticket).filter(pk=data["macro"]).first()
+        )
+        if macro is None:
+            raise exceptions.ValidationError({"macro": ["No such macro for this ticket."]})
+        with service_errors():
+            ticket = services.ticket_apply_macro(
+                ticket=ticket, by=request.user, macro=macro, version=data["version"],
+                body=data.get("body"),
+            )  # fmt: skip
+        return Response(self._out(ticket))
+
+    @extend_schema(
+        summary="Merge this ticket into another (messages and tags move; this one closes)",
+        request=MergeSerializer,
+        responses={200: TicketSerializer, 400: None, 403: None, 404: None, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    @_with_conflict
+    def merge(self, request, pk=None):
+        source = self.get_object()
+        self._require(can_work(request.user))
+        data = self._valid(MergeSerializer, request.data)
+        target = self.get_queryset().filter(pk=data["target"]).first()
+        if target is None:
+            raise exceptions.ValidationError({"target": ["Not a ticket you can see."]})
+        with service_errors():
+            target = services.ticket_merge(
+                source=source, target=target, by=request.user, version=data["version"]
+            )
+        return Response(self._out(target))
+
+    def _valid(self, serializer_class, data) -> dict:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _out(self, ticket) -> dict:
+        fresh = self.get_queryset().filter(pk=ticket.pk).first() or ticket
+        return TicketSerializer(fresh, context={"request": self.request}).data
+
+
+class AttachmentViewSet(viewsets.GenericViewSet):
+    """Download a file of a ticket you can see (404 otherwise)."""
+
+    queryset = Attachment.objects.none()
+    serializer_class = AttachmentSerializer
+
+    @extend_schema(
+        summary="Download an attachment", responses={(200, "*/*"): OpenApiTypes.BINARY, 404: None}
+    )
+    def retrieve(self, request, pk=None):
+        try:
+            attachment = selectors.attachment_get_visible(user=request.user, pk=pk)
+        except (Attachment.DoesNotExist, ValueError) as exc:
+            raise Http404("No such attachment.") from exc
+        return attachment_file_response(attachment)

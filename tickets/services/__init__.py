@@ -5,9 +5,10 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 """
 
 from ..lifecycle import TransitionError
-from ._base import StaleVersionError
+from ._base import StaleVersionError, ensure_cleared
 from .intake import attachment_add, requester_get_or_create, ticket_create
 from .macros import macro_render, ticket_apply_macro
+from .patch import ticket_patch
 from .workflow import (
     attachment_reveal,
     ticket_add_note,
@@ -28,6 +29,7 @@ __all__ = [
     "TransitionError",
     "attachment_add",
     "attachment_reveal",
+    "ensure_cleared",
     "macro_render",
     "requester_get_or_create",
     "ticket_add_note",
@@ -37,6 +39,7 @@ __all__ = [
     "ticket_claim_next",
     "ticket_create",
     "ticket_merge",
+    "ticket_patch",
     "ticket_record_view",
     "ticket_reply",
     "ticket_requester_reply",

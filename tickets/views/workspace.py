@@ -13,18 +13,17 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import forms, lifecycle, selectors, services
-from ..attachments import IMAGE_TYPES
 from ..models import Attachment, Ticket
 from ..permissions import can_add_note, can_work
 from ..presence import presence_touch
 from ..sanitize import markdown_to_html
-from ._render import render_page_or_partial, uploaded_files
+from ._render import attachment_file_response, render_page_or_partial, uploaded_files
 
 TEMPLATE = "tickets/workspace.html"
 
@@ -257,17 +256,7 @@ def _attachment(request, pk) -> Attachment:
 @require_GET
 def attachment_download_view(request, pk: int):
     """Stream a file of a visible ticket; images inline, anything else as a download."""
-    attachment = _attachment(request, pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=attachment.content_type not in IMAGE_TYPES,
-        filename=attachment.name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_file_response(_attachment(request, pk))
 
 
 @login_required
