@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from teams.models import Role
 from teams.permissions import scope_for
 
 
@@ -27,3 +28,31 @@ class ScopedByTeamQuerySet(models.QuerySet):
 class DailyRollupQuerySet(ScopedByTeamQuerySet):
     def between(self, start, end):
         return self.filter(day__gte=start, day__lte=end)
+
+
+class QAReviewQuerySet(models.QuerySet):
+    def counted(self):
+        """Reviews that count toward QA scores (not voided by an upheld dispute)."""
+        return self.filter(status="submitted")
+
+    def visible_to(self, user):
+        """Associates see the reviews of their own work; others the reviews of tickets they
+        may see (the tickets' scope)."""
+        from tickets.models import Ticket
+
+        scope = scope_for(user)
+        if scope.role is None:
+            return self.none()
+        if scope.role == Role.ASSOCIATE:
+            return self.filter(agent_id=scope.user_id)
+        return self.filter(ticket__in=Ticket.objects.visible_to(user).values("pk"))
+
+
+class QAQueueQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(done_at__isnull=True)
+
+    def visible_to(self, user):
+        from tickets.models import Ticket
+
+        return self.filter(ticket__in=Ticket.objects.visible_to(user).values("pk"))

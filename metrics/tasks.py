@@ -9,3 +9,22 @@ from . import services
 def rollups_refresh() -> dict:
     """Recompute the days touched by tickets changed since the last run."""
     return services.rollup_refresh()
+
+
+@shared_task(acks_late=True)
+def rollups_rebuild_days(days: list[str]) -> int:
+    """Rebuild the rollups of these UTC days (ISO dates), e.g. after QA reviews changed."""
+    from datetime import date
+
+    return services.rollup_rebuild_days(days=[date.fromisoformat(d) for d in days])
+
+
+@shared_task(acks_late=True)
+def qa_sample_last_week(size: int = 5) -> int:
+    """Weekly: queue `size` random solved tickets per associate from last week, plus every
+    escalated ticket. The size is this task's kwargs in its django-celery-beat entry."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return services.qa_sample_week(week=timezone.now().date() - timedelta(days=7), size=size)

@@ -9,4 +9,13 @@ urlpatterns = [
     path("overview/", views.overview_view, name="overview"),
     path("me/", views.my_stats_view, name="my_stats"),
     path("definitions/", views.definitions_view, name="definitions"),
+    path("qa/", views.qa_queue_view, name="qa_queue"),
+    path("qa/mine/", views.qa_my_reviews_view, name="qa_mine"),
+    path("qa/tickets/<int:ticket_pk>/review/", views.qa_review_view, name="qa_review"),
+    path(
+        "qa/tickets/<int:ticket_pk>/calibration/",
+        views.qa_calibration_view,
+        name="qa_calibration",
+    ),
+    path("qa/reviews/<int:pk>/", views.qa_review_detail_view, name="qa_review_detail"),
 ]

@@ -1,4 +1,4 @@
-"""Measurement: per-ticket metric snapshots, daily rollups and the refresh watermark."""
+"""Per-ticket metric snapshots, daily rollups and the refresh watermark."""
 
 from django.conf import settings
 from django.db import models
@@ -6,7 +6,7 @@ from django.db import models
 from teams.models import Team
 from tickets.models import Category, Ticket
 
-from .querysets import DailyRollupQuerySet
+from ..querysets import DailyRollupQuerySet
 
 
 class TicketMetric(models.Model):

@@ -11,9 +11,27 @@ from .dashboards import (
     today_vs_last_weeks,
     weekly_trends,
 )
+from .qa import (
+    calibration,
+    current_versions,
+    open_disputes,
+    qa_queue,
+    review_detail,
+    reviews_visible,
+    ticket_with_thread,
+    version_with_criteria,
+)
 from .summary import medians, summarize
 
 __all__ = [
+    "calibration",
+    "current_versions",
+    "open_disputes",
+    "qa_queue",
+    "review_detail",
+    "reviews_visible",
+    "ticket_with_thread",
+    "version_with_criteria",
     "chart",
     "lead_dashboard",
     "live_queue",

@@ -1,5 +1,24 @@
 """Every metrics write with a rule, one module per concern; import from here."""
 
+from .qa import (
+    qa_dispute_resolve,
+    qa_review_respond,
+    qa_review_submit,
+    qa_sample_week,
+    qa_score,
+    scorecard_publish,
+)
 from .rollups import rollup_backfill, rollup_rebuild_days, rollup_refresh, ticket_metrics_recompute
 
-__all__ = ["rollup_backfill", "rollup_rebuild_days", "rollup_refresh", "ticket_metrics_recompute"]
+__all__ = [
+    "qa_dispute_resolve",
+    "qa_review_respond",
+    "qa_review_submit",
+    "qa_sample_week",
+    "qa_score",
+    "rollup_backfill",
+    "rollup_rebuild_days",
+    "rollup_refresh",
+    "scorecard_publish",
+    "ticket_metrics_recompute",
+]

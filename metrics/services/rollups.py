@@ -13,7 +13,7 @@ from tickets.models import Ticket
 
 from .. import histogram
 from ..facts import TICKET_FIELDS, facts_for_tickets
-from ..models import DailyRollup, RollupWatermark, TicketMetric
+from ..models import DailyRollup, QAReview, RollupWatermark, TicketMetric
 
 WATERMARK = "rollups"
 CHUNK = 2000
@@ -75,6 +75,23 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
     return touched
 
 
+def _qa_scores(days: set[date]):
+    """(day, agent, team, category, channel, score) of counted QA reviews on these days."""
+    lo = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    reviews = (
+        QAReview.objects.counted()
+        .filter(submitted_at__gte=lo, submitted_at__lt=hi)
+        .order_by()
+        .values_list(
+            "submitted_at", "agent_id", "team_id", "ticket__category_id", "ticket__channel", "score"
+        )
+    )
+    for at, agent, team, category, channel, score in reviews.iterator(chunk_size=CHUNK):
+        if _day(at) in days:
+            yield _day(at), agent, team, category, channel, score
+
+
 def rollup_rebuild_days(*, days: Iterable[date]) -> int:
     """Replace the DailyRollup rows of these UTC days from TicketMetric rows. Returns rows."""
     days = set(days)
@@ -124,6 +141,11 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
                 r.sla_achieved += 1
             else:
                 r.sla_breached += 1
+    for day, agent, team, category, channel, score in _qa_scores(days):
+        dims = {"agent_id": agent, "team_id": team, "category_id": category, "channel": channel}
+        r = row(day, dims)
+        r.qa_sum += score
+        r.qa_count += 1
     with transaction.atomic():
         DailyRollup.objects.filter(day__in=days).delete()
         DailyRollup.objects.bulk_create(rows.values(), batch_size=CHUNK)

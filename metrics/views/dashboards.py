@@ -13,9 +13,9 @@ from django.shortcuts import render
 
 from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for, teams_for
 
-from . import selectors
-from .definitions import DEFINITIONS
-from .filters import DashboardFilter
+from .. import selectors
+from ..definitions import DEFINITIONS
+from ..filters import DashboardFilter
 
 
 def _filters(request) -> DashboardFilter:

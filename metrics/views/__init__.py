@@ -1,0 +1,22 @@
+"""Metrics pages, one module per area; urls.py imports from here."""
+
+from .dashboards import definitions_view, my_stats_view, overview_view, team_dashboard_view
+from .qa import (
+    qa_calibration_view,
+    qa_my_reviews_view,
+    qa_queue_view,
+    qa_review_detail_view,
+    qa_review_view,
+)
+
+__all__ = [
+    "definitions_view",
+    "my_stats_view",
+    "overview_view",
+    "qa_calibration_view",
+    "qa_my_reviews_view",
+    "qa_queue_view",
+    "qa_review_detail_view",
+    "qa_review_view",
+    "team_dashboard_view",
+]
