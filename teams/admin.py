@@ -1,6 +1,20 @@
 from django.contrib import admin
 
-from .models import Agent, ShiftException, ShiftTemplate, Team, TimeOff, Vendor
+from .models import (
+    ActionItem,
+    Agent,
+    CoachingSession,
+    ExposureEntry,
+    FeedbackNote,
+    PolicyArticle,
+    PolicyVersion,
+    PresenceLog,
+    ShiftException,
+    ShiftTemplate,
+    Team,
+    TimeOff,
+    Vendor,
+)
 
 
 @admin.register(Vendor)
@@ -43,3 +57,50 @@ class TimeOffAdmin(admin.ModelAdmin):
     list_display = ["agent", "start_date", "end_date", "kind"]
     list_filter = ["kind"]
     raw_id_fields = ["agent", "created_by"]
+
+
+@admin.register(PresenceLog)
+class PresenceLogAdmin(admin.ModelAdmin):
+    list_display = ["agent", "status", "started_at", "ended_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["agent"]
+
+
+@admin.register(ExposureEntry)
+class ExposureEntryAdmin(admin.ModelAdmin):
+    list_display = ["user", "ticket_id", "sensitivity", "at"]
+    list_filter = ["sensitivity"]
+    raw_id_fields = ["user"]
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+
+
+@admin.register(CoachingSession)
+class CoachingSessionAdmin(admin.ModelAdmin):
+    list_display = ["associate", "coach", "date", "team"]
+    raw_id_fields = ["coach", "associate"]
+    inlines = [ActionItemInline]
+
+
+@admin.register(FeedbackNote)
+class FeedbackNoteAdmin(admin.ModelAdmin):
+    list_display = ["associate", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["author", "associate"]
+
+
+class PolicyVersionInline(admin.StackedInline):
+    model = PolicyVersion
+    extra = 0
+    readonly_fields = ["body_html", "published_at", "published_by"]
+    fields = ["number", "summary", "effective_date", "teams", "published_at", "published_by"]
+    can_delete = False
+
+
+@admin.register(PolicyArticle)
+class PolicyArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "created_at"]
+    inlines = [PolicyVersionInline]

@@ -2,6 +2,7 @@
 
 from .models import Presence
 from .permissions import agent_of, can_view_overview, can_view_team_dashboard, scope_for
+from .selectors.policy import pending_acknowledgements
 
 
 def viewer(request):
@@ -17,4 +18,6 @@ def viewer(request):
         "nav_overview": can_view_overview(user),
         "viewer_presence": agent.presence if agent else None,
         "presence_choices": Presence.choices,
+        # Lazy: one indexed query, only when base.html renders the banner.
+        "pending_policies": pending_acknowledgements(user=user)[:5],
     }

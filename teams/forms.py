@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import Agent, FeedbackNote, Presence, ShiftException, TimeOff, Weekday
+from .models import Agent, FeedbackNote, Presence, ShiftException, Team, TimeOff, Weekday
 from .roster import COLUMNS
 
 
@@ -150,3 +150,26 @@ class FeedbackForm(forms.Form):
         super().__init__(*args, **kwargs)
         if associates is not None:
             self.fields["associate"].queryset = associates
+
+
+class PolicyVersionForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    summary = forms.CharField(label="What changed", max_length=300, required=False)
+    body = forms.CharField(
+        label="Policy text (Markdown)", widget=forms.Textarea(attrs={"rows": 14})
+    )
+    effective_date = forms.DateField(
+        label="Effective from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    teams = forms.ModelMultipleChoiceField(
+        label="Teams who must acknowledge",
+        queryset=Team.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, teams=None, new_article: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if teams is not None:
+            self.fields["teams"].queryset = teams
+        if not new_article:
+            del self.fields["title"]

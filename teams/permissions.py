@@ -196,3 +196,17 @@ def can_tick_action_item(user, item) -> bool:
     return session.associate.user_id == getattr(user, "pk", None) or can_edit_coaching(
         user, session
     )
+
+
+def can_publish_policy(user, teams) -> bool:
+    """Admins publish to any team; managers and leads only to teams in their scope."""
+    scope = scope_for(user)
+    if scope.role == Role.ADMIN:
+        return True
+    if scope.role not in (Role.MANAGER, Role.LEAD):
+        return False
+    return all(t.pk in scope.team_ids for t in teams)
+
+
+def can_author_policies(user) -> bool:
+    return scope_for(user).role in (Role.ADMIN, Role.MANAGER, Role.LEAD)

@@ -12,10 +12,14 @@ from .people import (
     Vendor,
     validate_time_zone,
 )
+from .policy import PolicyAcknowledgement, PolicyArticle, PolicyVersion
 from .presence import PresenceLog
 from .rota import ShiftException, ShiftTemplate, TimeOff, Weekday
 
 __all__ = [
+    "PolicyAcknowledgement",
+    "PolicyArticle",
+    "PolicyVersion",
     "ActionItem",
     "CoachingSession",
     "FeedbackNote",

@@ -14,6 +14,14 @@ from .exposure import (
     team_exposure,
 )
 from .people import associates_of, team_list_for_user, team_members
+from .policy import (
+    TeamCompletion,
+    my_acknowledgements,
+    pending_acknowledgements,
+    policy_articles_for,
+    policy_completion,
+    policy_versions_for,
+)
 from .presence import (
     agent_can_take_work,
     agent_productive_seconds,
@@ -35,6 +43,12 @@ from .rota import (
 )
 
 __all__ = [
+    "TeamCompletion",
+    "my_acknowledgements",
+    "pending_acknowledgements",
+    "policy_articles_for",
+    "policy_completion",
+    "policy_versions_for",
     "coaching_sessions_for",
     "feedback_for",
     "WeekRow",

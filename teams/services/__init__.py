@@ -8,6 +8,7 @@ from .coaching import (
 )
 from .exposure import exposure_opt_out, exposure_record
 from .people import agent_create, agent_set_role, agent_update, roles_sync_groups
+from .policy import policy_acknowledge, policy_article_create, policy_publish
 from .presence import presence_set
 from .roster import RosterInvalid, RosterResult, roster_import
 from .rota import (
@@ -19,6 +20,9 @@ from .rota import (
 )
 
 __all__ = [
+    "policy_acknowledge",
+    "policy_article_create",
+    "policy_publish",
     "action_item_set_done",
     "coaching_session_create",
     "coaching_session_update",

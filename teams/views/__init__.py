@@ -16,6 +16,13 @@ from .people import (
     team_exposure_view,
     team_list_view,
 )
+from .policy import (
+    my_acknowledgements_view,
+    policy_acknowledge_view,
+    policy_detail_view,
+    policy_list_view,
+    policy_publish_view,
+)
 from .roster import roster_import_view
 from .schedule import (
     shift_delete_view,
@@ -26,6 +33,11 @@ from .schedule import (
 )
 
 __all__ = [
+    "my_acknowledgements_view",
+    "policy_acknowledge_view",
+    "policy_detail_view",
+    "policy_list_view",
+    "policy_publish_view",
     "action_item_done_view",
     "coaching_log_view",
     "coaching_session_new_view",
