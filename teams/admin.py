@@ -99,6 +99,9 @@ class PolicyVersionInline(admin.StackedInline):
     fields = ["number", "summary", "effective_date", "teams", "published_at", "published_by"]
     can_delete = False
 
+    def has_add_permission(self, request, obj=None):
+        return False  # publish through the policy pages (teams.services.policy_publish)
+
 
 @admin.register(PolicyArticle)
 class PolicyArticleAdmin(admin.ModelAdmin):

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from .models import Agent, Role, Sensitivity, Team, Vendor
-from .services import agent_create, roles_sync_groups
+from .models import (
+    ActionItem,
+    Agent,
+    CoachingSession,
+    PolicyArticle,
+    Presence,
+    Role,
+    Sensitivity,
+    ShiftTemplate,
+    Team,
+    Vendor,
+)
+from .selectors import agents_on_shift, rotas_prefetched
+from .services import agent_create, policy_publish, presence_set, roles_sync_groups
 
 User = get_user_model()
 
@@ -193,4 +206,138 @@ def seed_people(*, seed: int = 7) -> dict[str, list[Agent]]:
 
     _agent("qa", email="qa@frontline.example", role=Role.QA_ANALYST, first_name="Casey", last_name="Nguyen", password=DEMO_PASSWORD, time_zone="America/New_York", clearance=Sensitivity.SENSITIVE)  # fmt: skip
     _agent("admin", email="admin@frontline.example", role=Role.ADMIN, first_name="Robin", last_name="Admin", password=DEMO_PASSWORD, time_zone="UTC", clearance=Sensitivity.RESTRICTED)  # fmt: skip
+    seed_rota(teams=teams)
+    seed_presence(teams=teams, rng=rng)
+    seed_policies(teams=teams)
+    seed_coaching()
     return associates
+
+
+# Shift slots in each team's own time zone; with two rotating days off per person, every day
+# of the week is covered from early morning to late evening (Trust & Safety also at night).
+SLOTS = [(time(6), time(14)), (time(9), time(17)), (time(14), time(22))]
+NIGHT = (time(22), time(6))
+
+
+def seed_rota(*, teams: dict[str, Team]) -> None:
+    """Weekly shifts for everyone in the demo teams who has none yet (one bulk insert).
+    Associates rotate through the slots; within a slot their two days off are staggered."""
+    rows = []
+    for team in teams.values():
+        slots = SLOTS + [NIGHT] if team.slug == "trust-safety" else SLOTS
+        members = list(team.members.select_related("user").order_by("pk"))
+        has_shifts = set(
+            ShiftTemplate.objects.filter(agent__team=team).values_list("agent_id", flat=True)
+        )
+        rotating = [
+            a for a in members if a.role == Role.ASSOCIATE and a.user.username != "associate"
+        ]
+        for agent in members:
+            if agent.pk in has_shifts:
+                continue
+            if agent.role != Role.ASSOCIATE or agent.user.username == "associate":
+                # Leads 08-16 and the demo associate 09-17, Monday to Friday.
+                hours = (time(8), time(16)) if agent.role == Role.LEAD else SLOTS[1]
+                rows += [
+                    ShiftTemplate(agent=agent, weekday=d, start=hours[0], end=hours[1])
+                    for d in range(5)
+                ]
+                continue
+            idx = rotating.index(agent)
+            start, end = slots[idx % len(slots)]
+            first_off = (2 * (idx // len(slots))) % 7
+            off = {first_off, (first_off + 1) % 7}
+            rows += [
+                ShiftTemplate(agent=agent, weekday=d, start=start, end=end)
+                for d in range(7)
+                if d not in off
+            ]
+    ShiftTemplate.objects.bulk_create(rows)
+
+
+def seed_presence(*, teams: dict[str, Team], rng: random.Random) -> None:
+    """Agents on shift now get a presence (mostly available); the demo associate is always
+    available so "get next" works whenever the demo is opened. Only agents never set."""
+    now = timezone.now()
+    fresh = Agent.objects.filter(team__in=teams.values(), presence_since__isnull=True)
+    members = list(rotas_prefetched(fresh.select_related("user")))
+    on_shift = agents_on_shift(agents=members, at=now)
+    choices = [Presence.AVAILABLE] * 7 + [Presence.BREAK, Presence.LUNCH, Presence.MEETING]
+    for agent in members:
+        if agent.user.username == "associate":
+            status = Presence.AVAILABLE
+        elif agent.pk in on_shift:
+            status = rng.choice(choices)
+        else:
+            continue
+        presence_set(agent=agent, status=status, at=now - timedelta(minutes=rng.randint(5, 90)))
+
+
+POLICIES = [
+    (
+        "identity-checks",
+        "Account recovery: identity checks",
+        "## Before you restore an account\n\n1. Ask for **two** of: last login city, "
+        "recovery email, a recent purchase.\n2. Never read out what is on file.\n3. Three "
+        "failed checks: escalate to Trust & Safety; do not restore.\n",
+        "Two checks instead of one",
+        ["account-care", "manila-care", "krakow-care"],
+    ),
+    (
+        "wellness-breaks",
+        "Wellness: stepping out of sensitive work",
+        "## You may step out at any time\n\nOn **My exposure**, choose *Step out of sensitive "
+        "work for this shift*. You don't need to give a reason. Your lead sees that you "
+        "stepped out, not why.\n",
+        "",
+        ["account-care", "trust-safety", "manila-care", "krakow-care"],
+    ),
+]
+
+
+def seed_policies(*, teams: dict[str, Team]) -> None:
+    """Two articles; everyone has acknowledged the first except the demo associate's
+    pending request for the second (so the banner shows for them)."""
+    for slug, title, body, summary, team_slugs in POLICIES:
+        article, _ = PolicyArticle.objects.get_or_create(slug=slug, defaults={"title": title})
+        if article.versions.exists():
+            continue
+        version = policy_publish(
+            by=None,
+            article=article,
+            body=body,
+            effective_date=timezone.localdate() - timedelta(days=3),
+            teams=[teams[t] for t in team_slugs],
+            summary=summary,
+        )
+        acks = version.acknowledgements.exclude(
+            user__username="associate", version__article__slug="wellness-breaks"
+        )
+        acks.update(acknowledged_at=timezone.now())
+
+
+def seed_coaching() -> None:
+    """One coaching session for the demo associate, with an open and a done action item."""
+    associate = Agent.objects.filter(user__username="associate").first()
+    lead = User.objects.filter(username="lead").first()
+    if associate is None or lead is None or associate.coaching_sessions.exists():
+        return
+    session = CoachingSession.objects.create(
+        coach=lead,
+        associate=associate,
+        team_id=associate.team_id,
+        date=timezone.localdate() - timedelta(days=2),
+        agenda="Recovery cases: identity checks and tone",
+        notes="Good empathy. Two recoveries restored after a single check; new policy needs two.",
+    )
+    ActionItem.objects.create(
+        session=session,
+        text="Re-read the identity checks policy",
+        due_date=timezone.localdate() + timedelta(days=5),
+    )
+    ActionItem.objects.create(
+        session=session,
+        text="Shadow a Trust & Safety escalation",
+        done=True,
+        done_at=timezone.now(),
+    )
