@@ -58,3 +58,19 @@ def lead(team):
 @pytest.fixture
 def requester(db):
     return RequesterFactory(name="Maya Chen", email="maya@users.example.org")
+
+
+@pytest.fixture
+def count_queries():
+    """Run `fn` and return the SQL statements it ran (savepoints left out: they come from
+    session handling, not from the page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(fn):
+        with CaptureQueriesContext(connection) as ctx:
+            response = fn()
+        sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+        return response, sql
+
+    return run
