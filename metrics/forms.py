@@ -55,3 +55,59 @@ class ResponseForm(forms.Form):
         ]
     )
     comment = forms.CharField(required=False, widget=forms.Textarea({"rows": 3}), label="Comment")
+
+
+class ExportForm(forms.Form):
+    """Which dataset and format to download (the filters come from DashboardFilter)."""
+
+    dataset = forms.ChoiceField(label="Report", choices=[])
+    format = forms.ChoiceField(label="Format", choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")])
+
+    def __init__(self, *args, **kwargs):
+        from .exports import DATASETS
+
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [(k, v[0]) for k, v in DATASETS.items()]
+
+
+class ReportScheduleForm(forms.ModelForm):
+    """A scheduled report; the filter choices are limited to what the owner may see."""
+
+    team = forms.ModelChoiceField(queryset=None, required=False, label="Team")
+    vendor = forms.ModelChoiceField(queryset=None, required=False, label="Vendor")
+    category = forms.ModelChoiceField(
+        queryset=None, required=False, label="Category", to_field_name="slug"
+    )
+    channel = forms.ChoiceField(required=False, label="Channel")
+
+    class Meta:
+        from .models import ReportSchedule
+
+        model = ReportSchedule
+        fields = ["name", "dataset", "format", "frequency", "hour_utc", "recipients", "enabled"]
+        widgets = {"recipients": forms.Textarea({"rows": 3}), "dataset": forms.Select}
+
+    def __init__(self, *args, user, **kwargs):
+        from types import SimpleNamespace
+
+        from tickets.models import Ticket
+
+        from .exports import DATASETS
+        from .filters import _categories, _teams, _vendors
+
+        super().__init__(*args, **kwargs)
+        request = SimpleNamespace(user=user)
+        self.fields["dataset"].widget.choices = [(k, v[0]) for k, v in DATASETS.items()]
+        self.fields["team"].queryset = _teams(request)
+        self.fields["vendor"].queryset = _vendors(request)
+        self.fields["category"].queryset = _categories(request)
+        self.fields["channel"].choices = [("", "All channels"), *Ticket.Channel.choices]
+
+    def filter_values(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "team": c["team"].pk if c.get("team") else None,
+            "vendor": c["vendor"].pk if c.get("vendor") else None,
+            "category": c["category"].slug if c.get("category") else None,
+            "channel": c.get("channel") or None,
+        }

@@ -28,3 +28,14 @@ def qa_sample_last_week(size: int = 5) -> int:
     from django.utils import timezone
 
     return services.qa_sample_week(week=timezone.now().date() - timedelta(days=7), size=size)
+
+
+@shared_task(acks_late=True)
+def report_schedule_run(schedule_id: int) -> int | None:
+    """Run one scheduled report (beat passes its id); a deleted schedule is skipped."""
+    from .models import ReportSchedule
+
+    schedule = ReportSchedule.objects.filter(pk=schedule_id, enabled=True).first()
+    if schedule is None:
+        return None
+    return services.report_run(schedule=schedule).pk

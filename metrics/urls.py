@@ -18,4 +18,12 @@ urlpatterns = [
         name="qa_calibration",
     ),
     path("qa/reviews/<int:pk>/", views.qa_review_detail_view, name="qa_review_detail"),
+    path("exports/", views.exports_view, name="exports"),
+    path("exports/download/", views.export_download_view, name="export_download"),
+    path("reports/", views.reports_view, name="reports"),
+    path(
+        "reports/<int:pk>/<str:action>/",
+        views.report_action_view,
+        name="report_action",
+    ),
 ]

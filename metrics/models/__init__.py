@@ -9,6 +9,7 @@ from .qa import (
     ScorecardSection,
     ScorecardVersion,
 )
+from .reports import ReportRun, ReportSchedule
 from .rollups import DailyRollup, RollupWatermark, TicketMetric
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "QAAnswer",
     "QAQueueItem",
     "QAReview",
+    "ReportRun",
+    "ReportSchedule",
     "RollupWatermark",
     "Scorecard",
     "ScorecardSection",

@@ -8,9 +8,25 @@ from .qa import (
     qa_score,
     scorecard_publish,
 )
+from .reports import (
+    export_filters,
+    report_period,
+    report_run,
+    report_run_resend,
+    report_schedule_delete,
+    report_schedule_save,
+    viewer_zone,
+)
 from .rollups import rollup_backfill, rollup_rebuild_days, rollup_refresh, ticket_metrics_recompute
 
 __all__ = [
+    "export_filters",
+    "report_period",
+    "report_run",
+    "report_run_resend",
+    "report_schedule_delete",
+    "report_schedule_save",
+    "viewer_zone",
     "qa_dispute_resolve",
     "qa_review_respond",
     "qa_review_submit",

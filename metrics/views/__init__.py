@@ -1,6 +1,7 @@
 """Metrics pages, one module per area; urls.py imports from here."""
 
 from .dashboards import definitions_view, my_stats_view, overview_view, team_dashboard_view
+from .exports import export_download_view, exports_view, report_action_view, reports_view
 from .qa import (
     qa_calibration_view,
     qa_my_reviews_view,
@@ -11,6 +12,8 @@ from .qa import (
 
 __all__ = [
     "definitions_view",
+    "export_download_view",
+    "exports_view",
     "my_stats_view",
     "overview_view",
     "qa_calibration_view",
@@ -18,5 +21,7 @@ __all__ = [
     "qa_queue_view",
     "qa_review_detail_view",
     "qa_review_view",
+    "report_action_view",
+    "reports_view",
     "team_dashboard_view",
 ]

@@ -80,3 +80,9 @@ def make_ticket(org, *, team, category, created, reply_after=None, agent=None, s
 
 def days_ago(n, hours=0):
     return NOW - timedelta(days=n, hours=hours)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Report files are written under a per-test folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

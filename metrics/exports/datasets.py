@@ -1,0 +1,161 @@
+"""The exportable datasets: header + a lazy row iterator, scoped to the viewer, filtered by
+the dashboard filters, with times in the viewer's time zone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from teams.permissions import agents_visible_to, scope_for
+from tickets.models import Ticket
+
+from ..filters import DashboardFilter
+from ..models import DailyRollup, QAReview
+from ..selectors.summary import ROLLUP_FIELDS, group
+
+CHUNK = 2000
+
+
+@dataclass
+class Dataset:
+    """What one export holds: a title, the column names and the rows (an iterator)."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: Iterator[list]
+
+
+def _bounds(filters: DashboardFilter) -> tuple[datetime, datetime]:
+    lo = datetime.combine(filters.start_day, datetime.min.time(), tzinfo=UTC)
+    return lo, datetime.combine(
+        filters.end_day + timedelta(days=1), datetime.min.time(), tzinfo=UTC
+    )
+
+
+def _local(value, tz: tzinfo):
+    return value.astimezone(tz) if value else None
+
+
+def tickets_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
+    """Tickets created in the range, one row each, with their first reply and resolution times."""
+    lo, hi = _bounds(filters)
+    pii = scope_for(user).can_view_pii
+    columns = [
+        ("pk", "Reference"),
+        ("subject", "Subject"),
+        ("status", "Status"),
+        ("priority", "Priority"),
+        ("category__name", "Category"),
+        ("channel", "Channel"),
+        ("team__name", "Team"),
+        ("team__vendor__name", "Vendor"),
+        ("assignee__username", "Assignee"),
+        ("requester__email", "Requester email"),
+        ("created_at", "Created"),
+        ("first_reply_at", "First reply"),
+        ("solved_at", "Solved"),
+        ("closed_at", "Closed"),
+        ("reopen_count", "Reopens"),
+        ("metric__first_reply_minutes", "First reply (min)"),
+        ("metric__full_resolution_minutes", "Full resolution (min)"),
+    ]
+    if not pii:
+        columns = [c for c in columns if c[0] != "requester__email"]
+    fields = [c[0] for c in columns]
+    qs = (
+        Ticket.objects.visible_to(user)
+        .filter(filters.ticket_q(), created_at__gte=lo, created_at__lt=hi)
+        .order_by("created_at", "pk")
+        .values_list(*fields)
+    )
+    priorities = dict(Ticket.Priority.choices)
+    times = {i for i, f in enumerate(fields) if f.endswith("_at")}
+    prio = fields.index("priority")
+
+    def rows():
+        for row in qs.iterator(chunk_size=CHUNK):
+            out = list(row)
+            out[0] = f"FL-{out[0]}"
+            out[prio] = priorities.get(out[prio], out[prio])
+            for i in times:
+                out[i] = _local(out[i], tz)
+            yield out
+
+    return Dataset("tickets", "Tickets", [c[1] for c in columns], rows())
+
+
+def agents_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
+    """One row per agent over the range, from the daily rollups."""
+    rows_qs = (
+        filters.filter_queryset(DailyRollup.objects.visible_to(user))
+        .order_by()
+        .values(*ROLLUP_FIELDS)
+    )
+    by_agent = group(rows_qs.iterator(chunk_size=CHUNK), lambda r: r["agent_id"])
+    agents = {
+        a.user_id: a for a in agents_visible_to(user).filter(user_id__in=[k for k in by_agent if k])
+    }
+    header = [
+        "Agent", "Team", "Created", "Solved", "First reply p50 (min)", "First reply p90 (min)",
+        "First reply mean (min)", "Resolution p50 (min)", "Reopen rate", "One-touch rate",
+        "First-reply SLA achieved", "QA mean", "QA reviews",
+    ]  # fmt: skip
+
+    def rows():
+        for agent_id, s in sorted(by_agent.items(), key=lambda kv: str(agents.get(kv[0], ""))):
+            agent = agents.get(agent_id)
+            if agent_id and agent is None:
+                continue  # an agent of a team the viewer no longer sees
+            yield [
+                agent.user.username if agent else "(unassigned)",
+                agent.team.name if agent and agent.team else "",
+                s["created"], s["solved"], s["frt_p50"], s["frt_p90"], s["frt_mean"],
+                s["resolution_p50"], s["reopen_rate"], s["one_touch_rate"], s["sla_rate"],
+                s["qa_mean"], s["qa_count"],
+            ]  # fmt: skip
+
+    return Dataset("agents", "Agent performance", header, rows())
+
+
+def qa_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
+    """QA reviews submitted in the range."""
+    lo, hi = _bounds(filters)
+    q = filters.ticket_q()
+    ticket_ids = Ticket.objects.visible_to(user).filter(q).values("pk")
+    qs = (
+        QAReview.objects.visible_to(user)
+        .filter(submitted_at__gte=lo, submitted_at__lt=hi, ticket__in=ticket_ids)
+        .order_by("submitted_at", "pk")
+        .values_list(
+            "ticket_id", "agent__username", "team__name", "reviewer__username",
+            "version__scorecard__name", "version__number", "score", "auto_failed", "status",
+            "response", "submitted_at", "comment",
+        )
+    )  # fmt: skip
+    header = [
+        "Ticket", "Associate", "Team", "Reviewer", "Scorecard", "Version", "Score",
+        "Auto-fail", "Status", "Response", "Submitted", "Comment",
+    ]  # fmt: skip
+
+    def rows():
+        for row in qs.iterator(chunk_size=CHUNK):
+            out = list(row)
+            out[0] = f"FL-{out[0]}"
+            out[7] = "yes" if out[7] else "no"
+            out[10] = _local(out[10], tz)
+            yield out
+
+    return Dataset("qa", "QA reviews", header, rows())
+
+
+DATASETS: dict[str, tuple[str, Callable[..., Dataset]]] = {
+    "tickets": ("Tickets", tickets_dataset),
+    "agents": ("Agent performance", agents_dataset),
+    "qa": ("QA reviews", qa_dataset),
+}
+
+
+def build_dataset(name: str, *, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
+    return DATASETS[name][1](user=user, filters=filters, tz=tz)
