@@ -99,7 +99,9 @@ def test_question_mark_lists_shortcuts_and_n_claims_the_next_ticket_on_the_queue
     expect(dialog).to_be_hidden()
 
     page.keyboard.press("n")  # nothing waiting yet
-    expect(page.get_by_role("status")).to_contain_text("Nothing is waiting for you right now")
+    expect(
+        page.get_by_role("status").filter(has_text="Nothing is waiting for you right now")
+    ).to_be_visible()
     expect(page).to_have_url(re.compile(r"/tickets/$"))
 
     ticket = TicketFactory(
