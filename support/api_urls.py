@@ -3,11 +3,16 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from teams.api import MeView
+from teams.api import MeView, PresenceView, TeamViewSet
 from tickets.api import AttachmentViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("teams", TeamViewSet, basename="team")
 
-urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]
+urlpatterns = [
+    path("me/", MeView.as_view(), name="api-me"),
+    path("me/presence/", PresenceView.as_view(), name="api-me-presence"),
+    *router.urls,
+]

@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # teams: the presence choice set appears in two serializers; give it one name.
+    "ENUM_NAME_OVERRIDES": {"PresenceEnum": "teams.models.Presence"},
 }
 
 # --- Security (production values are switched on when DEBUG is off) -------------------

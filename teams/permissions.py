@@ -210,3 +210,19 @@ def can_publish_policy(user, teams) -> bool:
 
 def can_author_policies(user) -> bool:
     return scope_for(user).role in (Role.ADMIN, Role.MANAGER, Role.LEAD)
+
+
+def can_view_pii(user) -> bool:
+    """May the user see requester email and phone unmasked? (teams.view_pii; admins.)"""
+    return scope_for(user).can_view_pii
+
+
+def can_handle_sensitivity(user, sensitivity: str) -> bool:
+    """Is the user cleared for content of this sensitivity (restricted needs restricted)?"""
+    return scope_for(user).role is not None and sensitivity in scope_for(user).sensitivities
+
+
+def can_see_agent(user, agent: Agent) -> bool:
+    """The predicate form of agents_visible_to: never another vendor's people."""
+    scope = scope_for(user)
+    return scope.all_teams or (agent.team_id is not None and agent.team_id in scope.team_ids)
