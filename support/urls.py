@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from tickets.views import public as tickets_public
+
 from . import views
 
 urlpatterns = [
@@ -29,6 +31,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("tickets/", include("tickets.urls")),
+    path("help/", include("tickets.public_urls")),
+    path("inbound/email/", tickets_public.inbound_email_view, name="inbound_email"),
     path("teams/", include("teams.urls")),
     path("metrics/", include("metrics.urls")),
     path("api/v1/", include("support.api_urls")),

@@ -42,3 +42,31 @@ def send_public_reply(message: Message) -> str:
     if not message.email_message_id:
         Message.objects.filter(pk=message.pk).update(email_message_id=msgid)
     return msgid
+
+
+def send_confirmation(ticket: Ticket) -> str:
+    """Tell the requester we have their request and its reference. Marked Auto-Submitted so
+    well-behaved auto-responders do not answer it (and we never answer theirs)."""
+    first = ticket.messages.order_by("created_at", "pk").first()
+    msgid = make_msgid(idstring=f"fl{ticket.pk}c", domain=_domain())
+    headers = {
+        "Message-ID": msgid,
+        "X-Frontline-Ticket": ticket.reference,
+        "Auto-Submitted": "auto-replied",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if first is not None and first.email_message_id:
+        headers["In-Reply-To"] = first.email_message_id
+        headers["References"] = first.email_message_id
+    context = {"ticket": ticket}
+    mail = EmailMultiAlternatives(
+        subject=reference_subject(ticket),
+        body=render_to_string("tickets/email/confirmation.txt", context),
+        to=[ticket.requester.email],
+        headers=headers,
+    )
+    mail.attach_alternative(
+        render_to_string("tickets/email/confirmation.html", context), "text/html"
+    )
+    mail.send()
+    return msgid

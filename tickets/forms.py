@@ -13,6 +13,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by the services (size, sniffed type)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -72,3 +85,30 @@ class MergeForm(VersionedForm):
         if not match:
             raise forms.ValidationError("Give a ticket reference like FL-123.")
         return int(match.group(1))
+
+
+class HelpForm(forms.Form):
+    """The public help form: no account. `website` is a honeypot that people never see."""
+
+    email = forms.EmailField(label="Your email address")
+    name = forms.CharField(label="Your name", max_length=200, required=False)
+    category = forms.ModelChoiceField(
+        label="What is it about?",
+        queryset=Category.objects.filter(active=True, sensitivity="none"),
+        to_field_name="slug",
+        empty_label="Choose a topic",
+    )
+    subject = forms.CharField(label="Subject", max_length=250)
+    description = forms.CharField(
+        label="Describe the problem", widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000
+    )
+    files = MultipleFileField(label="Screenshots or files (optional)", required=False)
+    website = forms.CharField(
+        label="Leave this field empty", required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, public_categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if public_categories is not None:
+            self.fields["category"].queryset = public_categories

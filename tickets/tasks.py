@@ -1,9 +1,19 @@
 """Celery entry points for tickets: take ids, reload, call a service; safe to run twice."""
 
-from celery import shared_task
+from __future__ import annotations
 
-from .emails import send_public_reply
-from .models import Message
+import imaplib
+import logging
+from urllib.parse import unquote, urlparse
+
+from celery import shared_task
+from django.conf import settings
+
+from .emails import send_confirmation, send_public_reply
+from .inbound import UnreadableEmail
+from .models import Message, Ticket
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30)
@@ -16,3 +26,61 @@ def message_send_email(self, message_id: int) -> str | None:
         return send_public_reply(message)
     except OSError as exc:  # SMTP down: try again later, the message is kept
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+def ticket_send_confirmation(self, ticket_id: int) -> str | None:
+    """Email the requester the reference of their new ticket."""
+    ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    try:
+        return send_confirmation(ticket)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+def imap_connect(url: str):
+    """Open the mailbox named by imaps://user:password@host:port/MAILBOX (or imap://)."""
+    parts = urlparse(url)
+    if parts.scheme not in ("imap", "imaps"):
+        raise ValueError("INBOUND_IMAP_URL must start with imap:// or imaps://")
+    cls = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
+    conn = cls(parts.hostname, parts.port or (993 if parts.scheme == "imaps" else 143))
+    conn.login(unquote(parts.username or ""), unquote(parts.password or ""))
+    conn.select(unquote(parts.path.lstrip("/")) or "INBOX")
+    return conn
+
+
+@shared_task(acks_late=True)
+def inbound_poll_imap(limit: int = 200) -> dict[str, int]:
+    """Fetch unseen messages from the configured mailbox, file each, then mark it seen.
+
+    A message is marked seen only after it was filed, so a crash means it is read again
+    next time — and filing the same Message-ID twice is a no-op.
+    """
+    from .services import email_ingest
+
+    url = settings.FRONTLINE.get("INBOUND_IMAP_URL", "")
+    counts: dict[str, int] = {}
+    if not url:
+        return counts
+    conn = imap_connect(url)
+    try:
+        _typ, data = conn.search(None, "UNSEEN")
+        for num in (data[0] or b"").split()[:limit]:
+            _typ, fetched = conn.fetch(num, "(BODY.PEEK[])")
+            raw = next((part[1] for part in fetched if isinstance(part, tuple)), b"")
+            try:
+                outcome = email_ingest(raw=raw).outcome
+            except UnreadableEmail:
+                outcome = "unreadable"
+            counts[outcome] = counts.get(outcome, 0) + 1
+            conn.store(num, "+FLAGS", "\\Seen")
+    finally:
+        try:
+            conn.close()
+        finally:
+            conn.logout()
+    logger.info("IMAP poll: %s", counts)
+    return counts

@@ -6,7 +6,14 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
-from .intake import attachment_add, requester_get_or_create, ticket_create
+from .email_in import IngestResult, email_ingest
+from .intake import (
+    attachment_add,
+    requester_get_or_create,
+    route_team,
+    ticket_create,
+    ticket_submit_web,
+)
 from .macros import macro_render, ticket_apply_macro
 from .patch import ticket_patch
 from .workflow import (
@@ -25,13 +32,16 @@ from .workflow import (
 )
 
 __all__ = [
+    "IngestResult",
     "StaleVersionError",
     "TransitionError",
     "attachment_add",
     "attachment_reveal",
+    "email_ingest",
     "ensure_cleared",
     "macro_render",
     "requester_get_or_create",
+    "route_team",
     "ticket_add_note",
     "ticket_apply_macro",
     "ticket_assign",
@@ -42,6 +52,7 @@ __all__ = [
     "ticket_patch",
     "ticket_record_view",
     "ticket_reply",
+    "ticket_submit_web",
     "ticket_requester_reply",
     "ticket_tag",
     "ticket_untag",

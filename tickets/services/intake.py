@@ -109,3 +109,45 @@ def attachment_add(
     attachment.save()
     events.record(ticket, by, "attachment", "attachment", "", checked.name)
     return attachment
+
+
+def route_team(*, category: Category, language: str = "en"):
+    """The team serving the category (and language, when one does); None if no team claims it.
+
+    A first rule until routing rules land: teams list the category slugs they serve.
+    """
+    from teams.models import Team
+
+    teams = [t for t in Team.objects.order_by("pk") if category.slug in (t.categories or [])]
+    for team in teams:
+        if language in (team.languages or []):
+            return team
+    return teams[0] if teams else None
+
+
+@transaction.atomic
+def ticket_submit_web(
+    *, subject: str, description: str, email: str, name: str, category: Category, files=()
+) -> Ticket:
+    """A requester's ticket from the public help form (no account), with its attachments;
+    the confirmation email with the reference goes out after commit."""
+    requester = requester_get_or_create(email=email, name=name)
+    ticket = ticket_create(
+        subject=subject,
+        body=description,
+        requester=requester,
+        category=category,
+        channel=Ticket.Channel.WEB,
+        team=route_team(category=category, language=requester.locale),
+    )
+    message = ticket.messages.get()
+    for file_name, data in files:
+        attachment_add(ticket=ticket, message=message, name=file_name, data=data)
+
+    def confirm():
+        from ..tasks import ticket_send_confirmation
+
+        ticket_send_confirmation.delay(ticket.pk)
+
+    transaction.on_commit(confirm)
+    return ticket

@@ -1,0 +1,12 @@
+"""Public pages (no account): the help form at /help/."""
+
+from django.urls import path
+
+from .views import public
+
+app_name = "help"
+
+urlpatterns = [
+    path("", public.help_form_view, name="form"),
+    path("thanks/<str:token>/", public.help_thanks_view, name="thanks"),
+]

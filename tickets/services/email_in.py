@@ -1,0 +1,134 @@
+"""Inbound email → tickets: thread into the right ticket or open a new one, once.
+
+Threading: In-Reply-To / References against the Message-IDs we stored, then a [FL-123]
+token in the subject — either only when the sender is that ticket's requester — else a
+new ticket. Automatic mail (auto-replies, bounces, bulk) and our own mail are skipped, so
+nothing loops. The same Message-ID twice is a no-op (safe to poll or retry).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..inbound import ParsedEmail, parse
+from ..models import Category, Message, Ticket
+from ..sanitize import html_to_text, markdown_to_html
+from .intake import attachment_add, requester_get_or_create, route_team, ticket_create
+from .workflow import ticket_requester_reply
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str  # "created", "appended", "duplicate", "skipped"
+    ticket: Ticket | None = None
+    reason: str = ""
+
+
+def _our_address() -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+
+
+def _find_thread(parsed: ParsedEmail) -> Ticket | None:
+    ids = parsed.thread_ids
+    if ids:
+        hit = (
+            Message.objects.filter(email_message_id__in=ids)
+            .select_related("ticket__requester")
+            .order_by("-created_at")
+            .first()
+        )
+        if hit and hit.ticket.requester.email.lower() == parsed.from_email:
+            return hit.ticket
+    token = parsed.ticket_token
+    if token:
+        ticket = Ticket.objects.select_related("requester").filter(pk=token).first()
+        if ticket and ticket.requester.email.lower() == parsed.from_email:
+            return ticket
+    return None
+
+
+def _default_category() -> Category:
+    slug = getattr(settings, "FRONTLINE", {}).get("INBOUND_DEFAULT_CATEGORY", "")
+    category = Category.objects.filter(slug=slug, active=True).first() if slug else None
+    category = category or Category.objects.filter(active=True, sensitivity="none").first()
+    if category is None:
+        raise ValidationError("No active category to file inbound email under.")
+    return category
+
+
+def _store_files(ticket: Ticket, message: Message, parsed: ParsedEmail) -> None:
+    refused = []
+    for f in parsed.files:
+        try:
+            with transaction.atomic():
+                attachment_add(
+                    ticket=ticket, message=message, name=f.name, data=f.data,
+                    content_id=f.content_id, inline=f.inline,
+                )  # fmt: skip
+        except ValidationError as exc:
+            refused.append(" ".join(exc.messages))
+    if refused:
+        html = markdown_to_html("Attachments refused:\n\n" + "\n".join(f"- {r}" for r in refused))
+        Message.objects.create(
+            ticket=ticket, kind=Message.Kind.INTERNAL, body_html=html, body_text=html_to_text(html),
+            channel=Ticket.Channel.EMAIL, created_at=timezone.now(), is_automated=True,
+        )  # fmt: skip
+
+
+@transaction.atomic
+def email_ingest(*, raw: bytes) -> IngestResult:
+    """File one raw RFC 822 message. Raises tickets.inbound.UnreadableEmail on garbage."""
+    parsed = parse(raw)
+    if parsed.is_automatic:
+        logger.info("inbound email skipped: %s", parsed.auto_reason)
+        return IngestResult("skipped", reason=parsed.auto_reason)
+    if parsed.from_email == _our_address():
+        return IngestResult("skipped", reason="sent by Frontline itself")
+    if parsed.message_id:
+        seen = (
+            Message.objects.filter(email_message_id=parsed.message_id)
+            .select_related("ticket")
+            .first()
+        )
+        if seen is not None:
+            return IngestResult("duplicate", ticket=seen.ticket)
+    headers = {
+        "email_message_id": parsed.message_id,
+        "email_in_reply_to": parsed.in_reply_to,
+        "email_references": " ".join(parsed.references)[:5000],
+    }
+    ticket = _find_thread(parsed)
+    requester = requester_get_or_create(email=parsed.from_email, name=parsed.from_name)
+    if ticket is not None:
+        ticket, message = ticket_requester_reply(
+            ticket=ticket, requester=requester, body_html=parsed.body_html(strip_quoted=True),
+            channel=Ticket.Channel.EMAIL, **headers,
+        )  # fmt: skip
+        _store_files(ticket, message, parsed)
+        return IngestResult("appended", ticket=ticket)
+    category = _default_category()
+    ticket = ticket_create(
+        subject=parsed.subject.replace("Re:", "").strip() or "(no subject)",
+        body=parsed.body_html(strip_quoted=False), body_is_html=True, requester=requester,
+        category=category, channel=Ticket.Channel.EMAIL, team=route_team(category=category),
+        **headers,
+    )  # fmt: skip
+    _store_files(ticket, ticket.messages.get(), parsed)
+    transaction.on_commit(lambda: _confirm(ticket.pk))
+    return IngestResult("created", ticket=ticket)
+
+
+def _confirm(ticket_id: int) -> None:
+    from ..tasks import ticket_send_confirmation
+
+    ticket_send_confirmation.delay(ticket_id)

@@ -1,0 +1,110 @@
+"""Doors for people without an account: the help form, and the mail relay's webhook."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..forms import HelpForm
+from ..inbound import UnreadableEmail
+from ..models import Category, Ticket
+from ._render import uploaded_files
+
+RATE_WINDOW = 3600
+THANKS_SALT = "tickets.help.thanks"
+
+
+def public_categories():
+    """Categories a requester may pick: active and not sensitive or restricted."""
+    return Category.objects.filter(active=True, sensitivity="none")
+
+
+def _over_limit(kind: str, key: str, limit: int) -> bool:
+    """Count one submission for `key`; True when it is over `limit` per hour."""
+    cache_key = f"help:rate:{kind}:{key.lower()}"
+    cache.add(cache_key, 0, RATE_WINDOW)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, RATE_WINDOW)
+        count = 1
+    return count > limit
+
+
+def help_form_view(request):
+    """GET: the form. POST: honeypot, rate limits, then the ticket and a confirmation."""
+    form = HelpForm(
+        request.POST or None, request.FILES or None, public_categories=public_categories()
+    )
+    if request.method != "POST":
+        return render(request, "tickets/help.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "tickets/help.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    if data["website"]:  # a bot filled the honeypot: look successful, do nothing
+        return redirect("help:thanks", token=signing.dumps(0, salt=THANKS_SALT))
+    limits = settings.FRONTLINE
+    ip = request.META.get("REMOTE_ADDR", "")
+    if _over_limit("ip", ip, limits["HELP_FORM_RATE_PER_IP"]) or _over_limit(
+        "email", data["email"], limits["HELP_FORM_RATE_PER_EMAIL"]
+    ):
+        form.add_error(None, "Too many requests from you in the last hour. Please try later.")
+        return render(request, "tickets/help.html", {"form": form}, status=429)
+    files = uploaded_files(request)
+    if len(files) > limits["ATTACHMENT_MAX_COUNT"]:
+        form.add_error("files", f"At most {limits['ATTACHMENT_MAX_COUNT']} files.")
+        return render(request, "tickets/help.html", {"form": form}, status=400)
+    try:
+        ticket = services.ticket_submit_web(
+            subject=data["subject"], description=data["description"], email=data["email"],
+            name=data["name"], category=data["category"], files=files,
+        )  # fmt: skip
+    except ValidationError as exc:
+        form.add_error("files", exc)
+        return render(request, "tickets/help.html", {"form": form}, status=400)
+    return redirect("help:thanks", token=signing.dumps(ticket.pk, salt=THANKS_SALT))
+
+
+def help_thanks_view(request, token: str):
+    try:
+        pk = signing.loads(token, salt=THANKS_SALT, max_age=24 * 3600)
+    except signing.BadSignature as exc:
+        raise Http404("This confirmation link is not valid.") from exc
+    ticket = Ticket.objects.filter(pk=pk).only("pk", "subject").first() if pk else None
+    return render(request, "tickets/help_thanks.html", {"ticket": ticket})
+
+
+@csrf_exempt
+@require_POST
+def inbound_email_view(request):
+    """A mail relay posts one raw RFC 822 message (Content-Type: message/rfc822) with the
+    shared secret in X-Frontline-Secret. 202 filed or skipped, 4xx with the reason."""
+    secret = settings.FRONTLINE.get("INBOUND_EMAIL_SECRET", "")
+    if not secret:
+        return JsonResponse({"detail": "The inbound email webhook is not configured."}, status=403)
+    given = request.headers.get("X-Frontline-Secret", "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        return JsonResponse({"detail": "Wrong or missing X-Frontline-Secret."}, status=403)
+    if request.content_type != "message/rfc822":
+        return JsonResponse({"detail": "Send the raw message as message/rfc822."}, status=415)
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return JsonResponse({"detail": "The message is too large."}, status=413)
+    try:
+        result = services.email_ingest(raw=raw)
+    except UnreadableEmail as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    body = {"outcome": result.outcome, "reason": result.reason}
+    if result.ticket is not None:
+        body["ticket"] = result.ticket.reference
+    return JsonResponse(body, status=202)
