@@ -274,6 +274,15 @@ FRONTLINE = {
     "HELP_FORM_RATE_PER_EMAIL": env.int("HELP_FORM_RATE_PER_EMAIL", default=5),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
+# Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.
+if FRONTLINE["INBOUND_IMAP_URL"]:
+    CELERY_BEAT_SCHEDULE = {
+        **globals().get("CELERY_BEAT_SCHEDULE", {}),
+        "tickets-inbound-imap": {
+            "task": "tickets.tasks.inbound_poll_imap",
+            "schedule": env.int("INBOUND_IMAP_POLL_SECONDS", default=60),
+        },
+    }
 
 LOGGING = {
     "version": 1,
