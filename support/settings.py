@@ -139,8 +139,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-# Attachments are never served from a public URL: an access-checked view streams them.
-MEDIA_URL = None
+# Attachments are never served from a public URL: an access-checked view streams them, and
+# no URL pattern serves this prefix (it only exists because Django wants a string here).
+MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

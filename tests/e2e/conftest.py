@@ -93,17 +93,6 @@ def browser(_playwright):
     chromium.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _live_server_media_url():
-    """settings.MEDIA_URL is None on purpose (attachments are only streamed by an access-checked
-    view), but Django's LiveServerThread parses MEDIA_URL and crashes on None. Give it a path
-    no page links to, before the session-scoped live server starts."""
-    from django.test import override_settings
-
-    with override_settings(MEDIA_URL="/__live-server-media-not-served__/"):
-        yield
-
-
 @pytest.fixture
 def _fast_password_hashing(settings):
     """The login form, not the hash cost, is under test; keeps the suite fast."""
