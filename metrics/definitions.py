@@ -126,6 +126,16 @@ DEFINITIONS: tuple[Definition, ...] = (
         "0. Team or agent score = mean of their reviews.",
     ),
     Definition(
+        "trend-alerts",
+        "Volume spike alerts",
+        "tickets, σ",
+        "Per category: observed = tickets created in the last 3 hours; expected = mean of the "
+        "counts in the same 3 hours 7, 14, 21 and 28 days earlier. Treating arrivals as Poisson "
+        "with mean max(expected, 1): z = (observed − expected) ÷ √expected and p = P(X ≥ "
+        "observed). An alert shows when observed ≥ 8, z ≥ 3 and p < 0.001. Computed from the "
+        "tickets the viewer may see, under the dashboard's filters.",
+    ),
+    Definition(
         "percentiles",
         "Medians and p90 on dashboards",
         "minutes",

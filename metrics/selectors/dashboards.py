@@ -19,6 +19,7 @@ from tickets.models import Ticket
 from ..filters import DashboardFilter
 from ..links import day_range, tickets_url
 from ..models import DailyRollup
+from .alerts import volume_spikes
 from .summary import ROLLUP_FIELDS, group, medians, summarize, week_of, weeks_between
 
 AGE_BUCKETS = (  # label, older than (hours), at most (hours)
@@ -225,6 +226,7 @@ def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=Non
     )
     return {
         "queue": live_queue(user=user, filters=filters, now=now),
+        "alerts": volume_spikes(user=user, q=filters.ticket_q(), now=now),
         "today": today_vs_last_weeks(user=user, filters=filters, now=now),
         "summary": summarize(rows),
         "charts": weekly_trends(rows=rows, filters=filters),
@@ -262,6 +264,7 @@ def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> d
         return out
 
     return {
+        "alerts": volume_spikes(user=user, q=filters.ticket_q()),
         "teams": [
             {
                 "team": t,
