@@ -1,6 +1,6 @@
 """The /api/v1/ router: each app registers its viewsets here."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from teams.api import MeView, PresenceView, TeamViewSet
@@ -14,5 +14,6 @@ router.register("teams", TeamViewSet, basename="team")
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("me/presence/", PresenceView.as_view(), name="api-me-presence"),
+    path("metrics/", include("metrics.api_urls")),
     *router.urls,
 ]
