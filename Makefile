@@ -66,9 +66,12 @@ test: $(DEV_STAMP)
 
 lint: export DEBUG := 1
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	@status=0; \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
+	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "manage.py makemigrations --check --dry-run"; \
+	$(PY) manage.py makemigrations --check --dry-run || status=1; \
+	exit $$status
 
 bench: export DEBUG := 1
 bench: $(REQ_STAMP)
