@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Category, Macro, Requester, Tag, Ticket, TicketEvent
+from .models import Attachment, Category, Macro, Requester, SavedView, Tag, Ticket, TicketEvent
 
 
 @admin.register(Category)
@@ -56,3 +56,18 @@ class TicketEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Metadata only: files are read through the access-checked download view."""
+
+    list_display = ["name", "ticket", "content_type", "size", "created_at"]
+    raw_id_fields = ["ticket", "message"]
+    readonly_fields = ["file", "name", "content_type", "size", "sha256", "content_id", "inline"]
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "query", "created_at"]
+    raw_id_fields = ["user"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from teams.models import Agent, Sensitivity, Team
 
-from .models import Category, Macro, Message, Requester, Ticket, TicketEvent
+from .models import Category, Macro, Message, Requester, Tag, Ticket, TicketEvent
 from .sanitize import text_to_html
 
 S, P = Ticket.Status, Ticket.Priority
@@ -267,4 +267,29 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
             events.append(TicketEvent(ticket=t, actor=t.assignee, created_at=t.last_public_reply_at or t.created_at, kind="status", field="status", old=S.OPEN, new=t.status))  # fmt: skip
     Message.objects.bulk_create(messages, batch_size=5000)
     TicketEvent.objects.bulk_create(events, batch_size=5000)
+    seed_escalations(tickets, now=now)
     return len(tickets)
+
+
+def seed_escalations(tickets: list[Ticket], *, now, limit: int = 25) -> int:
+    """Tag the demo's overdue high/urgent tickets "escalated" (as a lead or the SLA sweep
+    would), so the Escalations queue has work in it. Returns how many were tagged."""
+    overdue = [
+        t
+        for t in tickets
+        if t.status in Ticket.UNSOLVED and t.priority >= P.HIGH and t.due_at and t.due_at < now
+    ][:limit]
+    if not overdue:
+        return 0
+    tag, _ = Tag.objects.get_or_create(name="escalated")
+    Ticket.tags.through.objects.bulk_create(
+        [Ticket.tags.through(ticket_id=t.pk, tag_id=tag.pk) for t in overdue],
+        ignore_conflicts=True,
+    )
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(ticket=t, created_at=t.due_at, kind="tag", field="tags", new=tag.name)
+            for t in overdue
+        ]
+    )
+    return len(overdue)

@@ -14,6 +14,8 @@ import django_filters
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from teams.models import Agent, Team
 
@@ -46,11 +48,16 @@ def search_q(value: str) -> Q:
     return Q(subject__icontains=value) | Q(Exists(body))
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Several objects by slug (?category=billing&category=feedback)."""
+
+
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
-    category = django_filters.ModelMultipleChoiceFilter(
+    category = SlugMultipleChoiceFilter(
         field_name="category__slug",
         to_field_name="slug",
         queryset=Category.objects.filter(active=True),
