@@ -7,6 +7,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
 from .email_in import IngestResult, email_ingest
+from .fields import ticket_merge, ticket_tag, ticket_untag, ticket_update
 from .intake import (
     attachment_add,
     requester_get_or_create,
@@ -22,13 +23,9 @@ from .workflow import (
     ticket_assign,
     ticket_change_status,
     ticket_claim_next,
-    ticket_merge,
     ticket_record_view,
     ticket_reply,
     ticket_requester_reply,
-    ticket_tag,
-    ticket_untag,
-    ticket_update,
 )
 
 __all__ = [

@@ -15,7 +15,8 @@ from django.db import transaction
 from .. import events
 from ..models import Category, Macro, Ticket
 from ._base import lock
-from .workflow import ticket_add_note, ticket_change_status, ticket_reply, ticket_tag, ticket_update
+from .fields import ticket_tag, ticket_update
+from .workflow import ticket_add_note, ticket_change_status, ticket_reply
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 # Characters that would turn a value into a link, image, emphasis, code or raw markup.

@@ -6,7 +6,8 @@ from django.db import transaction
 
 from ..models import Ticket
 from ._base import lock
-from .workflow import ticket_assign, ticket_change_status, ticket_tag, ticket_untag, ticket_update
+from .fields import ticket_tag, ticket_untag, ticket_update
+from .workflow import ticket_assign, ticket_change_status
 
 _ASSIGNEE_UNSET = object()
 

@@ -1,0 +1,138 @@
+"""Serializers of the tickets API: validation and shape only."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import Attachment, Category, Message, Ticket
+
+PRIORITY_NAMES = {p.label.lower(): p.value for p in Ticket.Priority}
+
+
+class PriorityField(serializers.ChoiceField):
+    """Priorities by name in the API: low, normal, high, urgent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(PRIORITY_NAMES), **kwargs)
+
+    def to_representation(self, value):
+        return Ticket.Priority(value).label.lower()
+
+    def to_internal_value(self, data):
+        return PRIORITY_NAMES[super().to_internal_value(data)]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "sha256", "inline", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/attachments/{obj.pk}/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class RequesterSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    priority = PriorityField(read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requester = RequesterSerializer(read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "reference", "subject", "status", "priority", "category", "channel", "team",
+            "assignee", "requester", "tags", "language", "custom_fields", "created_at",
+            "updated_at", "first_reply_at", "solved_at", "closed_at", "reopen_count", "due_at",
+            "version",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=250)
+    body = serializers.CharField(help_text="Markdown")
+    requester_email = serializers.EmailField()
+    requester_name = serializers.CharField(max_length=200, required=False, default="")
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.filter(active=True)
+    )
+    priority = PriorityField(required=False, default="normal")
+    team = serializers.IntegerField(required=False, allow_null=True, default=None)
+    language = serializers.CharField(max_length=8, required=False, default="en")
+    on_behalf = serializers.BooleanField(
+        default=True, help_text="True: the first message is by the caller for the requester"
+    )
+
+
+class TicketPatchSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    subject = serializers.CharField(max_length=250, required=False)
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+    priority = PriorityField(required=False)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.filter(active=True), required=False
+    )
+    language = serializers.CharField(max_length=8, required=False)
+    custom_fields = serializers.JSONField(required=False)
+    assignee = serializers.IntegerField(required=False, allow_null=True)
+    add_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    remove_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    author_type = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "kind", "author", "author_type", "channel", "body_html", "body_text",
+            "created_at", "attachments",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_author(self, obj) -> str:
+        if obj.author_user:
+            return obj.author_user.get_full_name() or obj.author_user.username
+        return obj.author_requester.name if obj.author_requester else ""
+
+    def get_author_type(self, obj) -> str:
+        return "agent" if obj.author_user_id else "requester"
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Message.Kind.choices, default=Message.Kind.PUBLIC)
+    body = serializers.CharField(help_text="Markdown")
+    version = serializers.IntegerField(min_value=1)
+    status = serializers.ChoiceField(
+        choices=Ticket.Status.choices, required=False, help_text="Public replies only"
+    )
+
+
+class MacroApplySerializer(serializers.Serializer):
+    macro = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=1)
+    body = serializers.CharField(required=False, help_text="The edited reply; default: rendered")
+
+
+class MergeSerializer(serializers.Serializer):
+    target = serializers.IntegerField(help_text="Id of the ticket to merge this one into")
+    version = serializers.IntegerField(min_value=1)
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = TicketSerializer()
