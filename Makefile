@@ -27,7 +27,7 @@ help:
 	@echo "make run    start Frontline (web + Celery worker + beat) on http://127.0.0.1:$(PORT) with demo data"
 	@echo "make test   run the whole pytest suite (embedded SQLite, or DATABASE_URL/CELERY_BROKER_URL)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
-	@echo "make bench  seed a separate database and time the main pages and the API"
+	@echo "make bench  generate 1M tickets into PostgreSQL, load-test gunicorn, time the importer"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "No python3.11 or python3 on PATH" >&2; exit 1; }
@@ -73,6 +73,12 @@ lint: $(DEV_STAMP)
 	$(PY) manage.py makemigrations --check --dry-run || status=1; \
 	exit $$status
 
+# Bench data lives in its own PostgreSQL database (BENCH_DATABASE_URL, default frontline_bench on
+# 127.0.0.1); generate skips when it already holds BENCH_TICKETS tickets (BENCH_REGENERATE=1 forces).
+BENCH_TICKETS ?= 1000000
 bench: export DEBUG := 1
+bench: export BENCH_TICKETS := $(BENCH_TICKETS)
 bench: $(REQ_STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/generate.py
+	$(PY) bench/load.py
+	$(PY) bench/importer.py

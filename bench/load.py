@@ -1,0 +1,721 @@
+"""Measure Frontline on the bench database: gunicorn on 127.0.0.1, real logins, bounded loads.
+
+    .venv/bin/python bench/load.py
+
+Needs a data set from bench/generate.py. Serves the app with gunicorn (DEBUG off, plain HTTP
+on a free loopback port, static files collected into a temporary directory), logs in the
+generated users through the login form, and for each scenario sends requests for at most
+BENCH_SECONDS seconds (default 15) and at most BENCH_REQUESTS requests (default 1500) at
+concurrency 1 and 8. Claim-next runs over HTTP at concurrency 8 and as a service call at
+16 threads; the claims are undone afterwards so the data set stays as generated. Query counts
+come from a Django test-client pass over the same pages. Prints a table and writes
+bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg2  # noqa: E402
+
+from bench.common import RESULTS, ROOT, bench_url, db_name, machine, pg_dsn  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+MAX_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1500"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 2))))
+HOST = "127.0.0.1"
+PY = sys.executable
+
+# name: (target p95 ms at c=1, target req/s at c=8) from issue #7; None = no target.
+TARGETS = {
+    "team_queue": (50, 100),
+    "workspace_20_messages": (50, 100),
+    "lead_dashboard": (100, None),
+    "manager_dashboard": (100, None),
+    "api_list_filter": (80, None),
+    "search": (80, None),
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] load: {msg}", flush=True)
+
+
+def bench_meta(url: str) -> dict:
+    conn = psycopg2.connect(pg_dsn(url))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('bench_meta')")
+            if cur.fetchone()[0] is None:
+                raise SystemExit(f"load: {db_name(url)} holds no bench data; run bench/generate.py")
+            cur.execute("SELECT value FROM bench_meta WHERE key = 'meta'")
+            return json.loads(cur.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def server_env(url: str, var_dir: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="support.settings",
+        DEBUG="0",
+        SECRET_KEY="bench-only-secret-key-" + "x" * 40,
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        FRONTLINE_VAR_DIR=var_dir,
+        CONN_MAX_AGE="600",
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+class Session:
+    """A logged-in browser: cookies, CSRF token, one keep-alive connection (reopened as needed)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        h = {"Host": f"{HOST}:{self.port}", **(headers or {})}
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=h)
+                resp = self.conn.getresponse()
+                data = resp.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                if attempt:
+                    raise
+        for value in resp.headers.get_all("Set-Cookie") or []:
+            c = SimpleCookie()
+            c.load(value)
+            for k, morsel in c.items():
+                self.cookies[k] = morsel.value
+        if resp.will_close:
+            self.conn.close()
+        return resp.status, resp.headers, data
+
+    def login(self, username: str, password: str = "demo") -> None:  # noqa: S107 - bench users
+        status, _h, page = self.request("GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or not token:
+            raise RuntimeError(f"login page answered {status}")
+        body = urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)}
+        ).encode()
+        status, _h, _ = self.request(
+            "POST",
+            "/login/",
+            body,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{HOST}:{self.port}/login/",
+            },
+        )
+        if status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"login as {username} failed ({status})")
+
+    def post_api(self, path: str):
+        return self.request(
+            "POST",
+            path,
+            b"",
+            {
+                "X-CSRFToken": self.cookies.get("csrftoken", ""),
+                "Referer": f"http://{HOST}:{self.port}/",
+                "Accept": "application/json",
+            },
+        )
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    if not samples:
+        return 0.0, 0.0
+    if len(samples) == 1:
+        return samples[0], samples[0]
+    return statistics.median(samples), statistics.quantiles(samples, n=20)[-1]
+
+
+def run_get(sessions: list[Session], path: str, concurrency: int) -> dict:
+    """GET `path` from `concurrency` threads, each with its own session, within the bounds."""
+    for s in sessions[:concurrency]:  # warm-up (templates, connections)
+        for _ in range(2):
+            s.request("GET", path)
+    samples: list[float] = []
+    codes: Counter = Counter()
+    lock = threading.Lock()
+    limit = MAX_REQUESTS if concurrency > 1 else min(MAX_REQUESTS, 400)
+    started = time.perf_counter()
+    deadline = started + SECONDS
+
+    def worker(s: Session):
+        while time.perf_counter() < deadline:
+            with lock:
+                if sum(codes.values()) >= limit:
+                    return
+            t0 = time.perf_counter()
+            status, _h, _ = s.request("GET", path)
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                codes[status] += 1
+                if status == 200:
+                    samples.append(ms)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in sessions[:concurrency]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    p50, p95 = percentiles(samples)
+    out = {
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(p95, 1),
+        "rps": round(len(samples) / elapsed, 1),
+        "n": len(samples),
+        "concurrency": concurrency,
+    }
+    errors = {str(k): v for k, v in codes.items() if k != 200}
+    if errors:
+        out["errors"] = errors
+    return out
+
+
+# ---------------------------------------------------------------- RSS of the workers
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class RssSampler:
+    """Peak RSS of gunicorn's workers, sampled every 50 ms while the block runs."""
+
+    def __init__(self, master: int):
+        self.master, self.peak, self._stop = master, 0.0, threading.Event()
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            for pid in children(self.master):
+                self.peak = max(self.peak, rss_mb(pid))
+            time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+
+
+# ---------------------------------------------------------------- claims
+
+
+def snapshot_claimable(url: str, team_id: int) -> int:
+    """Copy the claimable tickets of the claimers' team so the claims can be undone."""
+    conn = psycopg2.connect(pg_dsn(url))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_claim_snapshot")
+        cur.execute(
+            "CREATE TABLE bench_claim_snapshot AS SELECT * FROM tickets_ticket "
+            "WHERE team_id = %s AND assignee_id IS NULL AND status IN ('new', 'open')",
+            (team_id,),
+        )
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM tickets_ticketevent")
+        last_event = cur.fetchone()[0]
+    conn.close()
+    return last_event
+
+
+def undo_claims(url: str, last_event: int) -> int:
+    """Put the claimed tickets back as they were and drop the events the claims wrote."""
+    conn = psycopg2.connect(pg_dsn(url))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE tickets_ticket t SET assignee_id = NULL, status = s.status,
+                   updated_at = s.updated_at, version = s.version, solved_at = s.solved_at,
+                   closed_at = s.closed_at, reopen_count = s.reopen_count, due_at = s.due_at,
+                   first_reply_at = s.first_reply_at, last_public_reply_at = s.last_public_reply_at
+               FROM bench_claim_snapshot s WHERE t.id = s.id AND t.assignee_id IS NOT NULL"""
+        )
+        undone = cur.rowcount
+        cur.execute("DELETE FROM tickets_ticketevent WHERE id > %s", (last_event,))
+        cur.execute("DROP TABLE bench_claim_snapshot")
+    conn.close()
+    return undone
+
+
+def claims_over_http(sessions: list[Session]) -> dict:
+    got: list[int] = []
+    codes: Counter = Counter()
+    samples: list[float] = []
+    lock = threading.Lock()
+    started = time.perf_counter()
+    deadline = started + SECONDS
+
+    def worker(s: Session):
+        while time.perf_counter() < deadline:
+            with lock:
+                if len(got) >= MAX_REQUESTS or codes[204] > 50:
+                    return
+            t0 = time.perf_counter()
+            status, _h, body = s.post_api("/api/v1/tickets/next/")
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                codes[status] += 1
+                if status == 200:
+                    got.append(json.loads(body)["id"])
+                    samples.append(ms)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    p50, p95 = percentiles(samples)
+    dups = sum(c - 1 for c in Counter(got).values() if c > 1)
+    out = {
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(p95, 1),
+        "rps": round(len(got) / elapsed, 1),
+        "claims": len(got),
+        "duplicates": dups,
+        "concurrency": len(sessions),
+    }
+    errors = {str(k): v for k, v in codes.items() if k != 200}
+    if errors:
+        out["other_responses"] = errors
+    return out
+
+
+# ---------------------------------------------------------------- in-process work (subprocess)
+
+
+def child_main(task: str, arg: str) -> None:
+    """Work that runs inside Django in a separate process (so its peak RSS is its own)."""
+    import django
+
+    django.setup()
+    from django.db import connection, connections
+
+    params = json.loads(arg)
+    if task == "queries":
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        users = get_user_model().objects
+        out = {}
+        for name, username, path in params["pages"]:
+            client = Client()
+            client.force_login(users.get(username=username))
+            client.get(path)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+            out[name] = {"queries": len(captured.captured_queries), "status": response.status_code}
+        print(json.dumps(out))
+    elif task == "claim_service":
+        from teams.models import Agent
+        from tickets.services import ticket_claim_next
+
+        agents = list(Agent.objects.filter(user__username__startswith="claimer.").order_by("pk"))
+        got: list[int] = []
+        samples: list[float] = []
+        none = [0]
+        lock = threading.Lock()
+        started = time.perf_counter()
+        deadline = started + params["seconds"]
+
+        def worker(agent):
+            try:
+                while time.perf_counter() < deadline:
+                    with lock:
+                        if len(got) >= params["max"] or none[0] > 50:
+                            return
+                    t0 = time.perf_counter()
+                    ticket = ticket_claim_next(agent=agent)
+                    ms = (time.perf_counter() - t0) * 1000
+                    with lock:
+                        if ticket is None:
+                            none[0] += 1
+                        else:
+                            got.append(ticket.pk)
+                            samples.append(ms)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=worker, args=(a,)) for a in agents[:16]]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        p50, p95 = percentiles(samples)
+        print(
+            json.dumps(
+                {
+                    "p50_ms": round(p50, 2),
+                    "p95_ms": round(p95, 2),
+                    "rps": round(len(got) / elapsed, 1),
+                    "claims": len(got),
+                    "duplicates": sum(c - 1 for c in Counter(got).values() if c > 1),
+                    "threads": len(threads),
+                    "nothing_left": none[0],
+                }
+            )
+        )
+    elif task == "rollup_refresh":
+        from metrics.services.rollups import rollup_refresh
+        from tickets.models import Ticket
+
+        day = datetime.fromisoformat(params["day"])
+        now = datetime.now(UTC)
+        touched = Ticket.objects.filter(
+            created_at__gte=day, created_at__lt=day + timedelta(days=1)
+        ).update(updated_at=now)
+        t0 = time.perf_counter()
+        result = rollup_refresh(now=now + timedelta(seconds=1))
+        took = time.perf_counter() - t0
+        print(json.dumps({"seconds": round(took, 2), "touched": touched, **result}))
+
+
+def run_child(task: str, params: dict, env: dict, timeout: float = 300) -> dict:
+    proc = subprocess.run(
+        [PY, str(Path(__file__).resolve()), "--child", task, json.dumps(params)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{task} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- main
+
+
+def git(*args) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def download(session: Session, path: str, master: int) -> dict:
+    with RssSampler(master) as sampler:
+        t0 = time.perf_counter()
+        status, headers, body = session.request("GET", path)
+        took = time.perf_counter() - t0
+    if status != 200:
+        raise RuntimeError(f"GET {path} answered {status}: {body[:200]!r}")
+    return {
+        "seconds": round(took, 2),
+        "bytes": len(body),
+        "peak_rss_mb": round(sampler.peak, 1),
+        "content_type": headers.get("Content-Type", ""),
+        "_body": body,
+    }
+
+
+def main() -> int:
+    url = bench_url()
+    meta = bench_meta(url)
+    workspace = meta["counts"]["workspace_ticket"]
+    var_dir = tempfile.mkdtemp(prefix="frontline-bench-")
+    env = server_env(url, var_dir)
+    results: dict[str, dict] = {}
+    log(f"{meta['tickets']:,} tickets in {db_name(url)}; static files into {var_dir}")
+    subprocess.run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
+    )
+
+    pages = [
+        ("team_queue", "associate", "/tickets/?view=team"),
+        ("workspace_20_messages", "associate", f"/tickets/{workspace}/"),
+        ("lead_dashboard", "lead", "/metrics/team/"),
+        ("manager_dashboard", "manager", "/metrics/overview/"),
+        ("api_list_filter", "lead", "/api/v1/tickets/?status=open&priority=3"),
+        ("search", "lead", "/api/v1/tickets/?q=camera"),
+    ]
+    log("query counts (Django test client)")
+    queries = run_child("queries", {"pages": pages}, env)
+    small = os.environ.get("BENCH_SMALL_DATABASE_URL", "")
+    small_queries = {}
+    if small:
+        small_meta = bench_meta(small)
+        small_pages = [
+            (n, u, p.replace(f"/{workspace}/", f"/{small_meta['counts']['workspace_ticket']}/"))
+            for n, u, p in pages
+        ]
+        small_queries = run_child("queries", {"pages": small_pages}, {**env, "DATABASE_URL": small})
+        small_queries["_tickets"] = small_meta["tickets"]
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            PY, "-m", "gunicorn", "support.wsgi", "--bind", f"{HOST}:{port}",
+            "--workers", str(WORKERS), "--timeout", "300", "--log-level", "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        log(f"gunicorn pid {server.pid} on {HOST}:{port} with {WORKERS} workers")
+
+        sessions: dict[str, list[Session]] = {}
+        for username in ("associate", "lead", "manager"):
+            sessions[username] = []
+            for _ in range(8):
+                s = Session(port)
+                s.login(username)
+                sessions[username].append(s)
+        claimers = []
+        for i in range(1, 9):
+            s = Session(port)
+            s.login(f"claimer.{i:02d}")
+            claimers.append(s)
+
+        load_peak = 0.0
+        for name, username, path in pages:
+            for c in (1, 8):
+                log(f"{name} c={c}: GET {path}")
+                with RssSampler(server.pid) as sampler:
+                    row = run_get(sessions[username], path, c)
+                load_peak = max(load_peak, sampler.peak)
+                row["queries"] = queries[name]["queries"]
+                if small_queries:
+                    row["queries_small"] = small_queries[name]["queries"]
+                row["peak_rss_mb"] = round(sampler.peak, 1)
+                results[f"{name}_c{c}"] = row
+        results["gunicorn_worker_rss"] = {"peak_rss_mb": round(load_peak, 1), "workers": WORKERS}
+
+        team0 = meta.get("claim_team")
+        conn = psycopg2.connect(pg_dsn(url))
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT a.team_id FROM teams_agent a JOIN auth_user u ON u.id = a.user_id "
+                "WHERE u.username = 'claimer.01'"
+            )
+            team0 = cur.fetchone()[0]
+        conn.close()
+        log("claim-next over HTTP, 8 claimers")
+        last = snapshot_claimable(url, team0)
+        try:
+            results["claim_next_http_c8"] = claims_over_http(claimers)
+        finally:
+            results["claim_next_http_c8"]["undone"] = undo_claims(url, last)
+        log("claim-next as a service call, 16 threads")
+        last = snapshot_claimable(url, team0)
+        try:
+            results["claim_next_service_t16"] = run_child(
+                "claim_service", {"seconds": SECONDS, "max": 4 * MAX_REQUESTS}, env
+            )
+        finally:
+            results["claim_next_service_t16"]["undone"] = undo_claims(url, last)
+
+        results["sla_sweep_100k_open"] = {
+            "status": "not built: no SLA sweep exists in tickets/ or metrics/ yet"
+        }
+
+        today = datetime.now(UTC).date()
+        log("CSV export of every ticket (manager)")
+        q = urlencode(
+            {
+                "dataset": "tickets",
+                "format": "csv",
+                "start": (today - timedelta(days=400)).isoformat(),
+                "end": today.isoformat(),
+            }
+        )
+        got = download(sessions["manager"][0], f"/metrics/exports/download/?{q}", server.pid)
+        got["rows"] = got.pop("_body").count(b"\n") - 1
+        results["csv_export_all"] = got
+        log(f"  {got['rows']:,} rows in {got['seconds']}s, peak worker RSS {got['peak_rss_mb']} MB")
+
+        log("XLSX export of ~100,000 tickets (manager)")
+        per_day = meta["tickets"] / 365
+        days = min(365, max(1, round(100_000 / per_day)))
+        q = urlencode(
+            {
+                "dataset": "tickets",
+                "format": "xlsx",
+                "start": (today - timedelta(days=days - 1)).isoformat(),
+                "end": today.isoformat(),
+            }
+        )
+        got = download(sessions["manager"][0], f"/metrics/exports/download/?{q}", server.pid)
+        body = got.pop("_body")
+        got["rows"] = xlsx_rows(body)
+        results["xlsx_export_100k"] = got
+        log(f"  {got['rows']:,} rows in {got['seconds']}s, peak worker RSS {got['peak_rss_mb']} MB")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+    log("incremental rollup refresh for one day")
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=3)
+    results["rollup_refresh_one_day"] = run_child("rollup_refresh", {"day": day.isoformat()}, env)
+
+    info = {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": db_name(url),
+        "data": {
+            "tickets": meta["tickets"],
+            **meta["counts"],
+            "generated_at": meta["now"],
+            "generation": meta["timings"],
+        },
+        "machine": machine(),
+        "method": f"gunicorn {WORKERS} sync workers on {HOST}; each scenario at most "
+        f"{SECONDS:g}s and {MAX_REQUESTS} requests (400 at c=1) after warm-up; "
+        "query counts from a Django test-client pass",
+    }
+    if small_queries:
+        info["queries_compared_with_tickets"] = small_queries["_tickets"]
+    report(results, info)
+    return 0
+
+
+def xlsx_rows(body: bytes) -> int:
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(body), read_only=True)
+    return wb.worksheets[0].max_row - 1
+
+
+def report(results: dict, info: dict) -> None:
+    print()
+    print(
+        f"{info['data']['tickets']:,} tickets, {info['data'].get('messages', 0):,} messages; "
+        f"commit {info['commit']}{' (dirty)' if info['dirty'] else ''}; "
+        f"{info['machine']['cores']} cores, {info['machine']['memory_gb']} GB"
+    )
+    head = (
+        f"{'scenario':<30}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'queries':>9}{'RSS MB':>9}  target"
+    )
+    print(head)
+    print("-" * len(head))
+    for name, row in results.items():
+        base = re.sub(r"_c\d+$", "", name)
+        target = ""
+        if base in TARGETS:
+            p95, rps = TARGETS[base]
+            if name.endswith("_c1"):
+                target = f"p95 ≤ {p95} ms"
+            elif rps:
+                target = f"≥ {rps} req/s"
+        elif name == "claim_next_http_c8":
+            target = "≥ 150/s, 0 dup"
+        elif name == "claim_next_service_t16":
+            target = "≥ 800/s, 0 dup"
+        elif name == "csv_export_all":
+            target = "≤ 20 s, ≤ 200 MB"
+        elif name == "gunicorn_worker_rss":
+            target = "≤ 150 MB"
+        elif name == "sla_sweep_100k_open":
+            target = "≤ 1 s"
+        if "status" in row:
+            print(f"{name:<30}  {row['status']}")
+            continue
+        if "seconds" in row and "p50_ms" not in row:
+            extra = f"{row['seconds']} s" + (f", {row['rows']:,} rows" if "rows" in row else "")
+            rss = row.get("peak_rss_mb", "")
+            print(f"{name:<30}{extra:>27}{'':>9}{rss:>9}  {target}")
+            continue
+        qs = row.get("queries", "")
+        if "queries_small" in row:
+            qs = f"{qs}/{row['queries_small']}"
+        print(
+            f"{name:<30}{row.get('p50_ms', ''):>9}{row.get('p95_ms', ''):>9}"
+            f"{row.get('rps', ''):>9}{qs:>9}{row.get('peak_rss_mb', ''):>9}  {target}"
+            + (f"  dup={row['duplicates']}" if "duplicates" in row else "")
+            + (f"  errors={row['errors']}" if row.get("errors") else "")
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "latest.json"
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({**results, "_meta": info}, indent=2) + "\n")
+    tmp.replace(out)
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        sys.path.insert(0, str(ROOT))
+        child_main(sys.argv[2], sys.argv[3])
+        sys.exit(0)
+    sys.exit(main())
