@@ -113,7 +113,7 @@ class DashboardFilter(django_filters.FilterSet):
         if c.get("team"):
             out["team"] = str(c["team"].pk)
         if c.get("vendor"):
-            out["vendor"] = c["vendor"].slug
+            out["vendor"] = str(c["vendor"].pk)
         if c.get("category"):
             out["category"] = c["category"].slug
         if c.get("channel"):
@@ -127,8 +127,6 @@ class DashboardFilter(django_filters.FilterSet):
         c = self.form.cleaned_data
         params = {"start": c["start"].isoformat(), "end": c["end"].isoformat()}
         params.update(self.ticket_params())
-        if "vendor" in params:
-            params["vendor"] = str(c["vendor"].pk)
         return urlencode(params)
 
 

@@ -1,14 +1,14 @@
 """Links from a figure to the tickets behind it, in the tickets list's own parameter names.
 
-The tickets list (/tickets/) reads `view` plus the parameters of tickets' FilterSet: status,
-priority, team, assignee, channel, category (slug). The date and state parameters used here
-(created_after/before, solved_after/before, due_after/before, breached, reopened, vendor) are
-the ones metrics asks the tickets list to accept; see the metrics report for the gaps.
+The tickets list (/tickets/) reads `view` plus tickets.filters.TicketFilter: status (several),
+category (slug, several), team (id), vendor (id), assignee (id or "none"), channel, sla
+(breached / due_soon), reopened (true), created_/solved_/due_ after/before (ISO datetimes).
+`first_reply_after/before` is not in that FilterSet yet (listed in the metrics report).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -32,8 +32,7 @@ def tickets_url(base: dict | None = None, **params) -> str:
 
 
 def day_range(start: date, end: date, kind: str) -> dict[str, str]:
-    """`<kind>_after` / `<kind>_before` for a range of whole days (before is exclusive)."""
-    return {
-        f"{kind}_after": start.isoformat(),
-        f"{kind}_before": (end + timedelta(days=1)).isoformat(),
-    }
+    """`<kind>_after` / `<kind>_before` for whole UTC days (ISO datetimes, before exclusive)."""
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    return {f"{kind}_after": _fmt(lo), f"{kind}_before": _fmt(hi)}

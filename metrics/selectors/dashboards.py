@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from teams.models import Role, Team
 from teams.permissions import agents_visible_to
+from tickets.filters import DUE_SOON
 from tickets.models import Ticket
 
 from ..filters import DashboardFilter
@@ -22,14 +23,14 @@ from ..models import DailyRollup
 from .alerts import volume_spikes
 from .summary import ROLLUP_FIELDS, group, medians, summarize, week_of, weeks_between
 
-AGE_BUCKETS = (  # label, older than (hours), at most (hours)
+AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like the tickets list
     ("under 4 h", 0, 4),
     ("4–24 h", 4, 24),
     ("1–3 days", 24, 72),
     ("3–7 days", 72, 168),
     ("over 7 days", 168, None),
 )
-AT_RISK = timedelta(hours=1)
+AT_RISK = DUE_SOON  # the tickets list's "due within an hour" (sla=due_soon)
 
 
 def rollup_rows(*, user, filters: DashboardFilter) -> list[dict]:
@@ -47,10 +48,10 @@ def live_queue(*, user, filters: DashboardFilter, now: datetime) -> dict:
         for i, (_label, lo, hi) in enumerate(AGE_BUCKETS):
             cond, params = Q(status=status), {"status": status}
             if lo:
-                cond &= Q(created_at__lte=now - timedelta(hours=lo))
+                cond &= Q(created_at__lt=now - timedelta(hours=lo))
                 params["created_before"] = now - timedelta(hours=lo)
             if hi:
-                cond &= Q(created_at__gt=now - timedelta(hours=hi))
+                cond &= Q(created_at__gte=now - timedelta(hours=hi))
                 params["created_after"] = now - timedelta(hours=hi)
             aggs[f"{status}_{i}"] = Count("pk", filter=cond)
             cells.append((status, i, params))
@@ -73,11 +74,8 @@ def live_queue(*, user, filters: DashboardFilter, now: datetime) -> dict:
             for s in Ticket.UNSOLVED
         ],
         "total": {"n": got["total"], "url": tickets_url(base, status=list(Ticket.UNSOLVED))},
-        "breached": {"n": got["breached"], "url": tickets_url(base, breached=1)},
-        "at_risk": {
-            "n": got["at_risk"],
-            "url": tickets_url(base, due_after=now, due_before=now + AT_RISK),
-        },
+        "breached": {"n": got["breached"], "url": tickets_url(base, sla="breached")},
+        "at_risk": {"n": got["at_risk"], "url": tickets_url(base, sla="due_soon")},
         "unassigned": {
             "n": got["unassigned"],
             "url": tickets_url(base, status=list(Ticket.UNSOLVED), assignee="none"),
@@ -95,9 +93,9 @@ def today_vs_last_weeks(*, user, filters: DashboardFilter, now: datetime) -> lis
     for k in range(5):
         lo, hi = day_start - timedelta(weeks=k), local - timedelta(weeks=k)
         windows.append((k, lo, hi))
-        aggs[f"created_{k}"] = Count("pk", filter=Q(created_at__gte=lo, created_at__lte=hi))
+        aggs[f"created_{k}"] = Count("pk", filter=Q(created_at__gte=lo, created_at__lt=hi))
         aggs[f"solved_{k}"] = Count(
-            "pk", filter=Q(status__in=Ticket.DONE, solved_at__gte=lo, solved_at__lte=hi)
+            "pk", filter=Q(status__in=Ticket.DONE, solved_at__gte=lo, solved_at__lt=hi)
         )
     got = qs.aggregate(**aggs)
     base = filters.ticket_params()
@@ -206,7 +204,11 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
                 ),
                 "frt_url": tickets_url(base, assignee=a.user_id, **reply_range),
                 "reopen_url": tickets_url(
-                    base, assignee=a.user_id, status=list(Ticket.DONE), reopened=1, **solved_range
+                    base,
+                    assignee=a.user_id,
+                    status=list(Ticket.DONE),
+                    reopened="true",
+                    **solved_range,
                 ),
                 "open_load": load.get(a.user_id, 0),
                 "load_url": tickets_url(base, assignee=a.user_id, status=list(Ticket.UNSOLVED)),
@@ -280,7 +282,7 @@ def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> d
                 "vendor": v,
                 "summary": summarize(vendor_rows.get(pk, [])),
                 "solved_url": tickets_url(
-                    {**base, "vendor": v.slug}, status=list(Ticket.DONE), **solved_range
+                    {**base, "vendor": str(v.pk)}, status=list(Ticket.DONE), **solved_range
                 ),
             }
             for pk, v in sorted(vendors.items(), key=lambda kv: kv[1].name)

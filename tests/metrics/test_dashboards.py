@@ -70,7 +70,33 @@ def test_filtering_to_one_category_narrows_figures_and_links(client, history):
     assert query["assignee"] == [str(history["a1"].pk)]
     assert query["view"] == ["all"]
     assert query["status"] == list(Ticket.DONE)
-    assert query["solved_after"] == [(NOW.date() - timedelta(days=55)).isoformat()]
+    assert query["solved_after"] == [f"{NOW.date() - timedelta(days=55)}T00:00:00+00:00"]
+
+
+def _listed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.content.decode()[:500]
+    return sorted(t.pk for t in response.context["page"].rows)
+
+
+def test_numbers_open_exactly_the_tickets_behind_them(client, history):
+    client.force_login(history["lead"])
+    response = client.get("/metrics/team/", {"category": history["login"].slug})
+    a1 = _row(response, history["a1"])
+    solved = Ticket.objects.filter(
+        assignee=history["a1"], category=history["login"], status="solved"
+    )
+    assert _listed(client, a1["solved_url"]) == sorted(t.pk for t in solved)
+    assert len(_listed(client, a1["solved_url"])) == a1["summary"]["solved"] == 2
+    queue = response.context["queue"]
+    assert len(_listed(client, queue["breached"]["url"])) == queue["breached"]["n"] == 1
+    assert len(_listed(client, queue["total"]["url"])) == queue["total"]["n"] == 2
+    for row in queue["rows"]:
+        for cell in row["cells"]:
+            if cell["n"]:
+                assert len(_listed(client, cell["url"])) == cell["n"]
+    today = response.context["today"][0]
+    assert len(_listed(client, today["created_url"])) == today["created"]
 
 
 def test_bad_filters_answer_400_with_a_message(client, history):
