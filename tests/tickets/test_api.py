@@ -48,7 +48,8 @@ def test_list_filters_search_and_scope(api, ticket, category, team):
 def test_retrieve_and_404_out_of_scope(api, ticket, category):
     body = api.get(f"/api/v1/tickets/{ticket.pk}/").json()
     assert body["reference"] == ticket.reference
-    assert body["requester"]["email"] == "maya@users.example.org"
+    assert body["requester"]["name"] == "Maya Chen"
+    assert body["requester"]["email"] is None  # associates may not see PII
     other = TicketFactory(team=TeamFactory(), category=category)
     assert api.get(f"/api/v1/tickets/{other.pk}/").status_code == 404
     assert (
@@ -250,3 +251,11 @@ def test_list_query_count_is_constant(api, category, team, django_assert_max_num
         services.ticket_tag(ticket=t, by=None, names=["a", "b"])
     with django_assert_max_num_queries(10):
         assert len(api.get("/api/v1/tickets/").json()["results"]) == 40
+
+
+def test_leads_see_requester_email(ticket, lead):
+    client = APIClient()
+    client.force_authenticate(lead.user)
+    assert client.get(f"/api/v1/tickets/{ticket.pk}/").json()["requester"]["email"] == (
+        "maya@users.example.org"
+    )

@@ -261,3 +261,10 @@ def test_workspace_query_count_is_constant(
     assert response.content.decode().count('class="msg ') == 61
     # 6 for session, user and scope; 12 for the workspace itself; the rest is base.html's.
     assert len(small) <= 24
+
+
+def test_requester_email_only_for_pii_roles(client, ticket, agent, lead):
+    client.force_login(agent.user)
+    assert "maya@users.example.org" not in client.get(url("detail", ticket)).content.decode()
+    client.force_login(lead.user)
+    assert "maya@users.example.org" in client.get(url("detail", ticket)).content.decode()

@@ -37,9 +37,17 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class RequesterSerializer(serializers.Serializer):
+    """The requester; the email address only for callers allowed to see PII (else null)."""
+
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = serializers.SerializerMethodField()
+
+    def get_email(self, obj) -> str | None:
+        from teams.permissions import scope_for
+
+        request = self.context.get("request")
+        return obj.email if request and scope_for(request.user).can_view_pii else None
 
 
 class TicketSerializer(serializers.ModelSerializer):

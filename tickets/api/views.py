@@ -75,7 +75,10 @@ def _with_conflict(view_func):
         try:
             return view_func(self, request, *args, **kwargs)
         except Conflict as exc:
-            data = {"detail": str(exc.detail), "current": TicketSerializer(exc.current).data}
+            data = {
+                "detail": str(exc.detail),
+                "current": TicketSerializer(exc.current, context={"request": request}).data,
+            }
             return Response(data, status=status.HTTP_409_CONFLICT)
 
     wrapped.__name__ = view_func.__name__
