@@ -126,6 +126,16 @@ DEFINITIONS: tuple[Definition, ...] = (
         "0. Team or agent score = mean of their reviews.",
     ),
     Definition(
+        "tickets-per-productive-hour",
+        "Tickets per productive hour",
+        "tickets / hour",
+        "Solved tickets ÷ productive hours over the period. Productive hours are the time the "
+        "agent's presence was 'available' inside their scheduled shifts (teams' presence log "
+        "and rota), summed per UTC day and refreshed hourly.",
+        notes="Time spent handling a ticket outside 'available' is not counted yet: tickets/ "
+        "does not record workspace activity (handle time) so far.",
+    ),
+    Definition(
         "trend-alerts",
         "Volume spike alerts",
         "tickets, σ",

@@ -39,3 +39,14 @@ def report_schedule_run(schedule_id: int) -> int | None:
     if schedule is None:
         return None
     return services.report_run(schedule=schedule).pk
+
+
+@shared_task(acks_late=True)
+def productive_time_refresh_recent() -> int:
+    """Hourly: productive time of yesterday and today so far, for every agent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.now().date()
+    return services.productive_time_refresh(days=[today - timedelta(days=1), today])

@@ -10,9 +10,10 @@ from .qa import (
     ScorecardVersion,
 )
 from .reports import ReportRun, ReportSchedule
-from .rollups import DailyRollup, RollupWatermark, TicketMetric
+from .rollups import AgentDay, DailyRollup, RollupWatermark, TicketMetric
 
 __all__ = [
+    "AgentDay",
     "Criterion",
     "DailyRollup",
     "QAAnswer",

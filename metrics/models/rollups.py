@@ -108,3 +108,23 @@ class RollupWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.value.isoformat()}"
+
+
+class AgentDay(models.Model):
+    """Productive time of one agent on one UTC day (teams.selectors.agent_productive_seconds:
+    available, or handling a ticket, inside their shifts), for tickets per productive hour."""
+
+    day = models.DateField()
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    productive_seconds = models.FloatField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "agent"], name="agentday_unique")]
+        indexes = [models.Index(fields=["agent", "day"], name="agentday_agent_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.day}: {self.productive_seconds / 3600:.1f} h"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from teams.models import Role, Team
@@ -19,7 +19,7 @@ from tickets.models import Ticket
 
 from ..filters import DashboardFilter
 from ..links import day_range, tickets_url
-from ..models import DailyRollup
+from ..models import AgentDay, DailyRollup
 from .alerts import volume_spikes
 from .summary import ROLLUP_FIELDS, group, medians, summarize, week_of, weeks_between
 
@@ -189,6 +189,17 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
         .values_list("assignee_id")
         .annotate(n=Count("pk"))
     )
+    hours = {
+        agent: seconds / 3600
+        for agent, seconds in AgentDay.objects.filter(
+            agent_id__in=[a.user_id for a in agents],
+            day__gte=filters.start_day,
+            day__lte=filters.end_day,
+        )
+        .order_by()
+        .values_list("agent_id")
+        .annotate(s=Sum("productive_seconds"))
+    }
     base, empty = filters.ticket_params(), summarize([])
     solved_range = day_range(filters.start_day, filters.end_day, "solved")
     reply_range = day_range(filters.start_day, filters.end_day, "first_reply")
@@ -211,6 +222,8 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
                     **solved_range,
                 ),
                 "open_load": load.get(a.user_id, 0),
+                "productive_hours": hours.get(a.user_id),
+                "per_hour": (s["solved"] / hours[a.user_id]) if hours.get(a.user_id) else None,
                 "load_url": tickets_url(base, assignee=a.user_id, status=list(Ticket.UNSOLVED)),
             }
         )

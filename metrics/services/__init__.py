@@ -1,5 +1,6 @@
 """Every metrics write with a rule, one module per concern; import from here."""
 
+from .productive import productive_time_refresh
 from .qa import (
     qa_dispute_resolve,
     qa_review_respond,
@@ -20,6 +21,7 @@ from .reports import (
 from .rollups import rollup_backfill, rollup_rebuild_days, rollup_refresh, ticket_metrics_recompute
 
 __all__ = [
+    "productive_time_refresh",
     "export_filters",
     "report_period",
     "report_run",

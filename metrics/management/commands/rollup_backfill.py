@@ -1,10 +1,10 @@
 """Rebuild ticket metrics and daily rollups for a range of UTC days."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics.services import rollup_backfill
+from metrics.services import productive_time_refresh, rollup_backfill
 
 
 def _date(value: str) -> date:
@@ -15,7 +15,7 @@ def _date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Recompute TicketMetric rows and DailyRollups for tickets created in --from..--to."
+    help = "Recompute ticket metrics, daily rollups and productive time for --from..--to."
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="start", required=True, help="first UTC day, YYYY-MM-DD")
@@ -26,6 +26,9 @@ class Command(BaseCommand):
         if end < start:
             raise CommandError("--to is before --from.")
         result = rollup_backfill(start=start, end=end)
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        agent_days = productive_time_refresh(days=days)
         self.stdout.write(
-            f"Rebuilt {result['tickets']} tickets, {result['days']} days, {result['rows']} rows."
+            f"Rebuilt {result['tickets']} tickets, {result['days']} days, {result['rows']} rows, "
+            f"{agent_days} agent-days of productive time."
         )
