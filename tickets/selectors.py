@@ -13,6 +13,7 @@ from teams.models import Agent, Sensitivity
 from .models import Attachment, Category, Macro, Message, Ticket, TicketEvent, TicketLink
 
 WORKSPACE_RELATED = ("requester", "category", "team", "assignee")
+WORKSPACE_EVENTS = 100
 
 
 @dataclass
@@ -44,7 +45,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
     and the pickers' choices. Raises Ticket.DoesNotExist when out of scope."""
     ticket = (
         Ticket.objects.visible_to(user)
-        .select_related(*WORKSPACE_RELATED)
+        .select_related(*WORKSPACE_RELATED, "assignee__agent")
         .prefetch_related(
             "tags",
             Prefetch(
@@ -68,7 +69,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
     return Workspace(
         ticket=ticket,
         messages=messages,
-        events=list(ticket.events.select_related("actor").order_by("-created_at", "-pk")[:100]),
+        events=_events_for_display(ticket),
         links=links,
         other_tickets=list(
             Ticket.objects.visible_to(user)
@@ -94,6 +95,28 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         else [],
         attachments=attachments,
     )
+
+
+def _events_for_display(ticket: Ticket) -> list[TicketEvent]:
+    """The latest events, with assignee ids shown as names (one extra query at most)."""
+    events = list(
+        ticket.events.select_related("actor").order_by("-created_at", "-pk")[:WORKSPACE_EVENTS]
+    )
+    ids = {int(v) for e in events if e.field == "assignee" for v in (e.old, e.new) if v.isdigit()}
+    names = {}
+    if ids:
+        from django.contrib.auth import get_user_model
+
+        names = {
+            u.pk: u.get_full_name() or u.username
+            for u in get_user_model().objects.filter(pk__in=ids)
+        }
+    for e in events:
+        e.shown_old, e.shown_new = e.old, e.new
+        if e.field == "assignee":
+            e.shown_old = names.get(int(e.old), e.old) if e.old.isdigit() else e.old
+            e.shown_new = names.get(int(e.new), e.new) if e.new.isdigit() else e.new
+    return events
 
 
 def _reverse_label(kind: str) -> str:
