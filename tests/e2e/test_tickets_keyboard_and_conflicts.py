@@ -89,3 +89,38 @@ def test_queue_keyboard(page, login, demo_people):
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("?")
     expect(page.locator("#shortcut-help")).to_contain_text("Next ticket in the list")
+
+
+def test_sensitive_image_is_blurred_until_clicked_and_the_reveal_is_logged(
+    page, login, demo_people
+):
+    from teams.models import Sensitivity
+    from tickets.models import TicketEvent
+
+    categories = seed_categories()
+    agent = Agent.objects.select_related("team", "user").get(user__username="associate")
+    agent.clearance = Sensitivity.SENSITIVE
+    agent.save()
+    requester = services.requester_get_or_create(email="ria@users.example.org", name="Ria Das")
+    ticket = services.ticket_create(
+        subject="Threats in my comments", body="Screenshot attached.", requester=requester,
+        category=categories["safety-report"], team=agent.team,
+    )  # fmt: skip
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+        b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
+        b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    services.attachment_add(ticket=ticket, message=ticket.messages.get(), name="shot.png", data=png)
+    login(page, "associate")
+    page.goto(f"/tickets/{ticket.pk}/")
+    image = page.locator("img.sensitive-media")
+    expect(image).to_have_count(1)
+    assert "blur" in image.evaluate("el => getComputedStyle(el).filter")
+    image.click()
+    expect(image).to_have_class("sensitive-media revealed")
+    page.wait_for_timeout(300)
+    assert image.evaluate("el => getComputedStyle(el).filter") == "none"
+    assert TicketEvent.objects.filter(
+        ticket=ticket, kind="media_revealed", actor=agent.user
+    ).exists()
