@@ -7,6 +7,8 @@ from .models import (
     DailyRollup,
     QAQueueItem,
     QAReview,
+    ReportRun,
+    ReportSchedule,
     Scorecard,
     ScorecardSection,
     ScorecardVersion,
@@ -61,3 +63,27 @@ class QAQueueItemAdmin(admin.ModelAdmin):
 class DailyRollupAdmin(admin.ModelAdmin):
     list_display = ("day", "team", "agent", "category", "channel", "created", "solved")
     list_filter = ("day", "team", "channel")
+
+
+class ReportRunInline(admin.TabularInline):
+    model = ReportRun
+    extra = 0
+    fields = ("period_start", "period_end", "status", "row_count", "sent_to", "sent_count", "error")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    """Read-only here: schedules are created, run and deleted on /metrics/reports/, which keeps
+    their django-celery-beat entries in step."""
+
+    list_display = ("name", "owner", "dataset", "format", "frequency", "enabled")
+    list_filter = ("frequency", "format", "enabled")
+    inlines = [ReportRunInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -47,3 +47,34 @@ def test_lead_filters_to_one_category_and_opens_the_tickets_behind_a_number(
     expect(rows).to_have_count(expected)
     for i in range(expected):
         expect(rows.nth(i)).to_contain_text("Billing")
+
+
+def test_manager_downloads_an_xlsx_of_tickets(page, login, demo_people, assert_a11y, tmp_path):
+    seed_tickets(count=120, days=10, seed=3)
+    login(page, "manager")
+    page.goto("/metrics/exports/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exports")
+    assert_a11y(page)
+    page.get_by_label("Report").select_option("tickets")
+    page.get_by_label("Format").select_option("xlsx")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+
+    from datetime import UTC, datetime, timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from tickets.models import Ticket
+
+    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    manager = get_user_model().objects.get(username="manager")
+    start = datetime.combine(timezone.now().date() - timedelta(days=55), datetime.min.time(), UTC)
+    visible = Ticket.objects.visible_to(manager).filter(created_at__gte=start)
+    assert rows[0][0] == "Reference"
+    assert len(rows) - 1 == visible.count() > 0
