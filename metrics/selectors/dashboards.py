@@ -21,7 +21,7 @@ from ..filters import DashboardFilter
 from ..links import day_range, tickets_url
 from ..models import AgentDay, DailyRollup
 from .alerts import volume_spikes
-from .summary import ROLLUP_FIELDS, group, medians, summarize, week_of, weeks_between
+from .summary import COUNTS, group, medians, summarize, week_of, weeks_between
 
 AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like the tickets list
     ("under 4 h", 0, 4),
@@ -34,9 +34,23 @@ AT_RISK = DUE_SOON  # the tickets list's "due within an hour" (sla=due_soon)
 
 
 def rollup_rows(*, user, filters: DashboardFilter) -> list[dict]:
-    """The visible rollup rows matching the filters, as dicts (one query)."""
-    qs = filters.filter_queryset(DailyRollup.objects.visible_to(user))
-    return list(qs.order_by().values(*ROLLUP_FIELDS))
+    """The visible rollup rows matching the filters, summed per day × agent × team (two
+    queries: counts summed in SQL, then the histograms merged here), as dicts."""
+    qs = filters.filter_queryset(DailyRollup.objects.visible_to(user)).order_by()
+    keys = ("day", "agent_id", "team_id")
+    rows = {
+        (r["day"], r["agent_id"], r["team_id"]): {**r, "frt_hist": {}, "resolution_hist": {}}
+        for r in qs.values(*keys).annotate(**{f: Sum(f) for f in COUNTS})
+    }
+    hists = qs.filter(Q(frt_count__gt=0) | Q(resolution_count__gt=0)).values_list(
+        *keys, "frt_hist", "resolution_hist"
+    )
+    for day, agent, team, frt, res in hists:
+        row = rows[(day, agent, team)]
+        for target, source in ((row["frt_hist"], frt), (row["resolution_hist"], res)):
+            for k, v in (source or {}).items():
+                target[k] = target.get(k, 0) + v
+    return list(rows.values())
 
 
 def live_queue(*, user, filters: DashboardFilter, now: datetime) -> dict:
