@@ -20,6 +20,10 @@ CHUNK = 2000
 # A ticket is re-read when it changed within this margin before the watermark too, so a
 # transaction that committed late (updated_at set before the last run read) is not missed.
 OVERLAP = timedelta(minutes=5)
+# With no watermark yet, a refresh reads every ticket only up to this many (the embedded demo);
+# beyond it just the tickets changed in FIRST_RUN_DAYS, and the backfill command does the rest.
+FIRST_RUN_MAX = 50_000
+FIRST_RUN_DAYS = timedelta(days=2)
 
 
 def _day(value: datetime | None) -> date | None:
@@ -160,9 +164,14 @@ def rollup_refresh(*, now: datetime | None = None) -> dict:
     """
     now = now or timezone.now()
     mark = RollupWatermark.objects.filter(name=WATERMARK).first()
-    if mark is None:
+    if mark is None and Ticket.objects.count() <= FIRST_RUN_MAX:
         since = None
         changed = Ticket.objects.all()
+    elif mark is None:
+        # Too much history for one task run: take the last days now; `rollup_backfill`
+        # (a management command, no time limit) rebuilds older ranges.
+        since = now - FIRST_RUN_DAYS
+        changed = Ticket.objects.filter(updated_at__gt=since)
     else:
         since = mark.value - OVERLAP
         changed = Ticket.objects.filter(updated_at__gt=since)
