@@ -265,3 +265,31 @@ def test_qa_scores_flow_into_the_rollups(
     row = DailyRollup.objects.get(qa_count=1)
     assert row.agent_id == org["a1"].pk
     assert row.qa_sum == pytest.approx((300 + 50 + 200) / 6)
+
+
+def test_qa_queue_page_query_count_does_not_grow_with_items(client, card, org, frozen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def fill(n):
+        for _ in range(n):
+            t = make_ticket(org, team=org["team_a"], category=org["login"], created=days_ago(1), reply_after=timedelta(minutes=5), agent=org["a1"], solve=True)  # fmt: skip
+            ids = _ids(card)
+            answers = {ids["Right answer"]: 1, ids["Quality"]: 4, ids["Verified identity"]: 1}
+            qa_review_submit(ticket=t, version=card, reviewer=org["manager"], answers=answers)
+            QAQueueItem.objects.create(  # still waiting (queued after the review)
+                ticket=t, agent=org["a1"], team=org["team_a"], reason="sample", week=NOW.date()
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/metrics/qa/").status_code == 200
+        return len(ctx)
+
+    client.force_login(org["lead"])
+    fill(1)
+    small = count()
+    fill(5)
+    assert count() == small
+    page = client.get("/metrics/qa/")
+    assert page.content.decode().count(">Review</a>") == 6
