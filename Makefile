@@ -62,7 +62,7 @@ run: $(REQ_STAMP)
 	PORT=$(PORT) honcho start -f Procfile
 
 test: $(DEV_STAMP)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -rfEs $(PYTEST_ARGS)
 
 lint: export DEBUG := 1
 lint: $(DEV_STAMP)
