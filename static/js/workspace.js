@@ -78,12 +78,36 @@
     }
   });
 
+  // SLA clocks tick without a reload: "Due in 1 h 5 min" / "Overdue by 12 min".
+  function span(ms) {
+    const minutes = Math.max(1, Math.round(Math.abs(ms) / 60000));
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    const mins = minutes % 60;
+    if (days) return days + " d " + hours + " h";
+    if (hours) return hours + " h " + mins + " min";
+    return mins + " min";
+  }
+
+  function tick() {
+    document.querySelectorAll("[data-due]").forEach((el) => {
+      const left = new Date(el.dataset.due).getTime() - Date.now();
+      el.textContent = left >= 0 ? "Due in " + span(left) : "Overdue by " + span(left);
+      el.classList.toggle("badge-breached", left < 0);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     setupDrafts();
+    tick();
     setInterval(heartbeat, HEARTBEAT_MS);
+    setInterval(tick, 30000);
   });
   document.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "workspace") setupDrafts();
+    if (event.detail.target && event.detail.target.id === "workspace") {
+      setupDrafts();
+      tick();
+    }
     submitting = false;
   });
 })();

@@ -1,6 +1,7 @@
 """Browser: an associate presses n, replies with a macro, solves, and the requester gets the
 email; a requester opens a ticket on the help form and replies by email into the thread."""
 
+import re
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -43,6 +44,10 @@ def test_associate_presses_n_replies_with_macro_solves_and_requester_gets_email(
     expect(page).to_have_url(f"/tickets/{ticket.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Login code never arrives")
     assert_a11y(page)
+    # Normal priority: first reply due 8 hours after creation; the clock is rendered by JS.
+    expect(page.locator(".ws-header [data-due]")).to_have_text(
+        re.compile(r"Due in (7 h 5\d|8 h 0) min")
+    )
 
     page.get_by_label("Macro").select_option(label=macro.title)
     reply = page.get_by_label("Public reply to Maya Chen (Markdown)")

@@ -56,13 +56,14 @@ def sla_clock(ticket: Ticket):
     now = timezone.now()
     if ticket.due_at < now:
         return format_html(
-            '<span class="badge badge-breached">Overdue by {}</span> <time datetime="{}">{}</time>',
+            '<span class="badge badge-breached" data-due="{1}">Overdue by {0}</span> '
+            '<time datetime="{1}">{2}</time>',
             timesince(ticket.due_at, now),
             ticket.due_at.isoformat(),
             timezone.localtime(ticket.due_at).strftime("%b %d %H:%M"),
         )
     return format_html(
-        '<span class="badge">Due in {}</span> <time datetime="{}">{}</time>',
+        '<span class="badge" data-due="{1}">Due in {0}</span> <time datetime="{1}">{2}</time>',
         timeuntil(ticket.due_at, now),
         ticket.due_at.isoformat(),
         timezone.localtime(ticket.due_at).strftime("%b %d %H:%M"),
