@@ -119,14 +119,14 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=MemberSerializer(many=True))
     @action(detail=True)
-    def members(self, request, slug=None):
+    def members(self, request, slug=None, **kwargs):
         team = get_object_or_404(self.get_queryset(), slug=slug)
         members = selectors.team_members(user=request.user, team=team)
         return Response(MemberSerializer(members, many=True).data)
 
     @extend_schema(responses=CoverageSerializer(many=True))
     @action(detail=True)
-    def coverage(self, request, slug=None):
+    def coverage(self, request, slug=None, **kwargs):
         """Agents on shift per hour for the next 7 days (UTC hour starts)."""
         team = get_object_or_404(self.get_queryset(), slug=slug)
         rows = selectors.team_on_shift_per_hour(team=team)

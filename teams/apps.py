@@ -1,8 +1,14 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+# Role groups carry permissions of these apps; each app's permissions exist only after its
+# own post_migrate, so the groups are synced again after each of them.
+APPS_WITH_ROLE_PERMISSIONS = {"teams", "tickets", "metrics"}
+
 
 def _sync_role_groups(sender, **kwargs):
+    if sender.label not in APPS_WITH_ROLE_PERMISSIONS:
+        return
     from .services import roles_sync_groups
 
     roles_sync_groups()
@@ -14,4 +20,4 @@ class TeamsConfig(AppConfig):
 
     def ready(self):
         # Roles are groups whose permissions are data; keep them in step after each migrate.
-        post_migrate.connect(_sync_role_groups, sender=self, dispatch_uid="teams-sync-role-groups")
+        post_migrate.connect(_sync_role_groups, dispatch_uid="teams-sync-role-groups")

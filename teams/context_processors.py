@@ -18,6 +18,7 @@ def viewer(request):
         "nav_overview": can_view_overview(user),
         "viewer_presence": agent.presence if agent else None,
         "presence_choices": Presence.choices,
+        "viewer_can_view_pii": scope.can_view_pii,
         # Lazy: one indexed query, only when base.html renders the banner.
         "pending_policies": pending_acknowledgements(user=user)[:5],
     }

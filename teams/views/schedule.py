@@ -19,6 +19,15 @@ def _team(request, slug):
     return get_object_or_404(selectors.team_list_for_user(user=request.user), slug=slug)
 
 
+def _editable_team(request, slug):
+    """The team, if the user may edit its schedule: 404 out of scope, 403 in scope only to
+    read — decided before the form is looked at."""
+    team = _team(request, slug)
+    if not permissions.can_edit_team(request.user, team):
+        raise PermissionDenied
+    return team
+
+
 def _member(request, team, pk):
     return get_object_or_404(selectors.team_members(user=request.user, team=team), pk=pk)
 
@@ -82,7 +91,7 @@ def _run(request, team, action):
 @require_POST
 @login_required
 def shift_save_view(request, slug: str):
-    team = _team(request, slug)
+    team = _editable_team(request, slug)
     form = ShiftTemplateForm(request.POST)
     if not form.is_valid():
         return _back(team, [f"{k}: {' '.join(v)}" for k, v in form.errors.items()], request)
@@ -108,7 +117,7 @@ def shift_save_view(request, slug: str):
 @require_POST
 @login_required
 def shift_delete_view(request, slug: str, pk: int):
-    team = _team(request, slug)
+    team = _editable_team(request, slug)
     template = get_object_or_404(ShiftTemplate, pk=pk, agent__team=team)
     _member(request, team, template.agent_id)
     return _run(
@@ -119,7 +128,7 @@ def shift_delete_view(request, slug: str, pk: int):
 @require_POST
 @login_required
 def time_off_add_view(request, slug: str):
-    team = _team(request, slug)
+    team = _editable_team(request, slug)
     form = TimeOffForm(request.POST)
     if not form.is_valid():
         return _back(team, [f"{k}: {' '.join(v)}" for k, v in form.errors.items()], request)
@@ -131,7 +140,7 @@ def time_off_add_view(request, slug: str):
 @require_POST
 @login_required
 def shift_exception_add_view(request, slug: str):
-    team = _team(request, slug)
+    team = _editable_team(request, slug)
     form = ShiftExceptionForm(request.POST)
     if not form.is_valid():
         return _back(team, [f"{k}: {' '.join(v)}" for k, v in form.errors.items()], request)
