@@ -5,7 +5,7 @@ from django.db import models
 
 from teams.models import Sensitivity, Team
 
-from .querysets import TicketQuerySet
+from ..querysets import TicketQuerySet
 
 
 class Category(models.Model):

@@ -1,0 +1,43 @@
+"""Tickets' models, one module per concern; every name is re-exported here."""
+
+from .core import (
+    Attachment,
+    Category,
+    Macro,
+    Message,
+    Requester,
+    SavedView,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
+from .escalation import Escalation
+from .outbox import OutboxMessage
+from .routing import RoutingRule, TicketRouting
+from .sla import BusinessHours, Notification, SLAPolicy, TeamServiceSettings, TicketSLA
+from .webhooks import WebhookDelivery, WebhookEndpoint
+
+__all__ = [
+    "Attachment",
+    "Category",
+    "Macro",
+    "Message",
+    "Requester",
+    "SavedView",
+    "Tag",
+    "Ticket",
+    "TicketEvent",
+    "TicketLink",
+    "BusinessHours",
+    "Escalation",
+    "Notification",
+    "OutboxMessage",
+    "RoutingRule",
+    "SLAPolicy",
+    "TeamServiceSettings",
+    "TicketRouting",
+    "TicketSLA",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
