@@ -146,6 +146,19 @@ DEFINITIONS: tuple[Definition, ...] = (
         "tickets the viewer may see, under the dashboard's filters.",
     ),
     Definition(
+        "coverage",
+        "Coverage and under-staffed hours",
+        "agents, tickets per hour",
+        "For each team and each of the next 168 hours (the viewer's local hours): agents on "
+        "shift = members with any rota time in the hour; staffed hours = the sum of their "
+        "on-shift fractions of it. Expected tickets = tickets created for the team in the same "
+        "local weekday and hour over the last 4 weeks ÷ 4. Pace = the team's solved tickets ÷ "
+        "its productive hours over the last 4 weeks (see tickets per productive hour). "
+        "Capacity = staffed hours × pace. An hour is under-staffed when expected tickets > "
+        "capacity; for a team with no productive hours recorded, when at least one ticket is "
+        "expected and nobody is on shift.",
+    ),
+    Definition(
         "percentiles",
         "Medians and p90 on dashboards",
         "minutes",

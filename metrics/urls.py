@@ -7,6 +7,7 @@ app_name = "metrics"
 urlpatterns = [
     path("team/", views.team_dashboard_view, name="team_dashboard"),
     path("overview/", views.overview_view, name="overview"),
+    path("coverage/", views.coverage_view, name="coverage"),
     path("me/", views.my_stats_view, name="my_stats"),
     path("definitions/", views.definitions_view, name="definitions"),
     path("qa/", views.qa_queue_view, name="qa_queue"),

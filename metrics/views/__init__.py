@@ -1,5 +1,6 @@
 """Metrics pages, one module per area; urls.py imports from here."""
 
+from .coverage import coverage_view
 from .dashboards import definitions_view, my_stats_view, overview_view, team_dashboard_view
 from .exports import export_download_view, exports_view, report_action_view, reports_view
 from .qa import (
@@ -11,6 +12,7 @@ from .qa import (
 )
 
 __all__ = [
+    "coverage_view",
     "definitions_view",
     "export_download_view",
     "exports_view",
