@@ -12,6 +12,7 @@ from .core import (
     TicketEvent,
     TicketLink,
 )
+from .csat import CSATResponse
 from .escalation import Escalation
 from .outbox import OutboxMessage
 from .routing import RoutingRule, TicketRouting
@@ -30,6 +31,7 @@ __all__ = [
     "TicketEvent",
     "TicketLink",
     "BusinessHours",
+    "CSATResponse",
     "Escalation",
     "Notification",
     "OutboxMessage",
