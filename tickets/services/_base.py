@@ -31,10 +31,32 @@ def lock(ticket: Ticket | int, expected_version: int | None = None) -> Ticket:
     return fresh
 
 
+# Fields whose change may start, stop, pause or retarget an SLA clock.
+SLA_FIELDS = frozenset(
+    {
+        "status",
+        "priority",
+        "category",
+        "channel",
+        "team",
+        "custom_fields",
+        "first_reply_at",
+        "last_public_reply_at",
+        "last_requester_reply_at",
+        "due_at",
+    }
+)
+
+
 def save(ticket: Ticket, fields: list[str] | set[str]) -> None:
-    """Persist the changed fields and bump the optimistic-lock version."""
+    """Persist the changed fields and bump the optimistic-lock version; when a field that
+    matters to SLAs changed, recompute the ticket's SLA clocks and due time."""
     ticket.version += 1
     ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
+    if SLA_FIELDS.intersection(fields):
+        from .sla import sla_sync
+
+        sla_sync(ticket)
 
 
 def reply_due(ticket: Ticket, start):

@@ -11,6 +11,7 @@ from ..attachments import check_file
 from ..models import Attachment, Category, Message, Requester, Ticket
 from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import reply_due
+from .sla import sla_sync
 
 
 def requester_get_or_create(*, email: str, name: str = "", **extra) -> Requester:
@@ -76,6 +77,7 @@ def ticket_create(
         email_references=email_references,
     )
     events.record(ticket, by, "created", "status", "", ticket.status, at=now)
+    sla_sync(ticket, now)
     return ticket
 
 

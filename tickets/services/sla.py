@@ -1,0 +1,289 @@
+"""SLA clocks of a ticket: which policy applies, and each target's start, pause, due and stop.
+
+`sla_sync` derives the wanted state from the ticket's own fields and brings its TicketSLA rows
+in line, so every service calls it after a change that matters (create, reply, requester reply,
+status, priority, category, team):
+
+- first reply: from creation until `first_reply_at` (only for tickets opened by the requester).
+- next reply (Zendesk semantics): starts at the oldest public requester comment not yet answered
+  and stops at the next public agent reply — an agent reply always stops it.
+- resolution: from creation until solved; paused while pending or on hold; a reopen resumes it
+  (the solved stretch counts as paused).
+Solving stops every clock. Ticket.due_at becomes the earliest due time of the running targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..business_time import BusinessCalendar, add_business_minutes, business_minutes_between
+from ..models import SLAPolicy, TeamServiceSettings, Ticket, TicketSLA
+
+Kind = TicketSLA.Kind
+PAUSED_STATUSES = (Ticket.Status.PENDING, Ticket.Status.ON_HOLD)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The minutes per target kind that apply to a ticket, and how they are counted."""
+
+    policy: SLAPolicy | None
+    minutes: dict[str, int]
+    business_time: bool
+    at_risk_share: float
+
+
+def requester_tier(ticket: Ticket) -> str:
+    """The requester's tier (a `tier` custom field on the ticket; empty when not set)."""
+    return str((ticket.custom_fields or {}).get("tier", ""))
+
+
+def policy_matches(policy: SLAPolicy, ticket: Ticket, category_ids: set[int]) -> bool:
+    """True when every non-empty condition of the policy holds for the ticket."""
+    if policy.priorities and int(ticket.priority) not in [int(p) for p in policy.priorities]:
+        return False
+    if category_ids and ticket.category_id not in category_ids:
+        return False
+    if policy.channels and ticket.channel not in policy.channels:
+        return False
+    return not (policy.requester_tiers and requester_tier(ticket) not in policy.requester_tiers)
+
+
+def targets_for(ticket: Ticket) -> Targets:
+    """The first active policy matching the ticket; else the default reply targets by priority
+    (calendar minutes from settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"])."""
+    policies = SLAPolicy.objects.filter(active=True).prefetch_related("categories")
+    for policy in policies:
+        if policy_matches(policy, ticket, {c.pk for c in policy.categories.all()}):
+            minutes = {
+                Kind.FIRST_REPLY: policy.first_reply_minutes,
+                Kind.NEXT_REPLY: policy.next_reply_minutes,
+                Kind.RESOLUTION: policy.resolution_minutes,
+            }
+            return Targets(
+                policy,
+                {k: v for k, v in minutes.items() if v},
+                policy.business_time,
+                policy.at_risk_share,
+            )
+    default = settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"].get(int(ticket.priority), 8 * 60)
+    return Targets(None, {Kind.FIRST_REPLY: default, Kind.NEXT_REPLY: default}, False, 0.75)
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, years: tuple[int, ...]) -> frozenset:
+    import holidays as holidays_pkg
+
+    try:
+        return frozenset(holidays_pkg.country_holidays(country, years=list(years)))
+    except NotImplementedError:
+        return frozenset()
+
+
+def team_calendar(team_id: int | None, around: datetime) -> BusinessCalendar:
+    """The business-hours calendar of the team (24/7 when the team has none set)."""
+    settings_row = (
+        TeamServiceSettings.objects.select_related("business_hours").filter(team_id=team_id).first()
+        if team_id
+        else None
+    )
+    hours = settings_row.business_hours if settings_row else None
+    if hours is None or hours.always_open:
+        return BusinessCalendar.twenty_four_seven()
+    years = tuple(range(around.year - 1, around.year + 3))
+    days = set(hours.holiday_dates([]))  # custom dates
+    if hours.holiday_country:
+        days |= _holidays(hours.holiday_country, years)
+    weekly = tuple(tuple(int(x) for x in row) for row in hours.weekly)
+    return BusinessCalendar(hours.time_zone, weekly, frozenset(days))
+
+
+class Clock:
+    """Adds and measures minutes in business or calendar time."""
+
+    def __init__(self, calendar: BusinessCalendar, business: bool):
+        self.calendar = calendar
+        self.business = business and not calendar.always_open
+
+    def add(self, start: datetime, minutes: float) -> datetime:
+        if self.business:
+            return add_business_minutes(self.calendar, start, minutes)
+        return start + timedelta(minutes=minutes)
+
+    def between(self, start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        if self.business:
+            return business_minutes_between(self.calendar, start, end)
+        return (end - start).total_seconds() / 60
+
+
+def _set_due(row: TicketSLA, clock: Clock, share: float) -> None:
+    row.due_at = clock.add(row.started_at, row.target_minutes + row.paused_minutes)
+    row.at_risk_at = clock.add(row.started_at, row.target_minutes * share + row.paused_minutes)
+
+
+def _stop(row: TicketSLA, at: datetime) -> None:
+    row.stopped_at = at
+    if row.paused_at is not None:
+        row.paused_at = None
+    row.met = row.breached_at is None and (row.due_at is None or at <= row.due_at)
+
+
+def _start(ticket, kind, started_at, targets: Targets, clock: Clock) -> TicketSLA:
+    row = TicketSLA(
+        ticket=ticket,
+        policy=targets.policy,
+        kind=kind,
+        target_minutes=targets.minutes[kind],
+        business_time=clock.business,
+        started_at=started_at,
+    )
+    _set_due(row, clock, targets.at_risk_share)
+    return row
+
+
+def _next_reply_waiting(ticket: Ticket) -> bool:
+    asked = ticket.last_requester_reply_at
+    if asked is None or (ticket.last_public_reply_at and ticket.last_public_reply_at >= asked):
+        return False
+    return ticket.first_reply_at is not None or asked > ticket.created_at
+
+
+def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
+    """Bring the ticket's SLA rows in line with its state and store Ticket.due_at.
+
+    Call inside the transaction of the change, after the ticket's fields are set.
+    Returns the new due_at.
+    """
+    now = now or timezone.now()
+    targets = targets_for(ticket)
+    clock = Clock(team_calendar(ticket.team_id, now), targets.business_time)
+    rows = {r.kind: r for r in TicketSLA.objects.filter(ticket=ticket, stopped_at__isnull=True)}
+    done = ticket.status in Ticket.DONE
+    changed: list[TicketSLA] = []
+    created: list[TicketSLA] = []
+
+    # A target whose policy no longer asks for it is dropped (never met, never breached).
+    for kind in list(rows):
+        if kind not in targets.minutes:
+            rows.pop(kind).delete()
+
+    # Retarget running rows when the policy or its minutes changed (priority, category …).
+    for row in rows.values():
+        minutes = targets.minutes[row.kind]
+        if (row.policy_id, row.target_minutes, row.business_time) != (
+            getattr(targets.policy, "pk", None),
+            minutes,
+            clock.business,
+        ):
+            row.policy, row.target_minutes, row.business_time = (
+                targets.policy,
+                minutes,
+                clock.business,
+            )
+            if row.paused_at is None:
+                _set_due(row, clock, targets.at_risk_share)
+            changed.append(row)
+
+    # First reply.
+    first = rows.get(Kind.FIRST_REPLY)
+    if first is not None and (ticket.first_reply_at or done):
+        _stop(first, ticket.first_reply_at or ticket.solved_at or now)
+        changed.append(first)
+    elif (
+        first is None
+        and Kind.FIRST_REPLY in targets.minutes
+        and not done
+        and ticket.first_reply_at is None
+        and ticket.last_requester_reply_at is not None
+        and not TicketSLA.objects.filter(ticket=ticket, kind=Kind.FIRST_REPLY).exists()
+        and ticket.messages.filter(author_user__isnull=True).exists()
+    ):
+        created.append(_start(ticket, Kind.FIRST_REPLY, ticket.created_at, targets, clock))
+    first_running = any(r.kind == Kind.FIRST_REPLY for r in created) or (
+        first is not None and first.stopped_at is None
+    )
+
+    # Next reply: the oldest unanswered requester comment starts it; an agent reply stops it.
+    nxt = rows.get(Kind.NEXT_REPLY)
+    if nxt is not None and (
+        done or (ticket.last_public_reply_at and ticket.last_public_reply_at >= nxt.started_at)
+    ):
+        stop_at = ticket.last_public_reply_at
+        if stop_at is None or stop_at < nxt.started_at:
+            stop_at = ticket.solved_at or now
+        _stop(nxt, stop_at)
+        changed.append(nxt)
+        nxt = None
+    if (
+        nxt is None
+        and Kind.NEXT_REPLY in targets.minutes
+        and not done
+        and not first_running
+        and _next_reply_waiting(ticket)
+    ):
+        oldest = (
+            ticket.messages.filter(
+                kind="public",
+                author_user__isnull=True,
+                created_at__gt=ticket.last_public_reply_at or ticket.created_at,
+            )
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        ) or ticket.last_requester_reply_at
+        created.append(_start(ticket, Kind.NEXT_REPLY, oldest, targets, clock))
+
+    # Resolution: paused while pending/on hold, stopped when solved, resumed on reopen.
+    res = rows.get(Kind.RESOLUTION)
+    if Kind.RESOLUTION in targets.minutes:
+        if res is None and not done:
+            last = (
+                TicketSLA.objects.filter(ticket=ticket, kind=Kind.RESOLUTION)
+                .order_by("-started_at", "-pk")
+                .first()
+            )
+            if last is not None:  # reopened: resume the same target, solved time paused
+                last.paused_minutes += clock.between(last.stopped_at, now)
+                last.stopped_at = None
+                last.met = None
+                last.policy, last.target_minutes = targets.policy, targets.minutes[Kind.RESOLUTION]
+                _set_due(last, clock, targets.at_risk_share)
+                res = last
+                changed.append(last)
+            else:
+                res = _start(ticket, Kind.RESOLUTION, ticket.created_at, targets, clock)
+                created.append(res)
+        if res is not None and res.stopped_at is None:
+            if done:
+                _stop(res, ticket.solved_at or now)
+                changed.append(res)
+            elif ticket.status in PAUSED_STATUSES and res.paused_at is None:
+                res.paused_at = now
+                changed.append(res)
+            elif ticket.status not in PAUSED_STATUSES and res.paused_at is not None:
+                res.paused_minutes += clock.between(res.paused_at, now)
+                res.paused_at = None
+                _set_due(res, clock, targets.at_risk_share)
+                changed.append(res)
+
+    for row in {id(r): r for r in changed}.values():
+        if row.pk:
+            row.save()
+    for row in created:
+        row.save()
+
+    running = TicketSLA.objects.filter(
+        ticket=ticket, stopped_at__isnull=True, paused_at__isnull=True
+    ).values_list("due_at", flat=True)
+    due = min((d for d in running if d is not None), default=None)
+    if ticket.due_at != due:
+        ticket.due_at = due
+        Ticket.objects.filter(pk=ticket.pk).update(due_at=due)
+    return due
