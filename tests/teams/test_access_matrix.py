@@ -205,6 +205,9 @@ TABLE: dict[str, Spec] = {
     "metrics:team_dashboard": Spec(LEADERS, guessed=True),
     "metrics:overview": Spec({"manager", "qa_analyst", "admin"}, guessed=True),
     "metrics:my_stats": Spec(STAFF, guessed=True),
+    "metrics:coverage": Spec(
+        LEADERS
+    ),  # rota beside arrivals (teams.selectors.team_on_shift_per_hour)
     "metrics:definitions": Spec(STAFF, guessed=True),
     "metrics:qa_queue": Spec(LEADERS | {"qa_analyst"}, guessed=True),
     "metrics:qa_mine": Spec(STAFF, guessed=True),
