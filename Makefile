@@ -59,7 +59,7 @@ run: $(REQ_STAMP)
 	@echo "  Demo logins: $(DEMO_LOGINS) (password: demo)"
 	@echo "  Ctrl-C stops the web server, the Celery worker and Celery beat."
 	@echo
-	PORT=$(PORT) honcho start -f Procfile
+	PORT=$(PORT) honcho start -f Procfile || test $$? -eq 130  # 130: stopped with Ctrl-C
 
 test: $(DEV_STAMP)
 	$(VENV)/bin/pytest -rfEs $(PYTEST_ARGS)
