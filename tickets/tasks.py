@@ -84,3 +84,40 @@ def inbound_poll_imap(limit: int = 200) -> dict[str, int]:
             conn.logout()
     logger.info("IMAP poll: %s", counts)
     return counts
+
+
+# SLA, escalation and the outbox (tickets/services/escalation.py, outbox.py). Settings make
+# every task acks_late with reject_on_worker_lost and give them time limits; each task here
+# is safe to run twice.
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=60)
+def sla_sweep() -> dict[str, int]:
+    """Beat, every minute: warn on at-risk SLA targets, escalate breaches (once each)."""
+    from .services.escalation import sla_sweep as sweep
+
+    result = sweep()
+    return {
+        "at_risk": len(result.at_risk),
+        "breached": len(result.breached),
+        "second_level": len(result.second_level),
+    }
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8)
+def outbox_deliver(self, message_id: int) -> bool:
+    """Run one outbox message (a no-op when it already ran); retried with backoff on errors."""
+    from .services.outbox import outbox_run
+
+    try:
+        return outbox_run(message_id=message_id)
+    except OSError as exc:  # e.g. SMTP down: the row stays pending
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=60)
+def outbox_relay() -> int:
+    """Beat, every minute: send again outbox messages the broker or a worker lost."""
+    from .services.outbox import outbox_relay_pending
+
+    return outbox_relay_pending()

@@ -7,6 +7,12 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
 from .email_in import IngestResult, email_ingest
+from .escalation import (
+    escalation_acknowledge,
+    escalation_resolve,
+    sla_sweep,
+    ticket_escalate,
+)
 from .fields import ticket_merge, ticket_tag, ticket_untag, ticket_update
 from .intake import (
     attachment_add,
@@ -16,7 +22,10 @@ from .intake import (
     ticket_submit_web,
 )
 from .macros import macro_render, ticket_apply_macro
+from .notify import notifications_create
+from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
+from .sla import sla_sync
 from .workflow import (
     attachment_reveal,
     ticket_add_note,
@@ -35,6 +44,15 @@ __all__ = [
     "attachment_add",
     "attachment_reveal",
     "email_ingest",
+    "escalation_acknowledge",
+    "escalation_resolve",
+    "notifications_create",
+    "outbox_add",
+    "outbox_relay_pending",
+    "outbox_run",
+    "sla_sweep",
+    "sla_sync",
+    "ticket_escalate",
     "ensure_cleared",
     "macro_render",
     "requester_get_or_create",

@@ -1,0 +1,51 @@
+"""Notifications to staff: an in-app notice plus an email sent through the outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from ..models import Notification, Ticket
+from .outbox import outbox_add, outbox_handler
+
+
+def notifications_create(*, items: list[tuple[int, int | None, str, str]], now=None) -> int:
+    """Create notices (user id, ticket id, kind, text) in one INSERT and queue their emails."""
+    now = now or timezone.now()
+    rows = Notification.objects.bulk_create(
+        Notification(user_id=u, ticket_id=t, kind=k, text=text[:300], created_at=now)
+        for u, t, k, text in items
+    )
+    ids = [n.pk for n in rows if n.pk]
+    if not ids:  # backends without RETURNING on bulk insert: read them back
+        ids = list(
+            Notification.objects.filter(
+                created_at=now, user_id__in=[i[0] for i in items]
+            ).values_list("pk", flat=True)
+        )
+    if ids:
+        outbox_add(task="notifications.email", payload={"ids": ids})
+    return len(items)
+
+
+@outbox_handler("notifications.email")
+def _email_notifications(payload: dict) -> None:
+    base = settings.FRONTLINE["PUBLIC_BASE_URL"].rstrip("/")
+    users = get_user_model().objects
+    for notice in Notification.objects.filter(pk__in=payload["ids"]).select_related("ticket"):
+        user = users.filter(pk=notice.user_id).only("email").first()
+        if not user or not user.email:
+            continue
+        link = f"\n\n{base}/tickets/{notice.ticket_id}/" if notice.ticket_id else ""
+        send_mail(
+            subject=f"[Frontline] {notice.text}"[:200],
+            message=f"{notice.text}{link}",
+            from_email=None,
+            recipient_list=[user.email],
+        )
+
+
+def ticket_label(ticket: Ticket) -> str:
+    return f"{ticket.reference} {ticket.subject}"

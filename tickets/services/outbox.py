@@ -1,0 +1,81 @@
+"""The outbox: work for Celery written in the same transaction as the change that needs it.
+
+`outbox_add` stores a row and, on commit, hands it to Celery; `outbox_run` (the worker side)
+runs the handler and marks the row done in one transaction, so a message that is delivered
+twice runs once in effect. A broker outage loses nothing: `outbox_relay_pending` (beat, every
+minute) re-sends rows not done after a grace period.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+HANDLERS: dict[str, Callable[[dict], None]] = {}
+RESEND_AFTER = timedelta(minutes=2)
+
+
+def outbox_handler(name: str):
+    """Register the function that performs outbox messages named `name`."""
+
+    def register(fn):
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def _send(pk: int) -> None:
+    from ..tasks import outbox_deliver
+
+    try:
+        outbox_deliver.delay(pk)
+    except Exception:  # broker down: the row stays pending, the relay sends it later
+        logger.warning("Broker unavailable; outbox message %s waits for the relay", pk)
+        return
+    OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).update(sent_at=timezone.now())
+
+
+def outbox_add(*, task: str, payload: dict) -> OutboxMessage:
+    """Record work for Celery inside the caller's transaction; it is sent after commit."""
+    if task not in HANDLERS:
+        raise ValueError(f"No outbox handler named {task!r}")
+    message = OutboxMessage.objects.create(task=task, payload=payload, created_at=timezone.now())
+    transaction.on_commit(lambda: _send(message.pk))
+    return message
+
+
+def outbox_run(*, message_id: int) -> bool:
+    """Run one outbox message unless it already ran; True when it ran now."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update().filter(pk=message_id, done_at=None).first()
+        )
+        if message is None:
+            return False
+        OutboxMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
+        HANDLERS[message.task](message.payload)
+        OutboxMessage.objects.filter(pk=message.pk).update(done_at=timezone.now())
+        return True
+
+
+def outbox_relay_pending(*, now=None, limit: int = 500) -> int:
+    """Send again what the broker never got (or a worker never finished); returns the count."""
+    now = now or timezone.now()
+    ids = list(
+        OutboxMessage.objects.filter(done_at__isnull=True, created_at__lte=now - RESEND_AFTER)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        _send(pk)
+    return len(ids)
