@@ -273,6 +273,12 @@ FRONTLINE = {
     # Public help form: submissions allowed per IP and per email address per hour.
     "HELP_FORM_RATE_PER_IP": env.int("HELP_FORM_RATE_PER_IP", default=10),
     "HELP_FORM_RATE_PER_EMAIL": env.int("HELP_FORM_RATE_PER_EMAIL", default=5),
+    # CSAT survey (tickets/services/csat.py): on/off, delay after the solve, link lifetime, and
+    # survey answers allowed per IP per hour.
+    "CSAT_SURVEYS": env.bool("CSAT_SURVEYS", default=True),
+    "CSAT_SURVEY_DELAY_SECONDS": env.int("CSAT_SURVEY_DELAY_SECONDS", default=3600),
+    "CSAT_TOKEN_MAX_AGE_DAYS": env.int("CSAT_TOKEN_MAX_AGE_DAYS", default=14),
+    "CSAT_RATE_PER_IP": env.int("CSAT_RATE_PER_IP", default=30),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 # Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.

@@ -27,6 +27,13 @@ def _celery_eager(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_csat_surveys(settings):
+    """Eager Celery ignores countdowns, so a solve would email its CSAT survey at once and
+    every mailbox count in other tests would move; tests/tickets/test_csat.py turns it on."""
+    settings.FRONTLINE = {**settings.FRONTLINE, "CSAT_SURVEYS": False}
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -70,3 +70,28 @@ def send_confirmation(ticket: Ticket) -> str:
     )
     mail.send()
     return msgid
+
+
+def send_csat_survey(ticket: Ticket) -> None:
+    """Ask the requester to rate a solved ticket: five one-click links and a comment page."""
+    from django.urls import reverse
+
+    from .services.csat import csat_token
+
+    base = settings.FRONTLINE["PUBLIC_BASE_URL"].rstrip("/")
+    links = [
+        (n, base + reverse("help:csat_rate", args=[csat_token(ticket_id=ticket.pk, rating=n)]))
+        for n in range(1, 6)
+    ]
+    comment_url = base + reverse("help:csat_comment", args=[csat_token(ticket_id=ticket.pk)])
+    context = {"ticket": ticket, "links": links, "comment_url": comment_url}
+    mail = EmailMultiAlternatives(
+        subject="How did we do? " + reference_subject(ticket),
+        body=render_to_string("tickets/email/csat_survey.txt", context),
+        to=[ticket.requester.email],
+        headers={"X-Frontline-Ticket": ticket.reference, "Auto-Submitted": "auto-generated"},
+    )
+    mail.attach_alternative(
+        render_to_string("tickets/email/csat_survey.html", context), "text/html"
+    )
+    mail.send()

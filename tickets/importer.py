@@ -37,6 +37,7 @@ from teams.models import Team
 
 from .models import Category, Message, Requester, Tag, Ticket, TicketEvent
 from .sanitize import text_to_html
+from .services.csat import csat_import
 
 FIELDS = {
     "external_id", "requester_email", "requester_name", "subject", "description", "status",
@@ -348,7 +349,7 @@ def _write(rows: list[ParsedRow], teams: dict[str, Team], result: ImportResult, 
                 for r in chunk
             ]
         )
-        messages, events, links = [], [], []
+        messages, events, links, ratings = [], [], [], []
         through = Ticket.tags.through
         for ticket, r in zip(tickets, chunk, strict=True):
             messages.append(
@@ -376,9 +377,11 @@ def _write(rows: list[ParsedRow], teams: dict[str, Team], result: ImportResult, 
             links += [through(ticket_id=ticket.pk, tag_id=tags[t]) for t in dict.fromkeys(r.tags)]
             if r.csat_rating is not None:
                 result.csat_rows.append((str(ticket.pk), r.csat_rating, r.csat_comment))
+                ratings.append((ticket, r.csat_rating, r.csat_comment))
         Message.objects.bulk_create(messages, batch_size=BATCH)
         TicketEvent.objects.bulk_create(events, batch_size=BATCH)
         through.objects.bulk_create(links, batch_size=BATCH)
+        csat_import(rows=ratings)
         result.imported += len(tickets)
         if progress:
             progress(result.imported, len(rows))

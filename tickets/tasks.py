@@ -121,3 +121,15 @@ def outbox_relay() -> int:
     from .services.outbox import outbox_relay_pending
 
     return outbox_relay_pending()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def csat_send_survey(self, ticket_id: int) -> int | None:
+    """Send the CSAT survey of a solved ticket (a no-op once sent, or if it was reopened)."""
+    from .services.csat import csat_send_survey as send
+
+    try:
+        response = send(ticket_id=ticket_id)
+    except OSError as exc:  # SMTP down
+        raise self.retry(exc=exc) from exc
+    return response.pk if response else None

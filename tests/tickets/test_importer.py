@@ -6,11 +6,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Avg, Count
 
 from tests.factories import CategoryFactory, TeamFactory
 from tickets.importer import CLAMPED_TAG, import_tickets, load_mapping
-from tickets.models import Message, Requester, Ticket
+from tickets.models import CSATResponse, Message, Requester, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,16 @@ def test_public_data_set_imports_with_counts_matching_pandas(frontline_taxonomy)
     assert sum(r for _, r, _ in result.csat_rows) / len(result.csat_rows) == pytest.approx(
         ratings.mean()
     )
+    # ...and are stored: one CSATResponse per rated ticket, same count, mean and per-score
+    # counts as pandas, credited to the ticket's assignee.
+    stored = CSATResponse.objects.all()
+    assert stored.count() == len(ratings)
+    assert stored.aggregate(m=Avg("rating"))["m"] == pytest.approx(ratings.mean())
+    assert dict(stored.values_list("rating").annotate(n=Count("pk"))) == (
+        ratings.astype(int).value_counts().to_dict()
+    )
+    credited = stored.values_list("agent_id", "ticket__assignee_id")
+    assert all(agent == assignee for agent, assignee in credited)
     # Every description arrives as the requester's first message, template token kept as text.
     assert Message.objects.filter(author_requester__isnull=False).count() == len(frame)
     assert Message.objects.filter(body_text__contains="{product_purchased}").exists()

@@ -15,6 +15,7 @@ from ..lifecycle import TransitionError
 from ..models import Attachment, Message, Requester, Ticket, TicketLink
 from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import ensure_cleared, lock, reply_due, save
+from .csat import csat_schedule_survey
 from .intake import attachment_add, ticket_create
 
 STATUS_FIELDS = ["status", "solved_at", "closed_at", "reopen_count", "due_at"]
@@ -30,6 +31,7 @@ def apply_status(ticket: Ticket, by, new: str, now) -> None:
     if new == Ticket.Status.SOLVED:
         ticket.solved_at = now
         ticket.due_at = None
+        csat_schedule_survey(ticket=ticket)
     if new == Ticket.Status.CLOSED:
         ticket.closed_at = now
         ticket.due_at = None
