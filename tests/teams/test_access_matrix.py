@@ -138,6 +138,11 @@ TABLE: dict[str, Spec] = {
     # --- public intake (tickets/) ------------------------------------------------------
     "help:form": Spec(EVERYONE),
     "help:thanks": Spec(EVERYONE, kwargs=k(token=lambda w: w["thanks_token"])),
+    # CSAT links from the survey email: whoever holds the signed token (no account needed).
+    "help:csat_rate": Spec(
+        EVERYONE, kwargs=k(token=lambda w: _csat_token(w, rating=5)), guessed=True
+    ),
+    "help:csat_comment": Spec(EVERYONE, kwargs=k(token=lambda w: _csat_token(w)), guessed=True),
     "inbound_email": Spec(set(), method="post", data=lambda w: {}),  # shared secret only
     # --- tickets (owned by the tickets helper; expectations from the issue) -------------
     "tickets:queue": Spec(STAFF, guessed=True),
@@ -351,6 +356,18 @@ def world(db, settings, tmp_path):
     world["thanks_token"] = signing.dumps(ticket.pk, salt=THANKS_SALT)
     world.update(_other_apps(world))
     return world
+
+
+def _csat_token(world, rating=None) -> str:
+    """A survey link for a solved ticket whose survey went out."""
+    from tickets.models import Ticket
+    from tickets.services.csat import csat_send_survey, csat_token
+
+    if "surveyed" not in world:
+        solved = TicketFactory(team=world["ticket"].team, status=Ticket.Status.SOLVED)
+        csat_send_survey(ticket_id=solved.pk)
+        world["surveyed"] = solved
+    return csat_token(ticket_id=world["surveyed"].pk, rating=rating)
 
 
 def _attachment(ticket, message):
