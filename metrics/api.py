@@ -31,6 +31,8 @@ FIGURES = (
     "created", "solved", "reopened", "one_touch", "frt_count", "frt_p50", "frt_p90", "frt_mean",
     "resolution_count", "resolution_p50", "resolution_p90", "reopen_rate", "one_touch_rate",
     "sla_achieved", "sla_breached", "sla_rate", "qa_count", "qa_mean",
+    "csat_1", "csat_2", "csat_3", "csat_4", "csat_5", "csat_rated", "csat_pct", "csat_mean",
+    "csat_low", "csat_high",
 )  # fmt: skip
 
 
@@ -55,10 +57,24 @@ class SummarySerializer(serializers.Serializer):
     sla_rate = serializers.FloatField(allow_null=True)
     qa_count = serializers.IntegerField()
     qa_mean = serializers.FloatField(allow_null=True)
+    csat_1 = serializers.IntegerField()
+    csat_2 = serializers.IntegerField()
+    csat_3 = serializers.IntegerField()
+    csat_4 = serializers.IntegerField()
+    csat_5 = serializers.IntegerField()
+    csat_rated = serializers.IntegerField()
+    csat_pct = serializers.FloatField(allow_null=True, help_text="ratings 4-5 / all ratings")
+    csat_mean = serializers.FloatField(allow_null=True)
+    csat_low = serializers.FloatField(allow_null=True, help_text="95% Wilson interval, low")
+    csat_high = serializers.FloatField(allow_null=True, help_text="95% Wilson interval, high")
 
 
 def _figures(summary: dict) -> dict:
-    return {k: summary[k] for k in FIGURES}
+    low, high = summary["csat_interval"] or (None, None)
+    return {k: summary[k] for k in FIGURES if k not in ("csat_low", "csat_high")} | {
+        "csat_low": low,
+        "csat_high": high,
+    }
 
 
 class _MetricsView(APIView):

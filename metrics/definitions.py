@@ -146,6 +146,17 @@ DEFINITIONS: tuple[Definition, ...] = (
         "tickets the viewer may see, under the dashboard's filters.",
     ),
     Definition(
+        "csat",
+        "CSAT",
+        "percent, mean 1-5",
+        "CSAT % = ratings of 4 or 5 ÷ all ratings; CSAT mean = the mean rating. A rating is "
+        "credited to the last agent who replied publicly (not an automated message) before "
+        "the ticket was solved, and counted on the UTC day it was last given or changed. Per "
+        "agent the page shows n (ratings) and the 95% Wilson score interval of CSAT %, so a "
+        "handful of ratings is not read as a trend. One rating per ticket, changeable until "
+        "the ticket closes; imported ratings are credited to the ticket's assignee.",
+    ),
+    Definition(
         "coverage",
         "Coverage and under-staffed hours",
         "agents, tickets per hour",

@@ -42,6 +42,11 @@ class TicketMetric(models.Model):
     one_touch = models.BooleanField(default=False)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_achieved = models.BooleanField(null=True, blank=True)
+    csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    csat_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    csat_day = models.DateField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -50,6 +55,7 @@ class TicketMetric(models.Model):
             models.Index(fields=["first_reply_day"], name="tmetric_reply_day"),
             models.Index(fields=["solved_day"], name="tmetric_solved_day"),
             models.Index(fields=["sla_day"], name="tmetric_sla_day"),
+            models.Index(fields=["csat_day"], name="tmetric_csat_day"),
             models.Index(fields=["sla_achieved", "sla_due_at"], name="tmetric_sla_pending"),
         ]
 
@@ -87,6 +93,13 @@ class DailyRollup(models.Model):
     sla_breached = models.PositiveIntegerField(default=0)
     qa_sum = models.FloatField(default=0)
     qa_count = models.PositiveIntegerField(default=0)
+    # CSAT ratings counted on the day they were (last) given, credited to the agent who
+    # replied publicly last before the solve (tickets.services.csat).
+    csat_1 = models.PositiveIntegerField(default=0)
+    csat_2 = models.PositiveIntegerField(default=0)
+    csat_3 = models.PositiveIntegerField(default=0)
+    csat_4 = models.PositiveIntegerField(default=0)
+    csat_5 = models.PositiveIntegerField(default=0)
 
     objects = DailyRollupQuerySet.as_manager()
 

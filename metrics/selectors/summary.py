@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from math import sqrt
 from statistics import median
 
 from .. import histogram
@@ -29,6 +30,11 @@ ROLLUP_FIELDS = (
     "sla_breached",
     "qa_sum",
     "qa_count",
+    "csat_1",
+    "csat_2",
+    "csat_3",
+    "csat_4",
+    "csat_5",
 )
 COUNTS = (
     "created",
@@ -43,7 +49,25 @@ COUNTS = (
     "sla_breached",
     "qa_sum",
     "qa_count",
+    "csat_1",
+    "csat_2",
+    "csat_3",
+    "csat_4",
+    "csat_5",
 )
+CSAT_SCORES = (1, 2, 3, 4, 5)
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval for a proportion (95% by default); None when n is 0."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -71,6 +95,15 @@ def summarize(rows: Iterable[dict]) -> dict:
         sla_rate=_ratio(total["sla_achieved"], total["sla_achieved"] + total["sla_breached"]),
         qa_mean=_ratio(total["qa_sum"], total["qa_count"]),
     )
+    rated = sum(total[f"csat_{n}"] for n in CSAT_SCORES)
+    satisfied = total["csat_4"] + total["csat_5"]
+    total.update(
+        csat_rated=rated,
+        csat_satisfied=satisfied,
+        csat_pct=_ratio(satisfied, rated),
+        csat_mean=_ratio(sum(n * total[f"csat_{n}"] for n in CSAT_SCORES), rated),
+        csat_interval=wilson_interval(satisfied, rated),
+    )
     return total
 
 
@@ -94,7 +127,15 @@ def weeks_between(start: date, end: date) -> list[date]:
     return out
 
 
-MEDIAN_FIELDS = ("solved", "frt_p50", "reopen_rate", "one_touch_rate", "sla_rate", "qa_mean")
+MEDIAN_FIELDS = (
+    "solved",
+    "frt_p50",
+    "reopen_rate",
+    "one_touch_rate",
+    "sla_rate",
+    "qa_mean",
+    "csat_pct",
+)
 
 
 def medians(summaries: Iterable[dict]) -> dict:

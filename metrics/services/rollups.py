@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tickets.models import Ticket
+from tickets.models import CSATResponse, Ticket
 
 from .. import histogram
 from ..facts import TICKET_FIELDS, facts_for_tickets
@@ -31,7 +31,8 @@ def _day(value: datetime | None) -> date | None:
 
 
 def _metric_days(m: TicketMetric) -> set[date]:
-    return {d for d in (m.created_day, m.first_reply_day, m.solved_day, m.sla_day) if d}
+    days = (m.created_day, m.first_reply_day, m.solved_day, m.sla_day, m.csat_day)
+    return {d for d in days if d}
 
 
 def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set[date]:
@@ -45,8 +46,15 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
         for m in old.values():
             touched |= _metric_days(m)
         rows = Ticket.objects.filter(pk__in=chunk).order_by().values(*TICKET_FIELDS)
+        csat = {
+            t: (rating, agent, at)
+            for t, rating, agent, at in CSATResponse.objects.filter(
+                ticket_id__in=chunk, rating__isnull=False
+            ).values_list("ticket_id", "rating", "agent_id", "rated_at")
+        }
         fresh = []
         for row, f in facts_for_tickets(rows, now=now):
+            rating, csat_agent, rated_at = csat.get(row["pk"], (None, None, None))
             m = TicketMetric(
                 ticket_id=row["pk"],
                 agent_id=row["assignee_id"],
@@ -68,6 +76,9 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
                 one_touch=f.one_touch,
                 sla_due_at=f.sla_due_at,
                 sla_achieved=f.sla_achieved,
+                csat_rating=rating,
+                csat_agent_id=csat_agent,
+                csat_day=_day(rated_at),
                 computed_at=now,
             )
             if row["pk"] in old:
@@ -122,6 +133,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         | Q(first_reply_day__in=days)
         | Q(solved_day__in=days)
         | Q(sla_day__in=days)
+        | Q(csat_day__in=days)
     ).values()
     for m in metrics.iterator(chunk_size=CHUNK):
         if m["created_day"] in days:
@@ -145,6 +157,10 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
                 r.sla_achieved += 1
             else:
                 r.sla_breached += 1
+        if m["csat_day"] in days and m["csat_rating"]:
+            r = row(m["csat_day"], {**m, "agent_id": m["csat_agent_id"]})
+            field = f"csat_{m['csat_rating']}"
+            setattr(r, field, getattr(r, field) + 1)
     for day, agent, team, category, channel, score in _qa_scores(days):
         dims = {"agent_id": agent, "team_id": team, "category_id": category, "channel": channel}
         r = row(day, dims)

@@ -36,6 +36,16 @@ def score(value) -> str:
     return f"{float(value):.1f}"
 
 
+@register.filter
+def csat(summary) -> str:
+    """CSAT % with n and the 95% Wilson interval, e.g. "82.4% (n=17, 95% CI 59–94%)"."""
+    n = summary.get("csat_rated") if summary else 0
+    if not n:
+        return "—"
+    lo, hi = summary["csat_interval"]
+    return f"{summary['csat_pct'] * 100:.1f}% (n={n}, 95% CI {lo * 100:.0f}–{hi * 100:.0f}%)"
+
+
 @register.simple_tag
 def define(slug: str):
     """A small link from a figure to its definition."""

@@ -15,7 +15,7 @@ from metrics.models import DailyRollup, RollupWatermark
 from metrics.services import rollup_backfill, rollup_refresh
 from metrics.tasks import rollups_refresh
 from tests.factories import AgentFactory, CategoryFactory, RequesterFactory, TeamFactory
-from tickets.models import Ticket
+from tickets.models import CSATResponse, Ticket
 from tickets.services import (
     ticket_assign,
     ticket_change_status,
@@ -23,6 +23,7 @@ from tickets.services import (
     ticket_reply,
     ticket_requester_reply,
 )
+from tickets.services.csat import csat_comment, csat_token
 
 pytestmark = pytest.mark.django_db
 S = Ticket.Status
@@ -70,6 +71,14 @@ def _generate_history(rng: random.Random, *, tickets: int, start: datetime, days
     return made, agents
 
 
+def _rate_some(rng: random.Random, tickets, agents) -> None:
+    """CSAT on about 40% of the solved tickets, credited to a random agent, rated a day on."""
+    for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets], status=S.SOLVED):
+        if rng.random() < 0.4:
+            at = t.solved_at + timedelta(hours=rng.randint(1, 30))
+            CSATResponse.objects.create(ticket=t, rating=rng.randint(1, 5), agent=rng.choice(agents), rated_at=at, created_at=at, updated_at=at)  # fmt: skip
+
+
 def _straight(now):
     """Figures per (day, agent, team, category, channel) computed from Ticket columns only."""
     counts = defaultdict(Counter)
@@ -86,6 +95,10 @@ def _straight(now):
             counts[day]["solved"] += 1
             counts[day]["reopened"] += 1 if t.reopen_count else 0
             res[day].append((t.solved_at - t.created_at).total_seconds() / 60)
+    for c in CSATResponse.objects.select_related("ticket").exclude(rating=None):
+        t = c.ticket
+        day = (c.rated_at.date(), c.agent_id, t.team_id, t.category_id, t.channel)
+        counts[day][f"csat_{c.rating}"] += 1
     return counts, frt, res
 
 
@@ -94,7 +107,7 @@ def _rolled():
     frt, res = {}, {}
     for r in DailyRollup.objects.all():
         key = (r.day, r.agent_id, r.team_id, r.category_id, r.channel)
-        for name in ("created", "solved", "reopened"):
+        for name in ("created", "solved", "reopened", *(f"csat_{n}" for n in range(1, 6))):
             if getattr(r, name):
                 counts[key][name] += getattr(r, name)
         if r.frt_count:
@@ -134,12 +147,15 @@ def _assert_rollups_equal_raw(now):
 def test_backfill_then_incremental_refresh_equal_a_straight_computation():
     rng = random.Random(20260301)
     tickets, agents = _generate_history(rng, tickets=60, start=START, days=10)
+    _rate_some(random.Random(7), tickets, agents)
+    assert CSATResponse.objects.count() >= 5
     now = START + timedelta(days=14)
     with time_machine.travel(now, tick=False):
         rollup_backfill(start=START.date(), end=(START + timedelta(days=10)).date(), now=now)
         rollup_refresh(now=now)  # sets the watermark
     _assert_rollups_equal_raw(now)
     assert DailyRollup.objects.exclude(solved=0).exists()
+    assert DailyRollup.objects.exclude(csat_1=0, csat_2=0, csat_3=0, csat_4=0, csat_5=0).exists()
 
     # Later: some tickets are reopened, reassigned or solved again; only they are re-read.
     later = now + timedelta(days=1)
@@ -149,8 +165,12 @@ def test_backfill_then_incremental_refresh_equal_a_straight_computation():
             ticket_requester_reply(ticket=t, requester=t.requester, body_html="Broken again")
         for t in solved[3:6]:
             ticket_assign(ticket=t, by=agents[0], assignee=agents[1])
+        # A requester changes their rating through the survey page: only that ticket moves.
+        rated = CSATResponse.objects.filter(ticket__in=solved[6:]).first()
+        new = 1 if rated.rating != 1 else 5
+        csat_comment(token=csat_token(ticket_id=rated.ticket_id), ip="t", comment="", rating=new)
         result = rollup_refresh(now=later)
-    assert result["tickets"] == 6
+    assert result["tickets"] == 7
     _assert_rollups_equal_raw(later)
     assert RollupWatermark.objects.get().value == later
 
