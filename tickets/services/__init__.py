@@ -17,7 +17,6 @@ from .fields import ticket_merge, ticket_tag, ticket_untag, ticket_update
 from .intake import (
     attachment_add,
     requester_get_or_create,
-    route_team,
     ticket_create,
     ticket_submit_web,
 )
@@ -25,6 +24,7 @@ from .macros import macro_render, ticket_apply_macro
 from .notify import notifications_create
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
+from .routing import routing_decide, ticket_auto_assign, ticket_route
 from .sla import sla_sync
 from .workflow import (
     attachment_reveal,
@@ -50,13 +50,15 @@ __all__ = [
     "outbox_add",
     "outbox_relay_pending",
     "outbox_run",
+    "routing_decide",
     "sla_sweep",
+    "ticket_auto_assign",
+    "ticket_route",
     "sla_sync",
     "ticket_escalate",
     "ensure_cleared",
     "macro_render",
     "requester_get_or_create",
-    "route_team",
     "ticket_add_note",
     "ticket_apply_macro",
     "ticket_assign",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ..inbound import ParsedEmail, parse
 from ..models import Category, Message, Ticket
 from ..sanitize import html_to_text, markdown_to_html
-from .intake import attachment_add, requester_get_or_create, route_team, ticket_create
+from .intake import attachment_add, requester_get_or_create, ticket_create
 from .workflow import ticket_requester_reply
 
 logger = logging.getLogger(__name__)
@@ -120,8 +120,7 @@ def email_ingest(*, raw: bytes) -> IngestResult:
     ticket = ticket_create(
         subject=parsed.subject.replace("Re:", "").strip() or "(no subject)",
         body=parsed.body_html(strip_quoted=False), body_is_html=True, requester=requester,
-        category=category, channel=Ticket.Channel.EMAIL, team=route_team(category=category),
-        **headers,
+        category=category, channel=Ticket.Channel.EMAIL, **headers,
     )  # fmt: skip
     _store_files(ticket, ticket.messages.get(), parsed)
     transaction.on_commit(lambda: _confirm(ticket.pk))

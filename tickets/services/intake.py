@@ -11,6 +11,7 @@ from ..attachments import check_file
 from ..models import Attachment, Category, Message, Requester, Ticket
 from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import reply_due
+from .routing import ticket_route
 from .sla import sla_sync
 
 
@@ -46,6 +47,9 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket with its first message (from the requester, or from `by` on their behalf).
 
+    Without a `team` the ticket is routed (tickets/services/routing.py): rules, follow-the-sun,
+    push-mode auto-assignment after commit.
+
     The body is Markdown (agents, web form, API) or HTML (email); either way it is sanitized.
     """
     now = created_at or timezone.now()
@@ -77,6 +81,8 @@ def ticket_create(
         email_references=email_references,
     )
     events.record(ticket, by, "created", "status", "", ticket.status, at=now)
+    if team is None:
+        ticket_route(ticket=ticket, body=html_to_text(body_html), now=now)
     sla_sync(ticket, now)
     return ticket
 
@@ -113,20 +119,6 @@ def attachment_add(
     return attachment
 
 
-def route_team(*, category: Category, language: str = "en"):
-    """The team serving the category (and language, when one does); None if no team claims it.
-
-    A first rule until routing rules land: teams list the category slugs they serve.
-    """
-    from teams.models import Team
-
-    teams = [t for t in Team.objects.order_by("pk") if category.slug in (t.categories or [])]
-    for team in teams:
-        if language in (team.languages or []):
-            return team
-    return teams[0] if teams else None
-
-
 @transaction.atomic
 def ticket_submit_web(
     *, subject: str, description: str, email: str, name: str, category: Category, files=()
@@ -140,7 +132,6 @@ def ticket_submit_web(
         requester=requester,
         category=category,
         channel=Ticket.Channel.WEB,
-        team=route_team(category=category, language=requester.locale),
     )
     message = ticket.messages.get()
     for file_name, data in files:

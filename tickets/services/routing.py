@@ -1,0 +1,191 @@
+"""Routing a new ticket: rules (first match wins, default last), follow-the-sun, push mode.
+
+`routing_decide` is a pure read: which rule matches and which team gets the ticket now.
+`ticket_route` applies the decision inside ticket_create's transaction and records it
+(TicketRouting row + a "routed" TicketEvent). Push-mode teams auto-assign after commit via
+`ticket_auto_assign`: the available, skilled agent with the least open load under capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from teams.models import Agent, Sensitivity, Team
+from teams.selectors import agents_on_shift, available_agents, rotas_prefetched
+
+from .. import events
+from ..models import Category, RoutingRule, Tag, Ticket, TicketRouting
+
+
+@dataclass
+class Decision:
+    """Where a ticket goes: the rule that matched, the owner team, the team now serving it."""
+
+    rule: RoutingRule | None
+    owner_team: Team | None
+    team: Team | None
+    priority: int | None = None
+    tags: list[str] = field(default_factory=list)
+    followed_sun: bool = False
+
+
+def _norm(values) -> list[str]:
+    return [str(v).strip().lower() for v in values or () if str(v).strip()]
+
+
+def rule_matches(rule: RoutingRule, facts: dict, category_ids: set[int]) -> bool:
+    """Every non-empty condition holds: category, language, country, channel, any keyword in
+    the subject or body, all tags."""
+    if category_ids and facts["category_id"] not in category_ids:
+        return False
+    if rule.languages and facts["language"] not in _norm(rule.languages):
+        return False
+    if rule.countries and facts["country"] not in _norm(rule.countries):
+        return False
+    if rule.channels and facts["channel"] not in _norm(rule.channels):
+        return False
+    if rule.keywords and not any(k in facts["text"] for k in _norm(rule.keywords)):
+        return False
+    return not (rule.tags and not set(_norm(rule.tags)) <= facts["tags"])
+
+
+def team_has_someone_on_shift(team: Team, now) -> bool:
+    members = rotas_prefetched(Agent.objects.filter(team=team, status=Agent.Status.ACTIVE))
+    return bool(agents_on_shift(agents=members, at=now))
+
+
+def serving_teams(category: Category):
+    """Teams that list the category among those they serve (the stand-in routing of old)."""
+    return [t for t in Team.objects.order_by("pk") if category.slug in (t.categories or [])]
+
+
+def routing_decide(
+    *,
+    category: Category,
+    language: str = "en",
+    country: str = "",
+    channel: str = Ticket.Channel.WEB,
+    subject: str = "",
+    body: str = "",
+    tags=(),
+    now=None,
+) -> Decision:
+    """Pick the team for a new ticket. Rules first (ordered, default last); with no rule, the
+    first team serving the category (preferring one serving the language). Follow-the-sun: when
+    the chosen team has nobody on shift now, the next team serving the category that does."""
+    now = now or timezone.now()
+    facts = {
+        "category_id": category.pk,
+        "language": (language or "").lower(),
+        "country": (country or "").lower(),
+        "channel": channel,
+        "text": f"{subject}\n{body}".lower(),
+        "tags": set(_norm(tags)),
+    }
+    decision = Decision(None, None, None)
+    rules = RoutingRule.objects.filter(active=True).select_related("team")
+    for rule in rules.prefetch_related("categories"):
+        if rule.is_default or rule_matches(rule, facts, {c.pk for c in rule.categories.all()}):
+            decision = Decision(rule, rule.team, rule.team, rule.set_priority, list(rule.add_tags))
+            break
+    else:
+        teams = serving_teams(category)
+        chosen = next((t for t in teams if facts["language"] in (t.languages or [])), None)
+        chosen = chosen or (teams[0] if teams else None)
+        decision = Decision(None, chosen, chosen)
+    if decision.team is not None and not team_has_someone_on_shift(decision.team, now):
+        for other in serving_teams(category):
+            if other.pk != decision.team.pk and team_has_someone_on_shift(other, now):
+                decision.team, decision.followed_sun = other, True
+                break
+    return decision
+
+
+def ticket_route(*, ticket: Ticket, body: str = "", now=None) -> Decision:
+    """Route a just-created ticket (inside its transaction): team, priority, tags, and the
+    record of which rule sent it. Push-mode teams assign it after commit."""
+    now = now or timezone.now()
+    decision = routing_decide(
+        category=ticket.category,
+        language=ticket.language,
+        country=ticket.requester.country,
+        channel=ticket.channel,
+        subject=ticket.subject,
+        body=body,
+        now=now,
+    )
+    fields = []
+    if decision.team is not None and decision.team.pk != ticket.team_id:
+        ticket.team = decision.team
+        fields.append("team")
+    if decision.priority and decision.priority != ticket.priority:
+        ticket.priority = decision.priority
+        fields.append("priority")
+    if fields:
+        ticket.save(update_fields=fields)
+    for name in decision.tags:
+        ticket.tags.add(Tag.objects.get_or_create(name=name)[0])
+    TicketRouting.objects.create(
+        ticket=ticket,
+        rule=decision.rule,
+        owner_team=decision.owner_team,
+        followed_sun=decision.followed_sun,
+        routed_at=now,
+    )
+    how = decision.rule.name if decision.rule else "teams serving the category"
+    if decision.followed_sun:
+        how += f" (follow-the-sun from {decision.owner_team})"
+    events.record(ticket, None, "routed", "team", "", f"{decision.team or '—'} by {how}", at=now)
+    if decision.team is not None and decision.team.work_mode == Team.WorkMode.PUSH:
+        transaction.on_commit(lambda: _push(ticket.pk))
+    return decision
+
+
+def _push(ticket_id: int) -> None:
+    from ..tasks import ticket_auto_assign_task
+
+    ticket_auto_assign_task.delay(ticket_id)
+
+
+def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
+    """Push mode: give an unassigned ticket to the available agent of its team who has the
+    skill, language and clearance, with the least open load under capacity. None if nobody."""
+    from ._base import save
+
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .filter(pk=ticket_id, assignee__isnull=True, status__in=Ticket.UNSOLVED)
+            .first()
+        )
+        if ticket is None or ticket.team_id is None:
+            return None
+        candidates = available_agents(Agent.objects.filter(team_id=ticket.team_id)).annotate(
+            load=Count(
+                "user__assigned_tickets",
+                filter=Q(user__assigned_tickets__status__in=Ticket.UNSOLVED),
+            )
+        )
+        best = None
+        for agent in candidates.select_related("user").order_by("pk"):
+            if agent.load >= agent.capacity:
+                continue
+            if agent.skills and ticket.category.slug not in agent.skills:
+                continue
+            if agent.languages and ticket.language not in agent.languages:
+                continue
+            if ticket.category.sensitivity not in Sensitivity.allowed_for(agent.clearance):
+                continue
+            if best is None or agent.load < best.load:
+                best = agent
+        if best is None:
+            return None
+        ticket.assignee = best.user
+        events.record(ticket, None, "assign", "assignee", "", best.user_id)
+        save(ticket, ["assignee"])
+        return ticket
