@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from teams.models import Agent, Sensitivity, Team
 
-from .models import Category, Macro, Message, Requester, Tag, Ticket, TicketEvent
+from .models import Category, CSATResponse, Macro, Message, Requester, Tag, Ticket, TicketEvent
 from .sanitize import text_to_html
 
 S, P = Ticket.Status, Ticket.Priority
@@ -268,7 +268,48 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
     Message.objects.bulk_create(messages, batch_size=5000)
     TicketEvent.objects.bulk_create(events, batch_size=5000)
     seed_escalations(tickets, now=now)
+    seed_csat(tickets, now=now, seed=seed)
     return len(tickets)
+
+
+CSAT_WEIGHTS = (5, 6, 11, 30, 48)  # ratings 1-5: mostly satisfied, a tail of unhappy ones
+CSAT_COMMENTS = {
+    1: "Took days and I had to repeat myself.",
+    2: "The fix worked but nobody told me why it broke.",
+    5: "Quick and friendly, thank you!",
+}
+
+
+def seed_csat(tickets: list[Ticket], *, now, seed: int = 7, share: float = 0.25) -> int:
+    """CSAT responses on about `share` of the solved demo tickets, deterministic for `seed`
+    (its own random stream, so the tickets themselves do not change). Credited to the
+    assignee, who wrote the demo's public replies; rated 1-48 hours after the solve."""
+    rng = random.Random(seed * 7919 + 1)
+    rows = []
+    for t in tickets:
+        if t.status not in Ticket.DONE or not t.solved_at or not t.assignee_id:
+            continue
+        if rng.random() >= share:
+            continue
+        rating = rng.choices((1, 2, 3, 4, 5), weights=CSAT_WEIGHTS)[0]
+        sent = min(now, t.solved_at + timedelta(hours=1))
+        rated = min(now, sent + timedelta(minutes=rng.randint(5, 47 * 60)))
+        comment = CSAT_COMMENTS.get(rating, "") if rng.random() < 0.3 else ""
+        rows.append(
+            CSATResponse(
+                ticket=t,
+                rating=rating,
+                comment=comment,
+                agent_id=t.assignee_id,
+                survey_sent_at=sent,
+                used_values=[rating],
+                rated_at=rated,
+                created_at=sent,
+                updated_at=rated,
+            )
+        )
+    CSATResponse.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return len(rows)
 
 
 def seed_escalations(tickets: list[Ticket], *, now, limit: int = 25) -> int:

@@ -192,3 +192,23 @@ def test_rate_limit_per_ip(client, solved, settings):
     assert client.get(links["4"], REMOTE_ADDR="10.9.9.9").status_code == 302
     assert client.get(links["5"], REMOTE_ADDR="10.9.9.9").status_code == 429
     assert CSATResponse.objects.get(ticket=solved["ticket"]).rating == 4
+
+
+def test_demo_rates_about_a_quarter_of_solved_tickets(settings):
+    from django.core.management import call_command
+
+    from tickets.demo import seed_csat
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--tickets", "400", verbosity=0)
+    solved = Ticket.objects.filter(status__in=Ticket.DONE, assignee__isnull=False)
+    rated = CSATResponse.objects.all()
+    assert 0.15 * solved.count() <= rated.count() <= 0.35 * solved.count()
+    assert set(rated.values_list("rating", flat=True)) <= {1, 2, 3, 4, 5}
+    assert all(a == b for a, b in rated.values_list("agent_id", "ticket__assignee_id"))
+    assert not rated.exclude(ticket__in=solved).exists()
+    # Deterministic: the same tickets and seed give the same ratings.
+    first = sorted(rated.values_list("ticket_id", "rating"))
+    CSATResponse.objects.all().delete()
+    seed_csat(list(Ticket.objects.order_by("pk")), now=T0 + timedelta(hours=2), seed=7)
+    assert sorted(CSATResponse.objects.values_list("ticket_id", "rating")) == first
