@@ -30,6 +30,21 @@ class DailyRollupQuerySet(ScopedByTeamQuerySet):
         return self.filter(day__gte=start, day__lte=end)
 
 
+class DailyAgentRollupQuerySet(DailyRollupQuerySet):
+    """Rows carry the category's sensitivity instead of the category."""
+
+    def visible_to(self, user):
+        scope = scope_for(user)
+        if scope.role is None:
+            return self.none()
+        qs = self
+        if not scope.all_teams:
+            qs = qs.filter(team_id__in=scope.team_ids)
+        if scope.vendor_id is not None:
+            qs = qs.filter(team__vendor_id=scope.vendor_id)
+        return qs.filter(sensitivity__in=scope.sensitivities)
+
+
 class QAReviewQuerySet(models.QuerySet):
     def counted(self):
         """Reviews that count toward QA scores (not voided by an upheld dispute)."""

@@ -10,11 +10,12 @@ from .qa import (
     ScorecardVersion,
 )
 from .reports import ReportRun, ReportSchedule
-from .rollups import AgentDay, DailyRollup, RollupWatermark, TicketMetric
+from .rollups import AgentDay, DailyAgentRollup, DailyRollup, RollupWatermark, TicketMetric
 
 __all__ = [
     "AgentDay",
     "Criterion",
+    "DailyAgentRollup",
     "DailyRollup",
     "QAAnswer",
     "QAQueueItem",

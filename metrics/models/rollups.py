@@ -6,7 +6,7 @@ from django.db import models
 from teams.models import Team
 from tickets.models import Category, Ticket
 
-from ..querysets import DailyRollupQuerySet
+from ..querysets import DailyAgentRollupQuerySet, DailyRollupQuerySet
 
 
 class TicketMetric(models.Model):
@@ -63,21 +63,11 @@ class TicketMetric(models.Model):
         return f"metrics of ticket {self.ticket_id}"
 
 
-class DailyRollup(models.Model):
-    """One UTC day × agent × team × category × channel: counts, duration sums and histograms.
+class RollupFigures(models.Model):
+    """The summable figures of a rollup row: counts, duration sums and histograms.
 
     Histograms are sparse {bucket: count} maps (metrics.histogram) so p50/p90 merge across rows.
     """
-
-    day = models.DateField()
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=8)
 
     created = models.PositiveIntegerField(default=0)
     solved = models.PositiveIntegerField(default=0)
@@ -101,6 +91,23 @@ class DailyRollup(models.Model):
     csat_4 = models.PositiveIntegerField(default=0)
     csat_5 = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(RollupFigures):
+    """One UTC day × agent × team × category × channel (RollupFigures)."""
+
+    day = models.DateField()
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+
     objects = DailyRollupQuerySet.as_manager()
 
     class Meta:
@@ -111,6 +118,32 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} agent={self.agent_id} team={self.team_id} {self.category_id}/{self.channel}"
+
+
+class DailyAgentRollup(RollupFigures):
+    """DailyRollups summed per UTC day × agent × team × category sensitivity: what dashboards
+    read when no category or channel filter is set (far fewer rows, histograms pre-merged).
+    Rebuilt with the fine rows of the same days (metrics.services.rollups)."""
+
+    day = models.DateField()
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sensitivity = models.CharField(max_length=16)
+
+    objects = DailyAgentRollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "team"], name="agentrollup_day_team"),
+            models.Index(fields=["agent", "day"], name="agentrollup_agent_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} agent={self.agent_id} team={self.team_id} ({self.sensitivity})"
 
 
 class RollupWatermark(models.Model):

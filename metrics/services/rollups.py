@@ -9,11 +9,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tickets.models import CSATResponse, Ticket
+from tickets.models import Category, CSATResponse, Ticket
 
 from .. import histogram
 from ..facts import TICKET_FIELDS, facts_for_tickets
-from ..models import DailyRollup, QAReview, RollupWatermark, TicketMetric
+from ..models import DailyAgentRollup, DailyRollup, QAReview, RollupWatermark, TicketMetric
 
 WATERMARK = "rollups"
 CHUNK = 2000
@@ -166,10 +166,57 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         r = row(day, dims)
         r.qa_sum += score
         r.qa_count += 1
+    coarse = agent_rollups(rows.values())
     with transaction.atomic():
         DailyRollup.objects.filter(day__in=days).delete()
         DailyRollup.objects.bulk_create(rows.values(), batch_size=CHUNK)
+        DailyAgentRollup.objects.filter(day__in=days).delete()
+        DailyAgentRollup.objects.bulk_create(coarse, batch_size=CHUNK)
     return len(rows)
+
+
+SUMMED = tuple(
+    f.name
+    for f in DailyRollup._meta.get_fields()
+    if f.concrete
+    and f.name in {g.name for g in DailyAgentRollup._meta.get_fields()}
+    and f.name not in ("id", "day", "agent", "team", "frt_hist", "resolution_hist")
+)
+
+
+def agent_rollups(fine: Iterable[DailyRollup]) -> list[DailyAgentRollup]:
+    """Sum fine rows per day × agent × team × category sensitivity, merging histograms."""
+    sensitivity = dict(Category.objects.values_list("pk", "sensitivity"))
+    out: dict[tuple, DailyAgentRollup] = {}
+    for r in fine:
+        key = (r.day, r.agent_id, r.team_id, sensitivity.get(r.category_id, ""))
+        c = out.get(key)
+        if c is None:
+            c = out[key] = DailyAgentRollup(
+                day=key[0], agent_id=key[1], team_id=key[2], sensitivity=key[3],
+                frt_hist={}, resolution_hist={},
+            )  # fmt: skip
+        for name in SUMMED:
+            setattr(c, name, getattr(c, name) + getattr(r, name))
+        for target, source in ((c.frt_hist, r.frt_hist), (c.resolution_hist, r.resolution_hist)):
+            for k, v in (source or {}).items():
+                target[k] = target.get(k, 0) + v
+    return list(out.values())
+
+
+def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
+    """Rebuild DailyAgentRollups from the DailyRollups of these days (all days when None),
+    a day at a time; for data rolled up before the coarse table existed."""
+    qs = DailyRollup.objects.order_by()
+    all_days = sorted(set(days) if days is not None else set(qs.values_list("day", flat=True)))
+    made = 0
+    for day in all_days:
+        coarse = agent_rollups(qs.filter(day=day).iterator(chunk_size=CHUNK))
+        with transaction.atomic():
+            DailyAgentRollup.objects.filter(day=day).delete()
+            DailyAgentRollup.objects.bulk_create(coarse, batch_size=CHUNK)
+        made += len(coarse)
+    return made
 
 
 def rollup_refresh(*, now: datetime | None = None) -> dict:

@@ -81,3 +81,27 @@ def test_dashboards_and_api_show_csat_credited_to_the_rated_agent(client, org, f
     data = client.get("/api/v1/metrics/summary/").json()
     assert (data["csat_rated"], data["csat_4"], data["csat_pct"], data["csat_mean"]) == (4, 1, 0.5, 3.0)  # fmt: skip
     assert 0 < data["csat_low"] < 0.5 < data["csat_high"] < 1
+
+
+def test_dashboard_leaves_out_categories_above_the_viewers_clearance(client, org, frozen):
+    from tests.factories import CategoryFactory
+
+    restricted = CategoryFactory(slug="self-harm", sensitivity="restricted")
+    day = NOW - timedelta(days=2)
+    for category in (org["login"], restricted, restricted):
+        t = make_ticket(org, team=org["team_a"], category=category, created=day, reply_after=timedelta(minutes=30), agent=org["a1"], solve=True)  # fmt: skip
+        _rate(t, 5, org["a1"], day + timedelta(hours=3))
+    rollup_refresh(now=NOW)
+    lead = org["lead"].agent
+    lead.clearance = "none"
+    lead.save()
+    client.force_login(org["lead"])
+    html = client.get(reverse("metrics:team_dashboard")).content.decode()
+    assert "CSAT, mean 5.0 (1 ratings)" in html
+    lead.clearance = "restricted"
+    lead.save()
+    html = client.get(reverse("metrics:team_dashboard")).content.decode()
+    assert "CSAT, mean 5.0 (3 ratings)" in html
+    # The category filter reads the fine rollups: the same scope applies there.
+    html = client.get(reverse("metrics:team_dashboard"), {"category": "self-harm"}).content.decode()
+    assert "CSAT, mean 5.0 (2 ratings)" in html

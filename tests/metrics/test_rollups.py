@@ -11,8 +11,10 @@ from django.core.management.base import CommandError
 from django_celery_beat.models import PeriodicTask
 
 from metrics import histogram
-from metrics.models import DailyRollup, RollupWatermark
+from metrics.models import DailyAgentRollup, DailyRollup, RollupWatermark
+from metrics.selectors.summary import COUNTS
 from metrics.services import rollup_backfill, rollup_refresh
+from metrics.services.rollups import agent_rollups_rebuild
 from metrics.tasks import rollups_refresh
 from tests.factories import AgentFactory, CategoryFactory, RequesterFactory, TeamFactory
 from tickets.models import CSATResponse, Ticket
@@ -144,6 +146,22 @@ def _assert_rollups_equal_raw(now):
         )
 
 
+def _assert_agent_rollups_equal_fine():
+    """DailyAgentRollup = DailyRollup summed per day × agent × team (histograms merged)."""
+    fine, coarse = defaultdict(Counter), defaultdict(Counter)
+    for model, out in ((DailyRollup, fine), (DailyAgentRollup, coarse)):
+        for r in model.objects.all():
+            key = (r.day, r.agent_id, r.team_id)
+            for name in (*COUNTS, "frt_hist", "resolution_hist"):
+                value = getattr(r, name)
+                if isinstance(value, dict):
+                    for k, v in value.items():
+                        out[key][f"{name}:{k}"] += v
+                elif value:
+                    out[key][name] += value
+    assert {k: +v for k, v in fine.items() if +v} == {k: +v for k, v in coarse.items() if +v}
+
+
 def test_backfill_then_incremental_refresh_equal_a_straight_computation():
     rng = random.Random(20260301)
     tickets, agents = _generate_history(rng, tickets=60, start=START, days=10)
@@ -154,6 +172,7 @@ def test_backfill_then_incremental_refresh_equal_a_straight_computation():
         rollup_backfill(start=START.date(), end=(START + timedelta(days=10)).date(), now=now)
         rollup_refresh(now=now)  # sets the watermark
     _assert_rollups_equal_raw(now)
+    _assert_agent_rollups_equal_fine()
     assert DailyRollup.objects.exclude(solved=0).exists()
     assert DailyRollup.objects.exclude(csat_1=0, csat_2=0, csat_3=0, csat_4=0, csat_5=0).exists()
 
@@ -172,7 +191,12 @@ def test_backfill_then_incremental_refresh_equal_a_straight_computation():
         result = rollup_refresh(now=later)
     assert result["tickets"] == 7
     _assert_rollups_equal_raw(later)
+    _assert_agent_rollups_equal_fine()
     assert RollupWatermark.objects.get().value == later
+    # Rebuilding the coarse table from the fine one (data rolled up before it existed).
+    DailyAgentRollup.objects.all().delete()
+    assert agent_rollups_rebuild() > 0
+    _assert_agent_rollups_equal_fine()
 
 
 def test_refresh_counts_a_first_reply_breach_when_the_due_time_passes_without_a_change():
