@@ -41,14 +41,16 @@ def volume_spikes(
     """Categories whose volume in the last `hours` is a significant spike, largest z first."""
     now = now or timezone.now()
     span = timedelta(hours=hours)
-    aggs = {}
+    aggs, windows = {}, Q()
     for k in range(WEEKS + 1):
         end = now - timedelta(weeks=k)
-        aggs[f"c{k}"] = Count("pk", filter=Q(created_at__gte=end - span, created_at__lt=end))
+        window = Q(created_at__gte=end - span, created_at__lt=end)
+        aggs[f"c{k}"] = Count("pk", filter=window)
+        windows |= window
     rows = (
         Ticket.objects.visible_to(user)
         .filter(q or Q())
-        .filter(created_at__gte=now - timedelta(weeks=WEEKS) - span)
+        .filter(windows)  # only the five windows' rows, not four weeks of tickets
         .order_by()
         .values("category__slug", "category__name")
         .annotate(**aggs)

@@ -134,15 +134,16 @@ def today_vs_last_weeks(*, user, filters: DashboardFilter, now: datetime) -> lis
     local = timezone.localtime(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     qs = Ticket.objects.visible_to(user).filter(filters.ticket_q())
-    aggs, windows = {}, []
+    aggs, windows, touched = {}, [], Q()
     for k in range(5):
         lo, hi = day_start - timedelta(weeks=k), local - timedelta(weeks=k)
         windows.append((k, lo, hi))
-        aggs[f"created_{k}"] = Count("pk", filter=Q(created_at__gte=lo, created_at__lt=hi))
-        aggs[f"solved_{k}"] = Count(
-            "pk", filter=Q(status__in=Ticket.DONE, solved_at__gte=lo, solved_at__lt=hi)
-        )
-    got = qs.aggregate(**aggs)
+        created = Q(created_at__gte=lo, created_at__lt=hi)
+        solved = Q(status__in=Ticket.DONE, solved_at__gte=lo, solved_at__lt=hi)
+        aggs[f"created_{k}"] = Count("pk", filter=created)
+        aggs[f"solved_{k}"] = Count("pk", filter=solved)
+        touched |= created | solved  # (status, solved_at) and created_at indexes
+    got = qs.filter(touched).aggregate(**aggs)  # only the windows' rows, read by index
     base = filters.ticket_params()
     out = []
     for k, lo, hi in windows:
