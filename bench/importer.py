@@ -29,7 +29,11 @@ import psycopg2  # noqa: E402
 from bench.common import RESULTS, ROOT, db_name, pg_dsn  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
-SOURCE = ROOT.parent / "shared" / "data" / "customer_support_tickets.csv"
+SOURCE = Path(
+    os.environ.get(
+        "BENCH_IMPORT_SOURCE", ROOT.parent / "shared" / "data" / "customer_support_tickets.csv"
+    )
+)
 MAPPING = ROOT / "tickets" / "import_mappings" / "kaggle_customer_support.json"
 PY = sys.executable
 

@@ -174,9 +174,8 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def run_get(sessions: list[Session], path: str, concurrency: int) -> dict:
     """GET `path` from `concurrency` threads, each with its own session, within the bounds."""
-    for s in sessions[:concurrency]:  # warm-up (templates, connections)
-        for _ in range(2):
-            s.request("GET", path)
+    for s in sessions[:2]:  # warm-up (templates, connections), bounded for slow pages
+        s.request("GET", path)
     samples: list[float] = []
     codes: Counter = Counter()
     lock = threading.Lock()
@@ -366,7 +365,12 @@ def child_main(task: str, arg: str) -> None:
             client.get(path)
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
-            out[name] = {"queries": len(captured.captured_queries), "status": response.status_code}
+            ranked = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+            out[name] = {
+                "queries": len(captured.captured_queries),
+                "status": response.status_code,
+                "slowest": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in ranked[:3]],
+            }
         print(json.dumps(out))
     elif task == "claim_service":
         from teams.models import Agent
@@ -418,6 +422,27 @@ def child_main(task: str, arg: str) -> None:
                 }
             )
         )
+    elif task == "sla_sweep":
+        from django.db import transaction
+
+        from tickets.models import TicketSLA
+        from tickets.services.escalation import sla_sweep
+
+        now = datetime.now(UTC)
+        running = TicketSLA.objects.filter(stopped_at__isnull=True)
+        out = {"running_targets": running.count()}
+        out["open_tickets"] = running.values("ticket_id").distinct().count()
+        for label, cold in (("steady", False), ("cold", True)):
+            with transaction.atomic():  # rolled back: the data set stays as generated
+                if cold:  # as if no sweep had ever run: every due target breaches now
+                    running.update(warned_at=None, breached_at=None, met=None, escalation_level=0)
+                t0 = time.perf_counter()
+                result = sla_sweep(now=now)
+                out[f"{label}_seconds"] = round(time.perf_counter() - t0, 3)
+                out[f"{label}_at_risk"] = len(result.at_risk)
+                out[f"{label}_breached"] = len(result.breached)
+                transaction.set_rollback(True)
+        print(json.dumps(out))
     elif task == "rollup_refresh":
         from metrics.services.rollups import rollup_refresh
         from tickets.models import Ticket
@@ -460,6 +485,12 @@ def git(*args) -> str:
         return ""
 
 
+def save_partial(results: dict) -> None:
+    """Results so far, so a failure late in the run keeps what was measured."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "partial.tmp").write_text(json.dumps(results, indent=2, default=str) + "\n")
+
+
 def download(session: Session, path: str, master: int) -> dict:
     with RssSampler(master) as sampler:
         t0 = time.perf_counter()
@@ -478,6 +509,7 @@ def download(session: Session, path: str, master: int) -> dict:
 
 def main() -> int:
     url = bench_url()
+    load_before = os.getloadavg()
     meta = bench_meta(url)
     workspace = meta["counts"]["workspace_ticket"]
     var_dir = tempfile.mkdtemp(prefix="frontline-bench-")
@@ -498,6 +530,9 @@ def main() -> int:
     ]
     log("query counts (Django test client)")
     queries = run_child("queries", {"pages": pages}, env)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    slow = {name: q.pop("slowest") for name, q in queries.items()}
+    (RESULTS / "slow_queries.json").write_text(json.dumps(slow, indent=2) + "\n")
     small = os.environ.get("BENCH_SMALL_DATABASE_URL", "")
     small_queries = {}
     if small:
@@ -553,6 +588,7 @@ def main() -> int:
                     row["queries_small"] = small_queries[name]["queries"]
                 row["peak_rss_mb"] = round(sampler.peak, 1)
                 results[f"{name}_c{c}"] = row
+                save_partial(results)
         results["gunicorn_worker_rss"] = {"peak_rss_mb": round(load_peak, 1), "workers": WORKERS}
 
         team0 = meta.get("claim_team")
@@ -569,7 +605,9 @@ def main() -> int:
         try:
             results["claim_next_http_c8"] = claims_over_http(claimers)
         finally:
-            results["claim_next_http_c8"]["undone"] = undo_claims(url, last)
+            undone = undo_claims(url, last)
+        results["claim_next_http_c8"]["undone"] = undone
+        save_partial(results)
         log("claim-next as a service call, 16 threads")
         last = snapshot_claimable(url, team0)
         try:
@@ -577,11 +615,15 @@ def main() -> int:
                 "claim_service", {"seconds": SECONDS, "max": 4 * MAX_REQUESTS}, env
             )
         finally:
-            results["claim_next_service_t16"]["undone"] = undo_claims(url, last)
+            undone = undo_claims(url, last)
+        results["claim_next_service_t16"]["undone"] = undone
+        save_partial(results)
 
-        results["sla_sweep_100k_open"] = {
-            "status": "not built: no SLA sweep exists in tickets/ or metrics/ yet"
-        }
+        if (ROOT / "tickets" / "services" / "escalation.py").exists():
+            log("SLA sweep over the open tickets (rolled back)")
+            results["sla_sweep_100k_open"] = run_child("sla_sweep", {}, env, timeout=900)
+        else:
+            results["sla_sweep_100k_open"] = {"status": "not built: no SLA sweep in this code"}
 
         today = datetime.now(UTC).date()
         log("CSV export of every ticket (manager)")
@@ -596,6 +638,7 @@ def main() -> int:
         got = download(sessions["manager"][0], f"/metrics/exports/download/?{q}", server.pid)
         got["rows"] = got.pop("_body").count(b"\n") - 1
         results["csv_export_all"] = got
+        save_partial(results)
         log(f"  {got['rows']:,} rows in {got['seconds']}s, peak worker RSS {got['peak_rss_mb']} MB")
 
         log("XLSX export of ~100,000 tickets (manager)")
@@ -637,7 +680,11 @@ def main() -> int:
             "generated_at": meta["now"],
             "generation": meta["timings"],
         },
-        "machine": machine(),
+        "machine": {
+            **machine(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
         "method": f"gunicorn {WORKERS} sync workers on {HOST}; each scenario at most "
         f"{SECONDS:g}s and {MAX_REQUESTS} requests (400 at c=1) after warm-up; "
         "query counts from a Django test-client pass",
@@ -649,12 +696,13 @@ def main() -> int:
 
 
 def xlsx_rows(body: bytes) -> int:
+    """Data rows in the first sheet (write-only workbooks record no dimension: count <row>)."""
     import io
+    import zipfile
 
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(body), read_only=True)
-    return wb.worksheets[0].max_row - 1
+    with zipfile.ZipFile(io.BytesIO(body)) as z:
+        sheet = next(n for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+        return z.read(sheet).count(b"<row ") - 1
 
 
 def report(results: dict, info: dict) -> None:
@@ -691,6 +739,12 @@ def report(results: dict, info: dict) -> None:
         if "status" in row:
             print(f"{name:<30}  {row['status']}")
             continue
+        if "steady_seconds" in row:
+            print(
+                f"{name:<30}{row['steady_seconds']:>9}s steady, {row['cold_seconds']}s cold "
+                f"({row['cold_breached']:,} breached) over {row['open_tickets']:,} open  {target}"
+            )
+            continue
         if "seconds" in row and "p50_ms" not in row:
             extra = f"{row['seconds']} s" + (f", {row['rows']:,} rows" if "rows" in row else "")
             rss = row.get("peak_rss_mb", "")
@@ -710,6 +764,7 @@ def report(results: dict, info: dict) -> None:
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({**results, "_meta": info}, indent=2) + "\n")
     tmp.replace(out)
+    (RESULTS / "partial.tmp").unlink(missing_ok=True)
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
