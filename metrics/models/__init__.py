@@ -10,13 +10,21 @@ from .qa import (
     ScorecardVersion,
 )
 from .reports import ReportRun, ReportSchedule
-from .rollups import AgentDay, DailyAgentRollup, DailyRollup, RollupWatermark, TicketMetric
+from .rollups import (
+    AgentDay,
+    DailyAgentRollup,
+    DailyRollup,
+    DailyTeamRollup,
+    RollupWatermark,
+    TicketMetric,
+)
 
 __all__ = [
     "AgentDay",
     "Criterion",
     "DailyAgentRollup",
     "DailyRollup",
+    "DailyTeamRollup",
     "QAAnswer",
     "QAQueueItem",
     "QAReview",

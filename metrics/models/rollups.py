@@ -146,6 +146,26 @@ class DailyAgentRollup(RollupFigures):
         return f"{self.day} agent={self.agent_id} team={self.team_id} ({self.sensitivity})"
 
 
+class DailyTeamRollup(RollupFigures):
+    """DailyAgentRollups summed per UTC day × team × category sensitivity: the manager's
+    overview reads these (teams, vendors, weekly trends) when no category or channel filter
+    is set. Rebuilt with the other rollups of the same days."""
+
+    day = models.DateField()
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sensitivity = models.CharField(max_length=16)
+
+    objects = DailyAgentRollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "team"], name="teamrollup_day_team")]
+
+    def __str__(self) -> str:
+        return f"{self.day} team={self.team_id} ({self.sensitivity})"
+
+
 class RollupWatermark(models.Model):
     """How far the incremental refresh has read ticket changes (one row per named stream)."""
 

@@ -19,7 +19,7 @@ from tickets.models import Ticket
 
 from ..filters import DashboardFilter
 from ..links import day_range, tickets_url
-from ..models import AgentDay, DailyAgentRollup, DailyRollup
+from ..models import AgentDay, DailyAgentRollup, DailyRollup, DailyTeamRollup
 from .alerts import volume_spikes
 from .summary import COUNTS, group, medians, summarize, week_of, weeks_between
 
@@ -33,15 +33,17 @@ AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like
 AT_RISK = DUE_SOON  # the tickets list's "due within an hour" (sla=due_soon)
 
 
-def rollup_rows(*, user, filters: DashboardFilter) -> list[dict]:
+def rollup_rows(*, user, filters: DashboardFilter, per_agent: bool = True) -> list[dict]:
     """The visible rollup rows matching the filters, summed per day × agent × team, as dicts.
 
     Without a category or channel filter they come from DailyAgentRollup (already per day ×
     agent × team × sensitivity: one query); otherwise from the fine DailyRollups (two queries:
-    counts summed in SQL, then the histograms merged here)."""
+    counts summed in SQL, then the histograms merged here). With per_agent=False (pages that
+    show teams only) they come from DailyTeamRollup, with agent_id None."""
     c = filters.form.cleaned_data
     if not (c.get("category") or c.get("channel")):
-        return _agent_rollup_rows(user=user, filters=filters)
+        model = DailyAgentRollup if per_agent else DailyTeamRollup
+        return _coarse_rows(model, user=user, filters=filters)
     qs = filters.filter_queryset(DailyRollup.objects.visible_to(user)).order_by()
     keys = ("day", "agent_id", "team_id")
     rows = {
@@ -59,16 +61,17 @@ def rollup_rows(*, user, filters: DashboardFilter) -> list[dict]:
     return list(rows.values())
 
 
-def _agent_rollup_rows(*, user, filters: DashboardFilter) -> list[dict]:
+def _coarse_rows(model, *, user, filters: DashboardFilter) -> list[dict]:
     c = filters.form.cleaned_data
-    qs = DailyAgentRollup.objects.visible_to(user).between(filters.start_day, filters.end_day)
+    qs = model.objects.visible_to(user).between(filters.start_day, filters.end_day)
     if c.get("team"):
         qs = qs.filter(team=c["team"])
     if c.get("vendor"):
         qs = qs.filter(team__vendor=c["vendor"])
-    keys = ("day", "agent_id", "team_id")
+    keys = ("day", "agent_id", "team_id") if model is DailyAgentRollup else ("day", "team_id")
     rows: dict[tuple, dict] = {}
     for r in qs.order_by().values(*keys, *COUNTS, "frt_hist", "resolution_hist"):
+        r.setdefault("agent_id", None)
         key = (r["day"], r["agent_id"], r["team_id"])
         row = rows.get(key)
         if row is None:
@@ -297,7 +300,7 @@ def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=Non
 
 def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> dict:
     """Teams and vendors side by side over the range, with weekly trends per team."""
-    rows = rollup_rows(user=user, filters=filters)
+    rows = rollup_rows(user=user, filters=filters, per_agent=False)
     by_team = group(rows, lambda r: r["team_id"])
     empty = summarize([])
     team_of = {t.pk: t for t in teams}

@@ -13,7 +13,15 @@ from tickets.models import Category, CSATResponse, Ticket
 
 from .. import histogram
 from ..facts import TICKET_FIELDS, facts_for_tickets
-from ..models import DailyAgentRollup, DailyRollup, QAReview, RollupWatermark, TicketMetric
+from ..models import (
+    DailyAgentRollup,
+    DailyRollup,
+    DailyTeamRollup,
+    QAReview,
+    RollupWatermark,
+    TicketMetric,
+)
+from ..models.rollups import RollupFigures
 
 WATERMARK = "rollups"
 CHUNK = 2000
@@ -172,6 +180,8 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         DailyRollup.objects.bulk_create(rows.values(), batch_size=CHUNK)
         DailyAgentRollup.objects.filter(day__in=days).delete()
         DailyAgentRollup.objects.bulk_create(coarse, batch_size=CHUNK)
+        DailyTeamRollup.objects.filter(day__in=days).delete()
+        DailyTeamRollup.objects.bulk_create(team_rollups(coarse), batch_size=CHUNK)
     return len(rows)
 
 
@@ -196,16 +206,35 @@ def agent_rollups(fine: Iterable[DailyRollup]) -> list[DailyAgentRollup]:
                 day=key[0], agent_id=key[1], team_id=key[2], sensitivity=key[3],
                 frt_hist={}, resolution_hist={},
             )  # fmt: skip
-        for name in SUMMED:
-            setattr(c, name, getattr(c, name) + getattr(r, name))
-        for target, source in ((c.frt_hist, r.frt_hist), (c.resolution_hist, r.resolution_hist)):
-            for k, v in (source or {}).items():
-                target[k] = target.get(k, 0) + v
+        _add(c, r)
+    return list(out.values())
+
+
+def _add(target: RollupFigures, source: RollupFigures) -> None:
+    for name in SUMMED:
+        setattr(target, name, getattr(target, name) + getattr(source, name))
+    for into, more in ((target.frt_hist, source.frt_hist), (target.resolution_hist, source.resolution_hist)):  # fmt: skip
+        for k, v in (more or {}).items():
+            into[k] = into.get(k, 0) + v
+
+
+def team_rollups(coarse: Iterable[DailyAgentRollup]) -> list[DailyTeamRollup]:
+    """Sum agent rows per day × team × sensitivity."""
+    out: dict[tuple, DailyTeamRollup] = {}
+    for r in coarse:
+        key = (r.day, r.team_id, r.sensitivity)
+        t = out.get(key)
+        if t is None:
+            t = out[key] = DailyTeamRollup(
+                day=r.day, team_id=r.team_id, sensitivity=r.sensitivity,
+                frt_hist={}, resolution_hist={},
+            )  # fmt: skip
+        _add(t, r)
     return list(out.values())
 
 
 def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
-    """Rebuild DailyAgentRollups from the DailyRollups of these days (all days when None),
+    """Rebuild DailyAgentRollups and DailyTeamRollups from the DailyRollups of these days (all days when None),
     a day at a time; for data rolled up before the coarse table existed."""
     qs = DailyRollup.objects.order_by()
     all_days = sorted(set(days) if days is not None else set(qs.values_list("day", flat=True)))
@@ -215,6 +244,8 @@ def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
         with transaction.atomic():
             DailyAgentRollup.objects.filter(day=day).delete()
             DailyAgentRollup.objects.bulk_create(coarse, batch_size=CHUNK)
+            DailyTeamRollup.objects.filter(day=day).delete()
+            DailyTeamRollup.objects.bulk_create(team_rollups(coarse), batch_size=CHUNK)
         made += len(coarse)
     return made
 

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django_celery_beat.models import PeriodicTask
 
 from metrics import histogram
-from metrics.models import DailyAgentRollup, DailyRollup, RollupWatermark
+from metrics.models import DailyAgentRollup, DailyRollup, DailyTeamRollup, RollupWatermark
 from metrics.selectors.summary import COUNTS
 from metrics.services import rollup_backfill, rollup_refresh
 from metrics.services.rollups import agent_rollups_rebuild
@@ -147,11 +147,17 @@ def _assert_rollups_equal_raw(now):
 
 
 def _assert_agent_rollups_equal_fine():
-    """DailyAgentRollup = DailyRollup summed per day × agent × team (histograms merged)."""
+    """DailyAgentRollup = DailyRollup summed per day × agent × team (histograms merged), and
+    DailyTeamRollup the same per day × team."""
+    _assert_sums_equal(DailyAgentRollup, lambda r: (r.day, r.agent_id, r.team_id))
+    _assert_sums_equal(DailyTeamRollup, lambda r: (r.day, r.team_id))
+
+
+def _assert_sums_equal(coarse_model, key_of):
     fine, coarse = defaultdict(Counter), defaultdict(Counter)
-    for model, out in ((DailyRollup, fine), (DailyAgentRollup, coarse)):
+    for model, out in ((DailyRollup, fine), (coarse_model, coarse)):
         for r in model.objects.all():
-            key = (r.day, r.agent_id, r.team_id)
+            key = key_of(r)
             for name in (*COUNTS, "frt_hist", "resolution_hist"):
                 value = getattr(r, name)
                 if isinstance(value, dict):
@@ -195,6 +201,7 @@ def test_backfill_then_incremental_refresh_equal_a_straight_computation():
     assert RollupWatermark.objects.get().value == later
     # Rebuilding the coarse table from the fine one (data rolled up before it existed).
     DailyAgentRollup.objects.all().delete()
+    DailyTeamRollup.objects.all().delete()
     assert agent_rollups_rebuild() > 0
     _assert_agent_rollups_equal_fine()
 
