@@ -1,6 +1,22 @@
 from django.contrib import admin
 
-from .models import Attachment, Category, Macro, Requester, SavedView, Tag, Ticket, TicketEvent
+from .models import (
+    Attachment,
+    BusinessHours,
+    Category,
+    Escalation,
+    Macro,
+    OutboxMessage,
+    Requester,
+    RoutingRule,
+    SavedView,
+    SLAPolicy,
+    Tag,
+    TeamServiceSettings,
+    Ticket,
+    TicketEvent,
+    TicketSLA,
+)
 
 
 @admin.register(Category)
@@ -71,3 +87,68 @@ class AttachmentAdmin(admin.ModelAdmin):
 class SavedViewAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "query", "created_at"]
     raw_id_fields = ["user"]
+
+
+# --- SLA, routing, escalation, outbox (routing helper) ----------------------------
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "holiday_country", "always_open"]
+
+
+@admin.register(TeamServiceSettings)
+class TeamServiceSettingsAdmin(admin.ModelAdmin):
+    list_display = ["team", "business_hours", "interleave_sensitive", "exposure_cap_per_hour"]
+    list_select_related = ["team", "business_hours"]
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "position",
+        "active",
+        "first_reply_minutes",
+        "next_reply_minutes",
+        "resolution_minutes",
+        "business_time",
+    ]
+    list_editable = ["position", "active"]
+    ordering = ["position", "pk"]
+    filter_horizontal = ["categories"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "active", "is_default", "team", "set_priority"]
+    list_editable = ["position", "active"]
+    list_select_related = ["team"]
+    ordering = ["is_default", "position", "pk"]
+    filter_horizontal = ["categories"]
+
+
+@admin.register(TicketSLA)
+class TicketSLAAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "started_at", "due_at", "stopped_at", "breached_at", "met"]
+    list_filter = ["kind", "met"]
+    raw_id_fields = ["ticket"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "level", "source", "team", "created_at", "acknowledged_at"]
+    list_filter = ["source", "level"]
+    raw_id_fields = ["ticket", "sla"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["pk", "task", "created_at", "sent_at", "done_at", "attempts"]
+    list_filter = ["task"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

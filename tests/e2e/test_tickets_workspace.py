@@ -8,16 +8,17 @@ from email.utils import make_msgid
 from django.core import mail
 from playwright.sync_api import expect
 
-from teams.models import Agent
+from teams.models import Agent, Presence
 from tickets import services
 from tickets.demo import seed_categories
 from tickets.models import Macro, Ticket
 
 
 def _associate_ready():
-    """The demo associate, free to take any account-access ticket of their team."""
+    """The demo associate, available and free to take any account-access ticket of their team."""
     agent = Agent.objects.select_related("team", "user").get(user__username="associate")
     agent.skills, agent.languages = [], []
+    agent.presence = Presence.AVAILABLE
     agent.save()
     return agent
 

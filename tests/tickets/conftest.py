@@ -1,6 +1,6 @@
 import pytest
 
-from teams.models import Role, Sensitivity
+from teams.models import Presence, Role, Sensitivity
 from tests.factories import AgentFactory, CategoryFactory, RequesterFactory, TeamFactory
 
 
@@ -39,12 +39,16 @@ def sensitive(db):
 
 @pytest.fixture
 def agent(team):
-    return AgentFactory(team=team, user__first_name="Ana", user__last_name="Lima")
+    return AgentFactory(
+        team=team, user__first_name="Ana", user__last_name="Lima", presence=Presence.AVAILABLE
+    )
 
 
 @pytest.fixture
 def other_agent(team):
-    return AgentFactory(team=team, user__first_name="Ben", user__last_name="Okafor")
+    return AgentFactory(
+        team=team, user__first_name="Ben", user__last_name="Okafor", presence=Presence.AVAILABLE
+    )
 
 
 @pytest.fixture

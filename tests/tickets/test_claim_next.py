@@ -60,7 +60,12 @@ def test_only_own_team_unassigned_and_workable(agent, other_agent, category):
 
 def test_respects_skills_languages_and_clearance(team, category, sensitive, restricted):
     billing = CategoryFactory(slug="billing")
-    agent = AgentFactory(team=team, skills=["account-access", "safety-report"], languages=["en"])
+    agent = AgentFactory(
+        presence="available",
+        team=team,
+        skills=["account-access", "safety-report"],
+        languages=["en"],
+    )
     t(team, billing, 1)
     t(team, category, 2, language="de")
     t(team, sensitive, 3)  # skilled but not cleared
@@ -74,7 +79,7 @@ def test_respects_skills_languages_and_clearance(team, category, sensitive, rest
 
 
 def test_respects_capacity(team, category):
-    agent = AgentFactory(team=team, capacity=2)
+    agent = AgentFactory(presence="available", team=team, capacity=2)
     t(team, category, 1, assignee=agent.user, status=Ticket.Status.OPEN)
     t(team, category, 2, assignee=agent.user, status=Ticket.Status.SOLVED)  # done: not load
     a = t(team, category, 3)
@@ -84,7 +89,7 @@ def test_respects_capacity(team, category):
 
 
 def test_never_hands_a_ticket_twice_sequentially(team, category):
-    agents = [AgentFactory(team=team, capacity=100) for _ in range(3)]
+    agents = [AgentFactory(presence="available", team=team, capacity=100) for _ in range(3)]
     for i in range(20):
         t(team, category, i)
     claimed = []
@@ -100,8 +105,8 @@ def test_never_hands_a_ticket_twice_sequentially(team, category):
 
 def test_agent_without_team_or_on_leave_gets_nothing(team, category):
     t(team, category, 1)
-    assert services.ticket_claim_next(agent=AgentFactory(team=None)) is None
-    on_leave = AgentFactory(team=team, status="on_leave")
+    assert services.ticket_claim_next(agent=AgentFactory(presence="available", team=None)) is None
+    on_leave = AgentFactory(presence="available", team=team, status="on_leave")
     assert services.ticket_claim_next(agent=on_leave) is None
 
 
@@ -112,7 +117,7 @@ def test_sixteen_threads_never_claim_the_same_ticket_on_postgresql():
         pytest.skip("SKIP LOCKED concurrency needs PostgreSQL")
     team = TeamFactory()
     category = CategoryFactory(slug="account-access")
-    agents = [AgentFactory(team=team, capacity=1000) for _ in range(16)]
+    agents = [AgentFactory(presence="available", team=team, capacity=1000) for _ in range(16)]
     for i in range(500):
         t(team, category, i % 37, age=i)
     claims: dict[int, list[int]] = {a.pk: [] for a in agents}

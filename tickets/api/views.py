@@ -189,13 +189,20 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="Get the next ticket: claim the most urgent one you may take",
         request=None,
-        responses={200: TicketSerializer, 204: OpenApiResponse(description="Nothing waiting")},
+        responses={
+            200: TicketSerializer,
+            204: OpenApiResponse(description="Nothing waiting"),
+            409: OpenApiResponse(description="Not available, or at the sensitive-work cap"),
+        },
     )
     @action(detail=False, methods=["post"], url_path="next")
     def claim_next(self, request):
         self._require(can_work(request.user))
         agent = Agent.objects.filter(user=request.user).first()
-        ticket = services.ticket_claim_next(agent=agent) if agent else None
+        try:
+            ticket = services.ticket_claim_next(agent=agent) if agent else None
+        except services.ClaimRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
         if ticket is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(self._out(ticket))

@@ -27,6 +27,7 @@ from .patch import ticket_patch
 from .routing import routing_decide, ticket_auto_assign, ticket_route
 from .sla import sla_sync
 from .workflow import (
+    ClaimRefused,
     attachment_reveal,
     ticket_add_note,
     ticket_assign,
@@ -38,6 +39,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "ClaimRefused",
     "IngestResult",
     "StaleVersionError",
     "TransitionError",

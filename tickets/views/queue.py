@@ -87,7 +87,13 @@ def saved_view_delete_view(request, pk: int):
 @require_POST
 def ticket_claim_next_view(request):
     agent = Agent.objects.filter(user=request.user).first()
-    ticket = services.ticket_claim_next(agent=agent) if agent and can_work(request.user) else None
+    try:
+        ticket = (
+            services.ticket_claim_next(agent=agent) if agent and can_work(request.user) else None
+        )
+    except services.ClaimRefused as refused:
+        messages.warning(request, str(refused))
+        return redirect("tickets:queue")
     if ticket is None:
         messages.info(request, "Nothing is waiting for you right now (or you are at capacity).")
         return redirect("tickets:queue")

@@ -1,0 +1,109 @@
+"""Get-next and people: presence, exposure caps, interleaving, and the exposure log."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from teams.models import ExposureEntry, Presence, Sensitivity
+from teams.services import exposure_opt_out
+from tests.factories import AgentFactory, TicketFactory
+from tickets.models import TeamServiceSettings, Ticket
+from tickets.services import ClaimRefused, ticket_claim_next, ticket_reply
+
+pytestmark = pytest.mark.django_db
+
+
+def waiting(team, category, minutes):
+    return TicketFactory(
+        team=team,
+        category=category,
+        status=Ticket.Status.NEW,
+        due_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
+@pytest.fixture
+def cleared(team):
+    return AgentFactory(team=team, presence=Presence.AVAILABLE, clearance=Sensitivity.SENSITIVE)
+
+
+def test_offline_or_on_break_agent_gets_nothing_with_a_reason(team, category, client):
+    waiting(team, category, 5)
+    agent = AgentFactory(team=team, presence=Presence.BREAK)
+    with pytest.raises(ClaimRefused, match="Available"):
+        ticket_claim_next(agent=agent)
+    client.force_login(agent.user)
+    page = client.post(reverse("tickets:claim_next"), follow=True)
+    assert "set yourself Available" in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(agent.user)
+    response = api.post("/api/v1/tickets/next/")
+    assert response.status_code == 409
+    assert "Available" in response.json()["detail"]
+    assert Ticket.objects.filter(assignee=agent.user).count() == 0
+
+
+def test_claiming_a_sensitive_ticket_is_recorded_as_exposure(team, sensitive, cleared):
+    ticket = waiting(team, sensitive, 5)
+    assert ticket_claim_next(agent=cleared) == ticket
+    entry = ExposureEntry.objects.get(user=cleared.user)
+    assert (entry.ticket_id, entry.sensitivity) == (ticket.pk, Sensitivity.SENSITIVE)
+
+
+def test_replying_to_a_sensitive_ticket_records_exposure(team, sensitive, cleared):
+    ticket = waiting(team, sensitive, 5)
+    ticket_reply(ticket=ticket, by=cleared.user, body="We are looking into it.")
+    assert ExposureEntry.objects.filter(user=cleared.user, ticket_id=ticket.pk).exists()
+
+
+def test_at_the_shift_cap_only_non_sensitive_work_then_a_break(team, category, sensitive, cleared):
+    team.exposure_cap_per_shift = 1
+    team.save()
+    first = waiting(team, sensitive, 1)
+    second = waiting(team, sensitive, 2)
+    plain = waiting(team, category, 30)
+    assert ticket_claim_next(agent=cleared) == first
+    assert ticket_claim_next(agent=cleared) == plain  # the cap skips the more urgent one
+    with pytest.raises(ClaimRefused, match="break"):
+        ticket_claim_next(agent=cleared)
+    second.refresh_from_db()
+    assert second.assignee is None
+
+
+def test_hourly_cap_from_team_service_settings(team, sensitive, cleared):
+    TeamServiceSettings.objects.create(team=team, exposure_cap_per_hour=1)
+    waiting(team, sensitive, 1)
+    waiting(team, sensitive, 2)
+    assert ticket_claim_next(agent=cleared) is not None
+    with pytest.raises(ClaimRefused):
+        ticket_claim_next(agent=cleared)
+
+
+def test_after_stepping_out_no_sensitive_work(team, sensitive, cleared):
+    waiting(team, sensitive, 1)
+    exposure_opt_out(agent=cleared)
+    with pytest.raises(ClaimRefused):
+        ticket_claim_next(agent=cleared)
+
+
+def test_interleaving_prefers_non_sensitive_after_a_sensitive_ticket(
+    team, category, sensitive, cleared
+):
+    first = waiting(team, sensitive, 1)
+    next_sensitive = waiting(team, sensitive, 2)
+    plain = waiting(team, category, 60)
+    assert ticket_claim_next(agent=cleared) == first
+    assert ticket_claim_next(agent=cleared) == plain
+    assert ticket_claim_next(agent=cleared) == next_sensitive
+
+
+def test_interleaving_can_be_turned_off_per_team(team, category, sensitive, cleared):
+    TeamServiceSettings.objects.create(team=team, interleave_sensitive=False)
+    waiting(team, sensitive, 1)
+    second = waiting(team, sensitive, 2)
+    waiting(team, category, 60)
+    ticket_claim_next(agent=cleared)
+    assert ticket_claim_next(agent=cleared) == second
