@@ -40,6 +40,15 @@ import psycopg2  # noqa: E402
 from bench.common import RESULTS, ROOT, bench_url, db_name, machine, pg_dsn  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+# BENCH_ONLY=pages,claims,sla,exports,rollup runs a subset; BENCH_OUT names the results file.
+ONLY = {x for x in os.environ.get("BENCH_ONLY", "").split(",") if x}
+OUT = os.environ.get("BENCH_OUT", "latest.json")
+
+
+def wanted(part: str) -> bool:
+    return not ONLY or part in ONLY
+
+
 MAX_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1500"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 2))))
 HOST = "127.0.0.1"
@@ -577,7 +586,7 @@ def main() -> int:
             claimers.append(s)
 
         load_peak = 0.0
-        for name, username, path in pages:
+        for name, username, path in pages if wanted("pages") else []:
             for c in (1, 8):
                 log(f"{name} c={c}: GET {path}")
                 with RssSampler(server.pid) as sampler:
@@ -589,74 +598,17 @@ def main() -> int:
                 row["peak_rss_mb"] = round(sampler.peak, 1)
                 results[f"{name}_c{c}"] = row
                 save_partial(results)
-        results["gunicorn_worker_rss"] = {"peak_rss_mb": round(load_peak, 1), "workers": WORKERS}
-
-        team0 = meta.get("claim_team")
-        conn = psycopg2.connect(pg_dsn(url))
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT a.team_id FROM teams_agent a JOIN auth_user u ON u.id = a.user_id "
-                "WHERE u.username = 'claimer.01'"
-            )
-            team0 = cur.fetchone()[0]
-        conn.close()
-        log("claim-next over HTTP, 8 claimers")
-        last = snapshot_claimable(url, team0)
-        try:
-            results["claim_next_http_c8"] = claims_over_http(claimers)
-        finally:
-            undone = undo_claims(url, last)
-        results["claim_next_http_c8"]["undone"] = undone
-        save_partial(results)
-        log("claim-next as a service call, 16 threads")
-        last = snapshot_claimable(url, team0)
-        try:
-            results["claim_next_service_t16"] = run_child(
-                "claim_service", {"seconds": SECONDS, "max": 4 * MAX_REQUESTS}, env
-            )
-        finally:
-            undone = undo_claims(url, last)
-        results["claim_next_service_t16"]["undone"] = undone
-        save_partial(results)
-
-        if (ROOT / "tickets" / "services" / "escalation.py").exists():
-            log("SLA sweep over the open tickets (rolled back)")
-            results["sla_sweep_100k_open"] = run_child("sla_sweep", {}, env, timeout=900)
-        else:
-            results["sla_sweep_100k_open"] = {"status": "not built: no SLA sweep in this code"}
-
-        today = datetime.now(UTC).date()
-        log("CSV export of every ticket (manager)")
-        q = urlencode(
-            {
-                "dataset": "tickets",
-                "format": "csv",
-                "start": (today - timedelta(days=400)).isoformat(),
-                "end": today.isoformat(),
+        if wanted("pages"):
+            results["gunicorn_worker_rss"] = {
+                "peak_rss_mb": round(load_peak, 1),
+                "workers": WORKERS,
             }
-        )
-        got = download(sessions["manager"][0], f"/metrics/exports/download/?{q}", server.pid)
-        got["rows"] = got.pop("_body").count(b"\n") - 1
-        results["csv_export_all"] = got
-        save_partial(results)
-        log(f"  {got['rows']:,} rows in {got['seconds']}s, peak worker RSS {got['peak_rss_mb']} MB")
-
-        log("XLSX export of ~100,000 tickets (manager)")
-        per_day = meta["tickets"] / 365
-        days = min(365, max(1, round(100_000 / per_day)))
-        q = urlencode(
-            {
-                "dataset": "tickets",
-                "format": "xlsx",
-                "start": (today - timedelta(days=days - 1)).isoformat(),
-                "end": today.isoformat(),
-            }
-        )
-        got = download(sessions["manager"][0], f"/metrics/exports/download/?{q}", server.pid)
-        body = got.pop("_body")
-        got["rows"] = xlsx_rows(body)
-        results["xlsx_export_100k"] = got
-        log(f"  {got['rows']:,} rows in {got['seconds']}s, peak worker RSS {got['peak_rss_mb']} MB")
+        if wanted("claims"):
+            claim_phases(url, claimers, env, results)
+        if wanted("sla"):
+            sla_phase(env, results)
+        if wanted("exports"):
+            export_phases(sessions, server.pid, meta, results)
     finally:
         server.terminate()
         try:
@@ -665,10 +617,91 @@ def main() -> int:
             server.kill()
         shutil.rmtree(var_dir, ignore_errors=True)
 
-    log("incremental rollup refresh for one day")
-    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=3)
-    results["rollup_refresh_one_day"] = run_child("rollup_refresh", {"day": day.isoformat()}, env)
+    if wanted("rollup"):
+        log("incremental rollup refresh for one day")
+        day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        day -= timedelta(days=3)
+        results["rollup_refresh_one_day"] = run_child(
+            "rollup_refresh", {"day": day.isoformat()}, env
+        )
+    finish(url, meta, results, small_queries, load_before)
+    return 0
 
+
+def claim_phases(url: str, claimers: list[Session], env: dict, results: dict) -> None:
+    """Claim-next over HTTP (8 agents) and as a service call (16 threads); undone after."""
+    conn = psycopg2.connect(pg_dsn(url))
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT a.team_id FROM teams_agent a JOIN auth_user u ON u.id = a.user_id "
+            "WHERE u.username = 'claimer.01'"
+        )
+        team0 = cur.fetchone()[0]
+    conn.close()
+    log("claim-next over HTTP, 8 claimers")
+    last = snapshot_claimable(url, team0)
+    try:
+        results["claim_next_http_c8"] = claims_over_http(claimers)
+    finally:
+        undone = undo_claims(url, last)
+    results["claim_next_http_c8"]["undone"] = undone
+    save_partial(results)
+    log("claim-next as a service call, 16 threads")
+    last = snapshot_claimable(url, team0)
+    try:
+        results["claim_next_service_t16"] = run_child(
+            "claim_service", {"seconds": SECONDS, "max": 4 * MAX_REQUESTS}, env
+        )
+    finally:
+        undone = undo_claims(url, last)
+    results["claim_next_service_t16"]["undone"] = undone
+    save_partial(results)
+
+
+def sla_phase(env: dict, results: dict) -> None:
+    if (ROOT / "tickets" / "services" / "escalation.py").exists():
+        log("SLA sweep over the open tickets (rolled back)")
+        results["sla_sweep_100k_open"] = run_child("sla_sweep", {}, env, timeout=900)
+    else:
+        results["sla_sweep_100k_open"] = {"status": "not built: no SLA sweep in this code"}
+
+
+def export_phases(sessions: dict, master: int, meta: dict, results: dict) -> None:
+    today = datetime.now(UTC).date()
+    log("CSV export of every ticket (manager)")
+    q = urlencode(
+        {
+            "dataset": "tickets",
+            "format": "csv",
+            "start": (today - timedelta(days=400)).isoformat(),
+            "end": today.isoformat(),
+        }
+    )
+    got = download(sessions["manager"][0], f"/metrics/exports/download/?{q}", master)
+    got["rows"] = got.pop("_body").count(b"\n") - 1
+    results["csv_export_all"] = got
+    save_partial(results)
+    log(f"  {got['rows']:,} rows in {got['seconds']}s, peak worker RSS {got['peak_rss_mb']} MB")
+
+    log("XLSX export of ~100,000 tickets (manager)")
+    per_day = meta["tickets"] / 365
+    days = min(365, max(1, round(100_000 / per_day)))
+    q = urlencode(
+        {
+            "dataset": "tickets",
+            "format": "xlsx",
+            "start": (today - timedelta(days=days - 1)).isoformat(),
+            "end": today.isoformat(),
+        }
+    )
+    got = download(sessions["manager"][0], f"/metrics/exports/download/?{q}", master)
+    body = got.pop("_body")
+    got["rows"] = xlsx_rows(body)
+    results["xlsx_export_100k"] = got
+    log(f"  {got['rows']:,} rows in {got['seconds']}s, peak worker RSS {got['peak_rss_mb']} MB")
+
+
+def finish(url: str, meta: dict, results: dict, small_queries: dict, load_before) -> None:
     info = {
         "commit": git("rev-parse", "--short", "HEAD"),
         "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
@@ -692,7 +725,6 @@ def main() -> int:
     if small_queries:
         info["queries_compared_with_tickets"] = small_queries["_tickets"]
     report(results, info)
-    return 0
 
 
 def xlsx_rows(body: bytes) -> int:
@@ -760,7 +792,7 @@ def report(results: dict, info: dict) -> None:
             + (f"  errors={row['errors']}" if row.get("errors") else "")
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "latest.json"
+    out = RESULTS / OUT
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({**results, "_meta": info}, indent=2) + "\n")
     tmp.replace(out)
