@@ -123,15 +123,6 @@ def outbox_relay() -> int:
     return outbox_relay_pending()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def ticket_auto_assign_task(ticket_id: int) -> int | None:
-    """Push mode: assign a newly routed ticket (a no-op once it has an assignee)."""
-    from .services.routing import ticket_auto_assign
-
-    ticket = ticket_auto_assign(ticket_id=ticket_id)
-    return ticket.assignee_id if ticket else None
-
-
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def csat_send_survey(self, ticket_id: int) -> int | None:
     """Send the CSAT survey of a solved ticket (a no-op once sent, or if it was reopened)."""

@@ -2,8 +2,9 @@
 
 `routing_decide` is a pure read: which rule matches and which team gets the ticket now.
 `ticket_route` applies the decision inside ticket_create's transaction and records it
-(TicketRouting row + a "routed" TicketEvent). Push-mode teams auto-assign after commit via
-`ticket_auto_assign`: the available, skilled agent with the least open load under capacity.
+(TicketRouting row + a "routed" TicketEvent). Push-mode teams auto-assign after commit through
+the outbox (so a broker outage loses no assignment) via `ticket_auto_assign`: the available,
+skilled agent with the least open load under capacity.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from teams.selectors import agents_on_shift, available_agents, rotas_prefetched
 
 from .. import events
 from ..models import Category, RoutingRule, Tag, Ticket, TicketRouting
+from .outbox import outbox_add, outbox_handler
 
 
 @dataclass
@@ -141,14 +143,13 @@ def ticket_route(*, ticket: Ticket, body: str = "", now=None) -> Decision:
         how += f" (follow-the-sun from {decision.owner_team})"
     events.record(ticket, None, "routed", "team", "", f"{decision.team or '—'} by {how}", at=now)
     if decision.team is not None and decision.team.work_mode == Team.WorkMode.PUSH:
-        transaction.on_commit(lambda: _push(ticket.pk))
+        outbox_add(task="tickets.auto_assign", payload={"ticket_id": ticket.pk})
     return decision
 
 
-def _push(ticket_id: int) -> None:
-    from ..tasks import ticket_auto_assign_task
-
-    ticket_auto_assign_task.delay(ticket_id)
+@outbox_handler("tickets.auto_assign")
+def _push(payload: dict) -> None:
+    ticket_auto_assign(ticket_id=payload["ticket_id"])
 
 
 def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
