@@ -575,12 +575,12 @@ def main() -> int:
         sessions: dict[str, list[Session]] = {}
         for username in ("associate", "lead", "manager"):
             sessions[username] = []
-            for _ in range(8):
+            for _ in range(8 if wanted("pages") or wanted("exports") else 0):
                 s = Session(port)
                 s.login(username)
                 sessions[username].append(s)
         claimers = []
-        for i in range(1, 9):
+        for i in range(1, 9 if wanted("claims") else 1):
             s = Session(port)
             s.login(f"claimer.{i:02d}")
             claimers.append(s)
