@@ -196,7 +196,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         },
     )
     @action(detail=False, methods=["post"], url_path="next")
-    def claim_next(self, request):
+    def claim_next(self, request, format=None):
         self._require(can_work(request.user))
         agent = Agent.objects.filter(user=request.user).first()
         try:
@@ -226,7 +226,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     @_with_conflict
-    def messages(self, request, pk=None):
+    def messages(self, request, pk=None, format=None):
         ticket = self.get_object()
         if request.method == "GET":
             qs = ticket.messages.select_related("author_user", "author_requester").prefetch_related(
@@ -262,7 +262,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         responses={201: AttachmentSerializer, 400: None, 403: None, 404: None},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
-    def attachments(self, request, pk=None):
+    def attachments(self, request, pk=None, format=None):
         ticket = self.get_object()
         self._require(can_work(request.user))
         upload = request.FILES.get("file")
@@ -289,7 +289,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         parser_classes=[JSONParser, FormParser],
     )
     @_with_conflict
-    def apply_macro(self, request, pk=None):
+    def apply_macro(self, request, pk=None, format=None):
         ticket = self.get_object()
         self._require(can_work(request.user))
         data = self._valid(MacroApplySerializer, request.data)
@@ -312,7 +312,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     @_with_conflict
-    def merge(self, request, pk=None):
+    def merge(self, request, pk=None, format=None):
         source = self.get_object()
         self._require(can_work(request.user))
         data = self._valid(MergeSerializer, request.data)
@@ -344,7 +344,7 @@ class AttachmentViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Download an attachment", responses={(200, "*/*"): OpenApiTypes.BINARY, 404: None}
     )
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request, pk=None, format=None):
         try:
             attachment = selectors.attachment_get_visible(user=request.user, pk=pk)
         except (Attachment.DoesNotExist, ValueError) as exc:

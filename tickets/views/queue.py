@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -86,11 +87,11 @@ def saved_view_delete_view(request, pk: int):
 @login_required
 @require_POST
 def ticket_claim_next_view(request):
+    if not can_work(request.user):
+        raise PermissionDenied("Your role reads tickets but does not take them from the queue.")
     agent = Agent.objects.filter(user=request.user).first()
     try:
-        ticket = (
-            services.ticket_claim_next(agent=agent) if agent and can_work(request.user) else None
-        )
+        ticket = services.ticket_claim_next(agent=agent) if agent else None
     except services.ClaimRefused as refused:
         messages.warning(request, str(refused))
         return redirect("tickets:queue")
