@@ -704,7 +704,9 @@ def export_phases(sessions: dict, master: int, meta: dict, results: dict) -> Non
 def finish(url: str, meta: dict, results: dict, small_queries: dict, load_before) -> None:
     info = {
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "dirty": bool(
+            git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")
+        ),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": db_name(url),
         "data": {
