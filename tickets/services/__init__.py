@@ -25,7 +25,7 @@ from .notify import notifications_create
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
 from .routing import routing_decide, ticket_auto_assign, ticket_route
-from .sla import sla_sync
+from .sla import sla_backfill, sla_sync
 from .workflow import (
     ClaimRefused,
     attachment_reveal,
@@ -56,6 +56,7 @@ __all__ = [
     "sla_sweep",
     "ticket_auto_assign",
     "ticket_route",
+    "sla_backfill",
     "sla_sync",
     "ticket_escalate",
     "ensure_cleared",

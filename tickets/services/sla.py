@@ -287,3 +287,23 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
         ticket.due_at = due
         Ticket.objects.filter(pk=ticket.pk).update(due_at=due)
     return due
+
+
+def sla_backfill(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Start SLA records for unsolved tickets that have none (seeded or imported history).
+
+    Each ticket is synced in its own transaction, so a long backfill never holds locks for
+    long and can be interrupted and run again. Returns how many tickets were synced.
+    """
+    from django.db import transaction
+
+    now = now or timezone.now()
+    pending = Ticket.objects.unsolved().filter(slas__isnull=True).order_by("pk")
+    synced, after = 0, 0
+    while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:batch]):
+        for ticket in Ticket.objects.filter(pk__in=ids).select_related("category").order_by("pk"):
+            with transaction.atomic():
+                sla_sync(ticket, now)
+            synced += 1
+        after = ids[-1]
+    return synced
