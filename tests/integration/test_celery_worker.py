@@ -77,10 +77,15 @@ class Redis:
 
 
 def _reset_pool(app):
-    """Drop the connection and producer pools so the next publish uses the current broker."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Drop the connection and producer pools so the next publish uses the current broker.
+
+    kombu keeps pools in process-wide registries keyed by broker URL; closing one without
+    clearing the registry leaves a closed pool for the next test that uses that URL.
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
@@ -95,6 +100,9 @@ def broker(tmp_path, settings):
 
     old = app.conf.broker_url
     app.conf.broker_url = url
+    # With CELERY_BROKER_URL in Django's settings (CI), broker_url alone does not override it;
+    # the read/write URLs do.
+    app.conf.broker_write_url = app.conf.broker_read_url = url
     app.conf.task_always_eager = False
     app.conf.broker_transport_options = {"visibility_timeout": 3600}
     app.conf.broker_connection_retry = False
@@ -108,6 +116,7 @@ def broker(tmp_path, settings):
     yield redis, url
     _reset_pool(app)
     app.conf.broker_url = old
+    app.conf.broker_write_url = app.conf.broker_read_url = None
     redis.stop()
 
 

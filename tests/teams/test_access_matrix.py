@@ -434,12 +434,15 @@ def _kwargs_for(route: str, pattern: URLPattern, spec: Spec, world) -> dict:
     groups = set(pattern.pattern.regex.groupindex)
     if "format" in groups:
         kwargs["format"] = "json"
-    for key in groups - set(kwargs):  # admin object URLs and the like
+    # Admin object URLs and the like. The object is the admin's own user row: ids are not
+    # reused on PostgreSQL, and user pages (e.g. the password form) 404 on a missing id.
+    existing = str(world["agents"]["admin"].user_id)
+    for key in groups - set(kwargs):
         kwargs[key] = {
             "app_label": "teams",
-            "object_id": "1",
+            "object_id": existing,
             "content_type_id": "1",
-            "id": "1",
+            "id": existing,
         }.get(key, "1")
     return kwargs
 

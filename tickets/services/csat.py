@@ -96,7 +96,9 @@ def csat_send_survey(*, ticket_id: int, now=None) -> CSATResponse | None:
     now = now or timezone.now()
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update().select_related("requester").filter(pk=ticket_id)
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("requester")
+            .filter(pk=ticket_id)
         ).first()
         if ticket is None or ticket.status != Ticket.Status.SOLVED:
             return None
@@ -129,7 +131,7 @@ def _rate_limited(ip: str) -> None:
 
 def _locked_response(ticket_id: int) -> CSATResponse:
     response = (
-        CSATResponse.objects.select_for_update()
+        CSATResponse.objects.select_for_update(of=("self",))
         .select_related("ticket__team")
         .filter(ticket_id=ticket_id)
         .first()
