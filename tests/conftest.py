@@ -46,3 +46,12 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and presence live in the cache; with a shared Redis cache (CI) a
+    counter left by an earlier test or run must not decide this test's outcome."""
+    from django.core.cache import cache
+
+    cache.clear()
