@@ -17,6 +17,7 @@ from .models import (
     TicketEvent,
     TicketSLA,
 )
+from .services import macro_save
 
 
 @admin.register(Category)
@@ -39,8 +40,25 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Macro)
 class MacroAdmin(admin.ModelAdmin):
-    list_display = ["title", "team", "active", "updated_at"]
+    list_display = [
+        "title",
+        "team",
+        "active",
+        "policy_article",
+        "needs_policy_review",
+        "updated_at",
+    ]
     list_filter = ["team", "active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_policy_review()
+
+    @admin.display(boolean=True, description="Policy changed — review")
+    def needs_policy_review(self, obj):
+        return obj.needs_policy_review
+
+    def save_model(self, request, obj, form, change):
+        macro_save(macro=obj)
 
 
 @admin.register(Ticket)

@@ -33,3 +33,30 @@ class TicketQuerySet(models.QuerySet):
 
     def breached(self, now):
         return self.unsolved().filter(due_at__lt=now)
+
+
+class MacroQuerySet(models.QuerySet):
+    def with_policy_review(self):
+        """Annotate `needs_policy_review`: the cited policy has a version newer than the one
+        the macro was last saved against (flagged until someone updates the macro)."""
+        from teams.models import PolicyVersion
+
+        latest = (
+            PolicyVersion.objects.filter(article_id=models.OuterRef("policy_article_id"))
+            .order_by("-number")
+            .values("pk")[:1]
+        )
+        return self.annotate(latest_policy_version=models.Subquery(latest)).annotate(
+            needs_policy_review=models.Case(
+                models.When(policy_article__isnull=True, then=models.Value(False)),
+                models.When(
+                    policy_reviewed_version=models.F("latest_policy_version"),
+                    then=models.Value(False),
+                ),
+                default=models.Value(True),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def needing_policy_review(self):
+        return self.with_policy_review().filter(needs_policy_review=True)

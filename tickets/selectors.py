@@ -78,7 +78,11 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
             .only("pk", "subject", "status", "created_at")
             .order_by("-created_at")[:10]
         ),
-        macros=list(Macro.objects.filter(team_filter, active=True).only("pk", "title")),
+        macros=list(
+            Macro.objects.filter(team_filter, active=True)
+            .with_policy_review()
+            .only("pk", "title", "policy_article", "policy_reviewed_version")
+        ),
         categories=list(
             Category.objects.filter(active=True, sensitivity__in=_sensitivities(user)).only(
                 "pk", "slug", "name", "sensitivity"

@@ -5,7 +5,7 @@ from django.db import models
 
 from teams.models import Sensitivity, Team
 
-from ..querysets import TicketQuerySet
+from ..querysets import MacroQuerySet, TicketQuerySet
 
 
 class Category(models.Model):
@@ -275,6 +275,25 @@ class Macro(models.Model):
     )
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    policy_article = models.ForeignKey(
+        "teams.PolicyArticle",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The policy this macro cites; a newer published version flags it for review",
+    )
+    policy_reviewed_version = models.ForeignKey(
+        "teams.PolicyVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The version of the cited policy the macro was last saved against",
+    )
+
+    objects = MacroQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]

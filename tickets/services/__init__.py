@@ -20,7 +20,7 @@ from .intake import (
     ticket_create,
     ticket_submit_web,
 )
-from .macros import macro_render, ticket_apply_macro
+from .macros import macro_render, macro_save, ticket_apply_macro
 from .notify import notifications_create
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
@@ -61,6 +61,7 @@ __all__ = [
     "ticket_escalate",
     "ensure_cleared",
     "macro_render",
+    "macro_save",
     "requester_get_or_create",
     "ticket_add_note",
     "ticket_apply_macro",

@@ -114,3 +114,18 @@ def ticket_apply_macro(
     elif status:
         ticket_change_status(ticket=ticket, by=by, status=status)
     return Ticket.objects.get(pk=ticket.pk)
+
+
+@transaction.atomic
+def macro_save(*, macro: Macro) -> Macro:
+    """Save a macro someone edited; editing it clears the policy-review flag by recording the
+    cited policy's latest version as the one the macro was reviewed against."""
+    from teams.models import PolicyVersion
+
+    macro.policy_reviewed_version = (
+        PolicyVersion.objects.filter(article_id=macro.policy_article_id).order_by("-number").first()
+        if macro.policy_article_id
+        else None
+    )
+    macro.save()
+    return macro
