@@ -59,7 +59,15 @@ def agent_create(
     user.save()
     agent = Agent.objects.create(user=user, role=role, team=team, **profile)
     agent_set_role(agent=agent, role=role)
+    _ask_for_team_policies(agent)
     return agent
+
+
+def _ask_for_team_policies(agent: Agent) -> None:
+    """A newcomer to a team is asked to acknowledge the policies already published to it."""
+    from .policy import policy_request_for_member
+
+    policy_request_for_member(agent=agent)
 
 
 @transaction.atomic
@@ -112,4 +120,6 @@ def agent_update(*, by, agent: Agent, **changes) -> Agent:
     agent.save()
     if role and role != agent.role:
         agent_set_role(agent=agent, role=role)
+    if "team" in changes or role:
+        _ask_for_team_policies(agent)
     return agent

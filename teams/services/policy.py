@@ -109,3 +109,32 @@ def policy_acknowledge(*, user, version: PolicyVersion) -> PolicyAcknowledgement
         ack.acknowledged_at = timezone.now()
         ack.save(update_fields=["acknowledged_at"])
     return ack
+
+
+@transaction.atomic
+def policy_request_for_member(*, agent: Agent) -> int:
+    """Ask an associate who joined a team (or became an associate) to acknowledge the latest
+    version of each article published to that team, unless they already acknowledged it or
+    are already asked. Returns how many requests were made."""
+    if agent.role != Role.ASSOCIATE or agent.team_id is None or agent.status != Agent.Status.ACTIVE:
+        return 0
+    latest: dict[int, PolicyVersion] = {}
+    for version in PolicyVersion.objects.filter(teams=agent.team_id).order_by(
+        "article_id", "-number"
+    ):
+        latest.setdefault(version.article_id, version)
+    known = set(
+        PolicyAcknowledgement.objects.filter(
+            user_id=agent.user_id, version__in=list(latest.values())
+        ).values_list("version_id", flat=True)
+    )
+    now = timezone.now()
+    asks = [
+        PolicyAcknowledgement(
+            version=v, user_id=agent.user_id, team_id=agent.team_id, requested_at=now
+        )
+        for v in latest.values()
+        if v.pk not in known
+    ]
+    PolicyAcknowledgement.objects.bulk_create(asks)
+    return len(asks)

@@ -171,3 +171,35 @@ def test_banner_costs_one_query(client, lead, article, team, associates):
         client.get(reverse("teams:list"))
     banner = [q for q in ctx.captured_queries if "policyacknowledgement" in q["sql"]]
     assert len(banner) == 1
+
+
+def test_newcomers_to_a_team_are_asked_for_the_policies_already_published_to_it():
+    from datetime import date as _date
+
+    from teams.models import PolicyAcknowledgement, PolicyArticle, Role
+    from teams.selectors.policy import pending_acknowledgements
+    from teams.services import agent_create, agent_update, policy_publish
+    from tests.factories import AgentFactory, TeamFactory
+
+    team, other = TeamFactory(), TeamFactory()
+    lead = AgentFactory(role=Role.LEAD, team=team)
+    article = PolicyArticle.objects.create(
+        title="Self-harm", slug="self-harm-pol", created_by=lead.user
+    )
+    policy_publish(
+        by=lead.user, article=article, body="v1", effective_date=_date(2026, 11, 1), teams=[team]
+    )
+    v2 = policy_publish(
+        by=lead.user, article=article, body="v2", effective_date=_date(2026, 11, 20), teams=[team]
+    )
+
+    hired = agent_create(username="newhire", email="new@x.example", role=Role.ASSOCIATE, team=team)
+    assert [a.version for a in pending_acknowledgements(user=hired.user)] == [v2]
+
+    mover = AgentFactory(team=other)
+    assert not pending_acknowledgements(user=mover.user).exists()
+    agent_update(by=None, agent=mover, team=team)
+    assert [a.version for a in pending_acknowledgements(user=mover.user)] == [v2]
+    # Moving again into the same team asks nothing twice.
+    agent_update(by=None, agent=mover, team=team)
+    assert PolicyAcknowledgement.objects.filter(user=mover.user).count() == 1
