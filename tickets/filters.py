@@ -55,8 +55,9 @@ class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
 
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
+    # Own columns: no join, so no DISTINCT (which made PostgreSQL sort every column).
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices, distinct=False)
     category = SlugMultipleChoiceFilter(
         field_name="category__slug",
         to_field_name="slug",

@@ -71,17 +71,7 @@ def ticket_reply(
     if not body.strip():
         raise ValidationError("A reply needs some text.")
     now = timezone.now()
-    body_html = markdown_to_html(body)
-    message = Message.objects.create(
-        ticket=ticket,
-        kind=Message.Kind.PUBLIC,
-        author_user=by,
-        body_html=body_html,
-        body_text=html_to_text(body_html),
-        channel=Ticket.Channel.AGENT,
-        created_at=now,
-    )
-    _add_files(ticket, message, by, files)
+    message = _agent_message(ticket, by, body, Message.Kind.PUBLIC, files, now)
     fields = ["last_public_reply_at", "due_at"]
     ticket.last_public_reply_at = now
     if ticket.first_reply_at is None:
@@ -104,6 +94,22 @@ def ticket_reply(
     return message
 
 
+def _agent_message(ticket: Ticket, by, body: str, kind: str, files, now) -> Message:
+    """An agent's Markdown message (reply or note) with its attachments, sanitized once."""
+    body_html = markdown_to_html(body)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        author_user=by,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        channel=Ticket.Channel.AGENT,
+        created_at=now,
+    )
+    _add_files(ticket, message, by, files)
+    return message
+
+
 def _send_reply_email(message_id: int) -> None:
     from ..tasks import message_send_email
 
@@ -119,17 +125,7 @@ def ticket_add_note(
     if not body.strip():
         raise ValidationError("A note needs some text.")
     now = timezone.now()
-    body_html = markdown_to_html(body)
-    message = Message.objects.create(
-        ticket=ticket,
-        kind=Message.Kind.INTERNAL,
-        author_user=by,
-        body_html=body_html,
-        body_text=html_to_text(body_html),
-        channel=Ticket.Channel.AGENT,
-        created_at=now,
-    )
-    _add_files(ticket, message, by, files)
+    message = _agent_message(ticket, by, body, Message.Kind.INTERNAL, files, now)
     events.record(ticket, by, "note", "message", "", message.pk, at=now)
     save(ticket, [])
     return message
