@@ -177,7 +177,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message a worker took but never acknowledged (the worker died) goes back to the queue
+    # after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -279,6 +283,9 @@ FRONTLINE = {
     "CSAT_SURVEY_DELAY_SECONDS": env.int("CSAT_SURVEY_DELAY_SECONDS", default=3600),
     "CSAT_TOKEN_MAX_AGE_DAYS": env.int("CSAT_TOKEN_MAX_AGE_DAYS", default=14),
     "CSAT_RATE_PER_IP": env.int("CSAT_RATE_PER_IP", default=30),
+    # Escalations: minutes the receiving lead has to acknowledge one before the sweep escalates
+    # it further (a team's service settings may set its own).
+    "ESCALATION_ACK_MINUTES": env.int("ESCALATION_ACK_MINUTES", default=30),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 # Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.

@@ -39,7 +39,12 @@ class RoutingRule(models.Model):
 
 
 class TicketRouting(models.Model):
-    """How a ticket was routed: the rule, the owner team, and the team it went to."""
+    """How a ticket was routed: the rule, the owner team, and the team it went to.
+
+    With `followed_sun`, `team` served the ticket because the owner had nobody on shift; when
+    the ticket opens again unassigned and still with that team, it goes back to the owner
+    (`returned_at`).
+    """
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="routing")
     rule = models.ForeignKey(
@@ -48,8 +53,14 @@ class TicketRouting(models.Model):
     owner_team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     followed_sun = models.BooleanField(default=False)
     routed_at = models.DateTimeField()
+    returned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a follow-the-sun ticket went back to its owner"
+    )
 
     def __str__(self) -> str:
         return f"Routing of {self.ticket_id}"

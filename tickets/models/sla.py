@@ -56,6 +56,21 @@ class TeamServiceSettings(models.Model):
         default=True, help_text="After a sensitive ticket, get-next prefers a non-sensitive one"
     )
     exposure_cap_per_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    escalation_ack_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Minutes the lead has to acknowledge an escalation to this team "
+        "(empty: the ESCALATION_ACK_MINUTES setting)",
+    )
+    escalate_unacknowledged_to = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Where an escalation nobody acknowledged in time goes next "
+        "(empty: it stays with this team and its manager is called in)",
+    )
 
     class Meta:
         verbose_name_plural = "team service settings"

@@ -1,4 +1,5 @@
-"""Escalation: the SLA sweep (at risk, breach, second level) and manual escalation by people.
+"""Escalation: the SLA sweep (at risk, breach, second level, missed acknowledgements) and
+manual escalation by people.
 
 The sweep claims SLA rows with guarded UPDATE … RETURNING statements (warned_at IS NULL,
 escalation_level = 0 / 1), so each warning and each level fires once however many sweeps run
@@ -12,20 +13,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from teams.models import Agent, Role, Team
+from teams.models import Role, Team
+from teams.permissions import scope_for
 
 from .. import events
-from ..models import Escalation, SLAPolicy, Tag, Ticket, TicketEvent, TicketSLA
+from ..models import (
+    Escalation,
+    SLAPolicy,
+    Tag,
+    TeamServiceSettings,
+    Ticket,
+    TicketEvent,
+    TicketSLA,
+)
 from ._base import lock, save
 from .notify import notifications_create
+from .sla import sla_sync
 
 ESCALATED_TAG = "escalated"
+MAX_LEVEL = 3  # 1 the team lead, 2 a specialist team, 3 the manager
+LEVELS = {1: "Team lead", 2: "Specialist team", 3: "Manager"}
 
 
 @dataclass
@@ -35,6 +49,7 @@ class SweepResult:
     at_risk: list[int] = field(default_factory=list)
     breached: list[int] = field(default_factory=list)
     second_level: list[int] = field(default_factory=list)
+    ack_missed: list[int] = field(default_factory=list)  # escalation ids escalated further
 
 
 def _claim(sql: str, params: list) -> list[tuple]:
@@ -116,6 +131,27 @@ def _act_at_risk(rows, now) -> None:
     _events({r[1] for r in rows}, "sla_at_risk", "sla", "at_risk", now)
 
 
+def _bump_priority(ticket_ids, now) -> None:
+    """One priority step up (set-based), recorded, and the SLA targets recomputed: a policy
+    may set other minutes for the higher priority, so the due times move with it."""
+    bumped = Ticket.objects.filter(pk__in=ticket_ids, priority__lt=Ticket.Priority.URGENT)
+    old = dict(bumped.values_list("pk", "priority"))
+    if not old:
+        return
+    bumped.update(
+        priority=Least(F("priority") + 1, Value(int(Ticket.Priority.URGENT))),
+        version=F("version") + 1,
+    )
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket_id=t, created_at=now, kind="change", field="priority", old=str(p), new=str(p + 1)
+        )
+        for t, p in old.items()
+    )
+    for ticket in Ticket.objects.filter(pk__in=old).select_related("category"):
+        sla_sync(ticket, now)
+
+
 def _act_breached(rows, now) -> None:
     ticket_ids = {r[1] for r in rows}
     policies = {p.pk: p for p in SLAPolicy.objects.filter(pk__in={r[3] for r in rows if r[3]})}
@@ -136,10 +172,7 @@ def _act_breached(rows, now) -> None:
         ignore_conflicts=True,
     )
     if bump:
-        Ticket.objects.filter(pk__in=bump, priority__lt=Ticket.Priority.URGENT).update(
-            priority=Least(F("priority") + 1, Value(int(Ticket.Priority.URGENT))),
-            version=F("version") + 1,
-        )
+        _bump_priority(bump, now)
     _tag_escalated(ticket_ids)
     _events(ticket_ids, "escalated", "level", 1, now)
     notes = []
@@ -186,6 +219,79 @@ def _act_second_level(policy: SLAPolicy, rows, now) -> None:
         )
 
 
+def ack_minutes(team_id: int | None) -> int:
+    """Minutes the lead of `team_id` has to acknowledge an escalation (team setting or default)."""
+    own = (
+        TeamServiceSettings.objects.filter(team_id=team_id)
+        .values_list("escalation_ack_minutes", flat=True)
+        .first()
+        if team_id
+        else None
+    )
+    return own or settings.FRONTLINE["ESCALATION_ACK_MINUTES"]
+
+
+def _ack_due(team_id: int | None, level: int, now: datetime) -> datetime | None:
+    """The acknowledgement deadline; the top level (the manager) has none: nobody is above."""
+    return now + timedelta(minutes=ack_minutes(team_id)) if level < MAX_LEVEL else None
+
+
+def _claim_ack_missed(now) -> list[tuple]:
+    # Two statuses are done (solved, closed): fixed placeholders, no SQL built from data.
+    solved, closed = Ticket.DONE
+    return _claim(
+        "UPDATE tickets_escalation SET ack_missed_at = %s "
+        "WHERE acknowledged_at IS NULL AND resolved_at IS NULL AND ack_missed_at IS NULL "
+        "AND ack_due_at <= %s AND ticket_id IN "
+        "(SELECT id FROM tickets_ticket WHERE status NOT IN (%s, %s)) RETURNING id",
+        [now, now, solved, closed],
+    )
+
+
+def _act_ack_missed(ids, now) -> None:
+    """Each escalation nobody acknowledged goes one level up, once: to the team its team's
+    service settings name (a specialist team), else it stays and the manager is called in."""
+    missed = Escalation.objects.filter(pk__in=ids).select_related("ticket", "team")
+    onward = dict(
+        TeamServiceSettings.objects.filter(
+            team_id__in={e.team_id for e in missed}, escalate_unacknowledged_to__isnull=False
+        ).values_list("team_id", "escalate_unacknowledged_to_id")
+    )
+    teams = {
+        t.pk: t
+        for t in Team.objects.filter(pk__in={*onward.values(), *(e.team_id for e in missed)})
+    }
+    notes = []
+    for esc in missed:
+        team = teams.get(onward.get(esc.team_id, esc.team_id))
+        level = min(esc.level + 1, MAX_LEVEL)
+        waited = int((now - esc.created_at).total_seconds() // 60)
+        Escalation.objects.create(
+            ticket=esc.ticket,
+            source=Escalation.Source.ACK_MISSED,
+            level=level,
+            team=team,
+            reason=f"L{esc.level} escalation not acknowledged within {waited} minutes",
+            brief=esc.brief,
+            raised_by=None,
+            created_at=now,
+            parent=esc,
+            ack_due_at=_ack_due(getattr(team, "pk", None), level, now),
+        )
+        ticket = esc.ticket
+        events.record(ticket, None, "escalated", "level", esc.level, level, at=now)
+        if team is not None and team.pk != ticket.team_id:
+            events.record(ticket, None, "team", "team", ticket.team_id or "", team.pk, at=now)
+            Ticket.objects.filter(pk=ticket.pk).update(
+                team=team, assignee=None, version=F("version") + 1
+            )
+        text = f"Escalation L{level} (not acknowledged in time) needs you: {ticket.reference}"
+        for user_id in {getattr(team, "lead_id", None), getattr(team, "manager_id", None)} - {None}:
+            notes.append((user_id, ticket.pk, "escalation", text))
+    if notes:
+        notifications_create(items=notes, now=now)
+
+
 def sla_sweep(*, now: datetime | None = None) -> SweepResult:
     """Warn on targets at risk, escalate breached ones (level 1), and raise long-breached ones
     to the policy's specialist team (level 2). Idempotent; safe to run concurrently."""
@@ -208,6 +314,10 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
             if rows:
                 _act_second_level(policy, rows, now)
                 result.second_level += [r[0] for r in rows]
+        rows = _claim_ack_missed(now)
+        if rows:
+            _act_ack_missed([r[0] for r in rows], now)
+            result.ack_missed = [r[0] for r in rows]
     return result
 
 
@@ -229,7 +339,7 @@ def ticket_escalate(
     (what was tried, the risk, what is needed). Tags it, notifies the receiving lead."""
     if not reason.strip():
         raise ValidationError("Say why the ticket needs escalating.")
-    if level not in (1, 2, 3):
+    if level not in LEVELS:
         raise ValidationError("The escalation level must be 1, 2 or 3.")
     ticket = lock(ticket)
     if ticket.status in Ticket.DONE:
@@ -245,6 +355,7 @@ def ticket_escalate(
         brief=_brief(brief),
         raised_by=by,
         created_at=now,
+        ack_due_at=_ack_due(getattr(target, "pk", None), level, now),
     )
     _tag_escalated([ticket.pk])
     events.record(ticket, by, "escalated", "level", "", level, at=now)
@@ -254,30 +365,37 @@ def ticket_escalate(
         ticket.team, ticket.assignee = target, None
         fields += ["team", "assignee"]
     save(ticket, fields)
-    if target and target.lead_id:
+    receivers = {getattr(target, "lead_id", None)}
+    if level == MAX_LEVEL:
+        receivers.add(getattr(target, "manager_id", None))
+    text = f"Escalation L{level} needs your acknowledgement: {ticket.reference}"
+    receivers -= {None, by.pk}
+    if receivers:
         notifications_create(
-            items=[
-                (
-                    target.lead_id,
-                    ticket.pk,
-                    "escalation",
-                    f"Escalation L{level} needs your acknowledgement: {ticket.reference}",
-                )
-            ],
-            now=now,
+            items=[(user_id, ticket.pk, "escalation", text) for user_id in receivers], now=now
         )
     return escalation
 
 
-def _ensure_lead_of(user, escalation: Escalation) -> None:
-    if user.is_superuser:
-        return
-    agent = Agent.objects.filter(user=user).only("role", "team_id").first()
+def can_handle_escalation(user, escalation: Escalation) -> bool:
+    """Leads, managers and admins whose scope holds the receiving team (or the ticket's)."""
+    scope = scope_for(user)
+    if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
+        return False
     team_id = escalation.team_id or escalation.ticket.team_id
-    if agent is None or agent.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied("Only a lead acknowledges or resolves escalations.")
-    if agent.role == Role.LEAD and agent.team_id != team_id:
-        raise PermissionDenied("Only the receiving team's lead acknowledges this escalation.")
+    return scope.all_teams or team_id in scope.team_ids
+
+
+def _ensure_lead_of(user, escalation: Escalation) -> None:
+    if not can_handle_escalation(user, escalation):
+        raise PermissionDenied("Only the receiving team's lead or manager handles this escalation.")
+
+
+def _tell_raiser(escalation: Escalation, by, text: str, now) -> None:
+    if escalation.raised_by_id and escalation.raised_by_id != by.pk:
+        notifications_create(
+            items=[(escalation.raised_by_id, escalation.ticket_id, "escalation", text)], now=now
+        )
 
 
 @transaction.atomic
@@ -288,16 +406,21 @@ def escalation_acknowledge(*, escalation: Escalation, by) -> Escalation:
     )
     _ensure_lead_of(by, escalation)
     if escalation.acknowledged_at is None:
-        escalation.acknowledged_at, escalation.acknowledged_by = timezone.now(), by
+        now = timezone.now()
+        escalation.acknowledged_at, escalation.acknowledged_by = now, by
         escalation.save(update_fields=["acknowledged_at", "acknowledged_by"])
         events.record(escalation.ticket, by, "escalation_ack", "level", "", escalation.level)
+        _tell_raiser(
+            escalation, by, f"{by} took on your escalation of {escalation.ticket.reference}", now
+        )
     return escalation
 
 
 @transaction.atomic
-def escalation_resolve(*, escalation: Escalation, by) -> Escalation:
-    """De-escalation by the lead: the escalation is resolved; when none is left open on the
-    ticket, the `escalated` tag comes off (the ticket leaves the Escalations queue)."""
+def escalation_resolve(*, escalation: Escalation, by, note: str = "") -> Escalation:
+    """De-escalation by the lead: the escalation is resolved (with an optional note); when
+    none is left open on the ticket, the `escalated` tag comes off (the ticket leaves the
+    Escalations queue)."""
     escalation = (
         Escalation.objects.select_for_update().select_related("ticket").get(pk=escalation.pk)
     )
@@ -306,13 +429,17 @@ def escalation_resolve(*, escalation: Escalation, by) -> Escalation:
         return escalation
     now = timezone.now()
     escalation.resolved_at, escalation.resolved_by = now, by
+    escalation.resolution_note = note.strip()[:2000]
     if escalation.acknowledged_at is None:
         escalation.acknowledged_at, escalation.acknowledged_by = now, by
     escalation.save(
-        update_fields=["resolved_at", "resolved_by", "acknowledged_at", "acknowledged_by"]
-    )
+        update_fields=[
+            "resolved_at", "resolved_by", "resolution_note", "acknowledged_at", "acknowledged_by"
+        ]
+    )  # fmt: skip
     ticket = escalation.ticket
     if not Escalation.objects.filter(ticket=ticket, resolved_at__isnull=True).exists():
         ticket.tags.remove(*Tag.objects.filter(name=ESCALATED_TAG))
     events.record(ticket, by, "deescalated", "level", escalation.level, "", at=now)
+    _tell_raiser(escalation, by, f"{by} resolved your escalation of {ticket.reference}", now)
     return escalation

@@ -47,5 +47,17 @@ def _email_notifications(payload: dict) -> None:
         )
 
 
+def notify_assigned(*, ticket: Ticket, assignee, by) -> None:
+    """Tell the new assignee (in the app and by email) — not when they took it themselves."""
+    if assignee is None or (by is not None and by.pk == assignee.pk):
+        return
+    who = f" by {by.get_full_name() or by.username}" if by is not None else ""
+    notifications_create(
+        items=[
+            (assignee.pk, ticket.pk, "assigned", f"Assigned to you{who}: {ticket_label(ticket)}")
+        ]
+    )
+
+
 def ticket_label(ticket: Ticket) -> str:
     return f"{ticket.reference} {ticket.subject}"

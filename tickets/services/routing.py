@@ -2,7 +2,8 @@
 
 `routing_decide` is a pure read: which rule matches and which team gets the ticket now.
 `ticket_route` applies the decision inside ticket_create's transaction and records it
-(TicketRouting row + a "routed" TicketEvent). Push-mode teams auto-assign after commit through
+(TicketRouting row + a "routed" TicketEvent); `ticket_return_to_owner` sends a
+follow-the-sun ticket back to its owner team when it opens again unassigned. Push-mode teams auto-assign after commit through
 the outbox (so a broker outage loses no assignment) via `ticket_auto_assign`: the available,
 skilled agent with the least open load under capacity.
 """
@@ -20,6 +21,7 @@ from teams.selectors import agents_on_shift, available_agents, rotas_prefetched
 
 from .. import events
 from ..models import Category, RoutingRule, Tag, Ticket, TicketRouting
+from .notify import notify_assigned
 from .outbox import outbox_add, outbox_handler
 
 
@@ -135,6 +137,7 @@ def ticket_route(*, ticket: Ticket, body: str = "", now=None) -> Decision:
         ticket=ticket,
         rule=decision.rule,
         owner_team=decision.owner_team,
+        team=decision.team,
         followed_sun=decision.followed_sun,
         routed_at=now,
     )
@@ -145,6 +148,39 @@ def ticket_route(*, ticket: Ticket, body: str = "", now=None) -> Decision:
     if decision.team is not None and decision.team.work_mode == Team.WorkMode.PUSH:
         outbox_add(task="tickets.auto_assign", payload={"ticket_id": ticket.pk})
     return decision
+
+
+def ticket_return_to_owner(*, ticket: Ticket, now=None) -> bool:
+    """Follow-the-sun, the way back: a ticket that went to another team because its owner
+    team had nobody on shift returns to the owner when it opens again (the requester wrote,
+    or it moved back to open) while nobody has taken it yet and the owner has someone on
+    shift now. Only while it still sits with the team that covered for the owner (an
+    escalation or a person may have moved it since; that decision stands), and only once.
+
+    Call inside the caller's transaction with the ticket locked; it sets `ticket.team` and
+    returns True when the caller must save the "team" field.
+    """
+    now = now or timezone.now()
+    if ticket.assignee_id is not None or ticket.status in Ticket.DONE:
+        return False
+    routing = (
+        TicketRouting.objects.select_related("owner_team")
+        .filter(ticket=ticket, followed_sun=True, returned_at__isnull=True)
+        .first()
+    )
+    if routing is None or routing.owner_team is None:
+        return False
+    owner = routing.owner_team
+    covering = routing.team_id is None or routing.team_id == ticket.team_id
+    if owner.pk == ticket.team_id or not covering or not team_has_someone_on_shift(owner, now):
+        return False
+    events.record(ticket, None, "routed", "team", ticket.team_id or "", owner.pk, at=now)
+    ticket.team = owner
+    routing.returned_at = now
+    routing.save(update_fields=["returned_at"])
+    if owner.work_mode == Team.WorkMode.PUSH:
+        outbox_add(task="tickets.auto_assign", payload={"ticket_id": ticket.pk})
+    return True
 
 
 @outbox_handler("tickets.auto_assign")
@@ -189,4 +225,5 @@ def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
         ticket.assignee = best.user
         events.record(ticket, None, "assign", "assignee", "", best.user_id)
         save(ticket, ["assignee"])
+        notify_assigned(ticket=ticket, assignee=best.user, by=None)
         return ticket

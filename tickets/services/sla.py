@@ -169,10 +169,16 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
     changed: list[TicketSLA] = []
     created: list[TicketSLA] = []
 
-    # A target whose policy no longer asks for it is dropped (never met, never breached).
+    # A target whose policy no longer asks for it is dropped (never met, never breached) —
+    # unless it already breached: that stays on record, stopped and missed.
     for kind in list(rows):
         if kind not in targets.minutes:
-            rows.pop(kind).delete()
+            row = rows.pop(kind)
+            if row.breached_at is None:
+                row.delete()
+            else:
+                _stop(row, now)
+                row.save()
 
     # Retarget running rows when the policy or its minutes changed (priority, category …).
     for row in rows.values():

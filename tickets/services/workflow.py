@@ -20,6 +20,8 @@ from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import ensure_cleared, lock, reply_due, save
 from .csat import csat_schedule_survey
 from .intake import attachment_add, ticket_create
+from .notify import notify_assigned
+from .routing import ticket_return_to_owner
 
 STATUS_FIELDS = ["status", "solved_at", "closed_at", "reopen_count", "due_at"]
 
@@ -139,8 +141,12 @@ def ticket_change_status(*, ticket: Ticket, by, status: str, version: int | None
         raise TransitionError(f"Unknown status {status!r}.")
     if status == ticket.status:
         return ticket
-    apply_status(ticket, by, status, timezone.now())
-    save(ticket, STATUS_FIELDS)
+    now = timezone.now()
+    apply_status(ticket, by, status, now)
+    fields = list(STATUS_FIELDS)
+    if status == Ticket.Status.OPEN and ticket_return_to_owner(ticket=ticket, now=now):
+        fields.append("team")
+    save(ticket, fields)
     return ticket
 
 
@@ -162,6 +168,7 @@ def ticket_assign(*, ticket: Ticket, by, assignee, version: int | None = None) -
     ticket.assignee = assignee
     events.record(ticket, by, "assign", "assignee", old or "", new or "")
     save(ticket, ["assignee"])
+    notify_assigned(ticket=ticket, assignee=assignee, by=by)
     return ticket
 
 
@@ -221,6 +228,8 @@ def ticket_requester_reply(
     if ticket.due_at is None:
         ticket.due_at = reply_due(ticket, now)
         fields.append("due_at")
+    if ticket_return_to_owner(ticket=ticket, now=now):
+        fields.append("team")
     events.record(ticket, None, "requester_reply", "message", "", message.pk, at=now)
     save(ticket, fields)
     return ticket, message
