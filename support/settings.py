@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -194,11 +193,24 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Personal API tokens first (so an anonymous caller gets 401 with WWW-Authenticate), then
+    # the browser session. teams/api_auth.py: tokens, their scope, and the throttles.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "teams.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "teams.api_auth.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["teams.api_auth.UserThrottle", "teams.api_auth.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+    },
+    # Client address for the anonymous rate: REMOTE_ADDR when 0, else the address that many
+    # proxies back in X-Forwarded-For (set 1 behind one reverse proxy).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
@@ -206,7 +218,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Frontline API",
-    "DESCRIPTION": "Support desk API: tickets, messages, queues. Session or token auth.",
+    "DESCRIPTION": "Support desk API: tickets, messages, queues. Session or personal API token auth.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("help/", include("tickets.public_urls")),
     path("inbound/email/", tickets_public.inbound_email_view, name="inbound_email"),
     path("teams/", include("teams.urls")),
+    path("account/tokens/", include("teams.token_urls")),
     path("metrics/", include("metrics.urls")),
     path("api/v1/", include("support.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

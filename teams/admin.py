@@ -3,6 +3,7 @@ from django.contrib import admin
 from .models import (
     ActionItem,
     Agent,
+    ApiToken,
     CoachingSession,
     ExposureEntry,
     FeedbackNote,
@@ -107,3 +108,27 @@ class PolicyVersionInline(admin.StackedInline):
 class PolicyArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "created_at"]
     inlines = [PolicyVersionInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Admins see every token (never its secret) and may revoke; owners create them at
+    /account/tokens/."""
+
+    list_display = ["name", "user", "scope", "prefix", "created_at", "expires_at", "last_used_at",
+                    "revoked_at"]  # fmt: skip
+    list_filter = ["scope"]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = ["user", "name", "scope", "prefix", "key_hash", "created_at", "expires_at",
+                       "last_used_at", "revoked_at"]  # fmt: skip
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{revoked} token(s) revoked.")

@@ -2,7 +2,16 @@
 
 from django import forms
 
-from .models import Agent, FeedbackNote, Presence, ShiftException, Team, TimeOff, Weekday
+from .models import (
+    Agent,
+    ApiToken,
+    FeedbackNote,
+    Presence,
+    ShiftException,
+    Team,
+    TimeOff,
+    Weekday,
+)
 from .roster import COLUMNS
 
 
@@ -173,3 +182,17 @@ class PolicyVersionForm(forms.Form):
             self.fields["teams"].queryset = teams
         if not new_article:
             del self.fields["title"]
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what it is for, what it may do, when it stops working."""
+
+    EXPIRY_CHOICES = [(7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "1 year")]
+
+    name = forms.CharField(
+        max_length=100, help_text="What uses it, e.g. “Reporting script”", label="Name"
+    )
+    scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+    days = forms.TypedChoiceField(
+        label="Expires after", choices=EXPIRY_CHOICES, coerce=int, initial=30
+    )

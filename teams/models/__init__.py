@@ -15,8 +15,10 @@ from .people import (
 from .policy import PolicyAcknowledgement, PolicyArticle, PolicyVersion
 from .presence import PresenceLog
 from .rota import ShiftException, ShiftTemplate, TimeOff, Weekday
+from .tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "PolicyAcknowledgement",
     "PolicyArticle",
     "PolicyVersion",

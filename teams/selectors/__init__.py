@@ -41,8 +41,10 @@ from .rota import (
     team_week_grid,
     week_start_for,
 )
+from .tokens import api_tokens_of
 
 __all__ = [
+    "api_tokens_of",
     "TeamCompletion",
     "my_acknowledgements",
     "pending_acknowledgements",

@@ -18,8 +18,12 @@ from .rota import (
     shift_templates_replace,
     time_off_add,
 )
+from .tokens import api_token_create, api_token_revoke, api_token_touch
 
 __all__ = [
+    "api_token_create",
+    "api_token_revoke",
+    "api_token_touch",
     "policy_acknowledge",
     "policy_article_create",
     "policy_publish",

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from teams.models import Role, Sensitivity, Vendor
 from teams.services import (
+    api_token_create,
     coaching_session_create,
     exposure_record,
     policy_article_create,
@@ -131,6 +132,12 @@ TABLE: dict[str, Spec] = {
     "teams:time_off_add": Spec(EDITORS, method="post", kwargs=k(slug="alpha"), data=lambda w: {}),
     "teams:shift_exception_add": Spec(
         EDITORS, method="post", kwargs=k(slug="alpha"), data=lambda w: {}
+    ),
+    # Personal API tokens: everyone with an account manages their own; revoking another
+    # person's token is a 404.
+    "api_tokens:list": Spec(STAFF),
+    "api_tokens:revoke": Spec(
+        {"associate"}, method="post", kwargs=k(pk=lambda w: w["api_token"].pk)
     ),
     # --- public intake (tickets/) ------------------------------------------------------
     "help:form": Spec(EVERYONE),
@@ -312,6 +319,9 @@ def world(db, settings, tmp_path):
         "saved_view": SavedViewFactory(user=agents["associate"].user),
     }
     world["attachment"] = _attachment(ticket, message)
+    world["api_token"], _ = api_token_create(
+        user=agents["associate"].user, name="Script", scope="read", days=30
+    )
     article = policy_article_create(by=None, title="Identity checks")
     world["policy_version"] = policy_publish(
         by=None,

@@ -55,6 +55,8 @@ def test_coverage_api_returns_168_hours(client):
     assert sum(r["agents"] for r in rows) >= 160
 
 
-def test_anonymous_gets_403(client):
-    assert client.get(reverse("team-list")).status_code == 403
-    assert client.get(reverse("api-me-presence")).status_code == 403
+def test_anonymous_gets_401_with_the_credentials_to_send(client):
+    for url in (reverse("team-list"), reverse("api-me-presence")):
+        response = client.get(url)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"].startswith("Token")
