@@ -4,11 +4,12 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from teams.api import MeView, PresenceView, TeamViewSet
-from tickets.api import AttachmentViewSet, TicketViewSet
+from tickets.api import AttachmentViewSet, EscalationViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("teams", TeamViewSet, basename="team")
 
 urlpatterns = [

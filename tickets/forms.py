@@ -87,6 +87,31 @@ class MergeForm(VersionedForm):
         return int(match.group(1))
 
 
+class EscalateForm(forms.Form):
+    """Manual escalation: why, to which level (and team), and the hand-off brief."""
+
+    reason = forms.CharField(label="Why escalate", max_length=2000)
+    level = forms.TypedChoiceField(
+        label="Level",
+        coerce=int,
+        choices=[(1, "1 · Team lead"), (2, "2 · Specialist team"), (3, "3 · Manager")],
+    )
+    team = forms.IntegerField(label="Receiving team", required=False)
+    tried = forms.CharField(
+        label="What was tried", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    risk = forms.CharField(
+        label="Risk", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    needed = forms.CharField(
+        label="What is needed", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResolveEscalationForm(forms.Form):
+    note = forms.CharField(label="Resolution note", max_length=2000, required=False)
+
+
 class HelpForm(forms.Form):
     """The public help form: no account. `website` is a honeypot that people never see."""
 

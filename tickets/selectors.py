@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from teams.models import Agent, Sensitivity
 
-from .models import Attachment, Category, Macro, Message, Ticket, TicketEvent, TicketLink
+from .models import (
+    Attachment,
+    Category,
+    Escalation,
+    Macro,
+    Message,
+    Notification,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 
 WORKSPACE_RELATED = ("requester", "category", "team", "assignee")
 WORKSPACE_EVENTS = 100
@@ -29,6 +39,7 @@ class Workspace:
     categories: list[Category]
     assignees: list[Agent]
     attachments: list[Attachment] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
 
     @property
     def sensitive(self) -> bool:
@@ -98,6 +109,9 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         if ticket.team_id
         else [],
         attachments=attachments,
+        escalations=list(
+            ticket.escalations.filter(resolved_at__isnull=True).select_related(*ESCALATION_RELATED)
+        ),
     )
 
 
@@ -209,3 +223,36 @@ def saved_views_for(*, user) -> QuerySet:
     from .models import SavedView
 
     return SavedView.objects.filter(user=user)
+
+
+# Escalations and notifications ---------------------------------------------------------------
+
+ESCALATION_RELATED = ("ticket", "team", "raised_by", "acknowledged_by", "resolved_by")
+ESCALATION_STATES = {"open": "Open", "resolved": "Resolved"}
+
+
+def escalations_visible_to(user) -> QuerySet[Escalation]:
+    """Escalations of tickets the user can see (the one ticket scope decides)."""
+    return Escalation.objects.filter(ticket__in=Ticket.objects.visible_to(user))
+
+
+def escalation_list(*, user, state: str = "open", limit: int = 200) -> list[Escalation]:
+    """The Escalations page: open ones, the missed acknowledgement deadlines and then the
+    nearest first; or the latest resolved."""
+    qs = escalations_visible_to(user).select_related(*ESCALATION_RELATED, "ticket__category")
+    if state == "resolved":
+        return list(qs.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")[:limit])
+    return list(
+        qs.filter(resolved_at__isnull=True).order_by(
+            F("ack_due_at").asc(nulls_last=True), "-level", "created_at", "pk"
+        )[:limit]
+    )
+
+
+def notifications_for(*, user, limit: int = 100) -> list[Notification]:
+    """The user's latest in-app notices, unread first."""
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("ticket")
+        .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-pk")[:limit]
+    )

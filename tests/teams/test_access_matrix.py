@@ -76,6 +76,22 @@ def ticket_pk(w):
 
 T = {"pk": ticket_pk}
 
+
+def _escalation_pk(w):
+    """A manual escalation of the world's ticket to its team (alpha)."""
+    from django.utils import timezone
+
+    from tickets.models import Escalation
+
+    if "escalation" not in w:
+        w["escalation"] = Escalation.objects.create(
+            ticket=w["ticket"], source=Escalation.Source.MANUAL, level=1,
+            team=w["ticket"].team, reason="Threat", created_at=timezone.now(),
+            brief={"tried": "Reset", "risk": "", "needed": "Review"},
+        )  # fmt: skip
+    return w["escalation"].pk
+
+
 TABLE: dict[str, Spec] = {
     # --- support ---------------------------------------------------------------------
     "home": Spec(STAFF),
@@ -181,7 +197,20 @@ TABLE: dict[str, Spec] = {
     "tickets:attachment_reveal": Spec(
         IN_SCOPE, method="post", kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True
     ),
+    # Escalations: anyone on staff sees the page (their scope's rows); only the receiving
+    # team's lead, its manager or an admin acknowledges or resolves one.
+    "tickets:escalate": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}),
+    "tickets:escalations": Spec(STAFF),
+    "tickets:escalation_acknowledge": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
+    "tickets:escalation_resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
+    "tickets:notifications": Spec(STAFF),
+    "tickets:notifications_read": Spec(STAFF, method="post"),
     # --- tickets API ---------------------------------------------------------------------
+    "ticket-escalate": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}),
+    "escalation-list": Spec(STAFF),
+    "escalation-detail": Spec(IN_SCOPE, kwargs=k(pk=_escalation_pk)),
+    "escalation-acknowledge": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
+    "escalation-resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "ticket-list": Spec(STAFF, guessed=True),
     "ticket-detail": Spec(
         IN_SCOPE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import Attachment, Category, Message, Ticket
+from ..models import Attachment, Category, Escalation, Message, Ticket
 
 PRIORITY_NAMES = {p.label.lower(): p.value for p in Ticket.Priority}
 
@@ -144,3 +144,44 @@ class MergeSerializer(serializers.Serializer):
 class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     current = TicketSerializer()
+
+
+class BriefSerializer(serializers.Serializer):
+    tried = serializers.CharField(max_length=2000, help_text="What was tried")
+    risk = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    needed = serializers.CharField(max_length=2000, help_text="What is needed")
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    level = serializers.ChoiceField(
+        choices=[(1, "Team lead"), (2, "Specialist team"), (3, "Manager")], default=1
+    )
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Receiving team; default: the ticket's",
+    )
+    brief = BriefSerializer()
+
+
+class EscalationResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    """One escalation: who raised it, when, why, level, receiving team, acknowledgement and
+    resolution."""
+
+    ticket_reference = serializers.CharField(source="ticket.reference", read_only=True)
+    brief = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id", "ticket", "ticket_reference", "source", "level", "team", "reason", "brief",
+            "raised_by", "created_at", "ack_due_at", "acknowledged_at", "acknowledged_by",
+            "ack_missed_at", "parent", "resolved_at", "resolved_by", "resolution_note",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -10,14 +10,19 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from teams.models import Agent
+from teams.models import Agent, Team
 from teams.permissions import teams_for
 
 from .. import selectors, services
@@ -28,6 +33,8 @@ from ..views._render import attachment_file_response
 from .serializers import (
     AttachmentSerializer,
     ConflictSerializer,
+    EscalateSerializer,
+    EscalationSerializer,
     MacroApplySerializer,
     MergeSerializer,
     MessageCreateSerializer,
@@ -130,7 +137,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def create(self, request):
         self._require(can_work(request.user))
-        data = self._valid(TicketCreateSerializer, request.data)
+        data = validated(TicketCreateSerializer, request.data)
         team = None
         if data["team"] is not None:
             team = teams_for(request.user).filter(pk=data["team"]).first()
@@ -167,7 +174,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     def partial_update(self, request, pk=None):
         ticket = self.get_object()
         self._require(can_work(request.user))
-        data = self._valid(TicketPatchSerializer, request.data)
+        data = validated(TicketPatchSerializer, request.data)
         changes = {k: data[k] for k in ("subject", "priority", "category", "language",
                                         "custom_fields", "status") if k in data}  # fmt: skip
         if "assignee" in data:
@@ -233,7 +240,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
                 "attachments"
             )
             return Response(MessageSerializer(qs, many=True, context={"request": request}).data)
-        data = self._valid(MessageCreateSerializer, request.data)
+        data = validated(MessageCreateSerializer, request.data)
         with service_errors():
             if data["kind"] == Message.Kind.INTERNAL:
                 self._require(can_add_note(request.user))
@@ -292,7 +299,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     def apply_macro(self, request, pk=None, format=None):
         ticket = self.get_object()
         self._require(can_work(request.user))
-        data = self._valid(MacroApplySerializer, request.data)
+        data = validated(MacroApplySerializer, request.data)
         macro = (
             selectors.macros_for(user=request.user, ticket=ticket).filter(pk=data["macro"]).first()
         )
@@ -315,7 +322,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     def merge(self, request, pk=None, format=None):
         source = self.get_object()
         self._require(can_work(request.user))
-        data = self._valid(MergeSerializer, request.data)
+        data = validated(MergeSerializer, request.data)
         target = self.get_queryset().filter(pk=data["target"]).first()
         if target is None:
             raise exceptions.ValidationError({"target": ["Not a ticket you can see."]})
@@ -325,14 +332,52 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             )
         return Response(self._out(target))
 
-    def _valid(self, serializer_class, data) -> dict:
-        serializer = serializer_class(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+    @extend_schema(
+        summary="Escalate: a reason, a level and the hand-off brief (tried, risk, needed)",
+        request=EscalateSerializer,
+        responses={201: EscalationSerializer, 400: None, 403: None, 404: None},
+        examples=[
+            OpenApiExample(
+                "Threat to a user",
+                value={
+                    "reason": "Requester reports a credible threat",
+                    "level": 2,
+                    "brief": {
+                        "tried": "Locked the account, asked for screenshots",
+                        "risk": "Physical harm",
+                        "needed": "Trust & Safety review today",
+                    },
+                },
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None, format=None):
+        ticket = self.get_object()
+        self._require(can_work(request.user))
+        data = validated(EscalateSerializer, request.data)
+        team = None
+        if data["team"] is not None:
+            team = Team.objects.filter(pk=data["team"]).first()
+            if team is None:
+                raise exceptions.ValidationError({"team": ["No such team."]})
+        with service_errors():
+            escalation = services.ticket_escalate(
+                ticket=ticket, by=request.user, reason=data["reason"], level=int(data["level"]),
+                brief=data["brief"], team=team,
+            )  # fmt: skip
+        return Response(EscalationSerializer(escalation).data, status=status.HTTP_201_CREATED)
 
     def _out(self, ticket) -> dict:
         fresh = self.get_queryset().filter(pk=ticket.pk).first() or ticket
         return TicketSerializer(fresh, context={"request": self.request}).data
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class AttachmentViewSet(viewsets.GenericViewSet):

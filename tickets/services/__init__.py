@@ -8,6 +8,7 @@ from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
 from .email_in import IngestResult, email_ingest
 from .escalation import (
+    can_handle_escalation,
     escalation_acknowledge,
     escalation_resolve,
     sla_sweep,
@@ -21,7 +22,7 @@ from .intake import (
     ticket_submit_web,
 )
 from .macros import macro_render, macro_save, ticket_apply_macro
-from .notify import notifications_create
+from .notify import notifications_create, notifications_mark_read
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
 from .routing import routing_decide, ticket_auto_assign, ticket_route
@@ -45,10 +46,12 @@ __all__ = [
     "TransitionError",
     "attachment_add",
     "attachment_reveal",
+    "can_handle_escalation",
     "email_ingest",
     "escalation_acknowledge",
     "escalation_resolve",
     "notifications_create",
+    "notifications_mark_read",
     "outbox_add",
     "outbox_relay_pending",
     "outbox_run",

@@ -47,6 +47,13 @@ def _email_notifications(payload: dict) -> None:
         )
 
 
+def notifications_mark_read(*, user, now=None) -> int:
+    """Mark all of the user's unread notices read; returns how many."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+
+
 def notify_assigned(*, ticket: Ticket, assignee, by) -> None:
     """Tell the new assignee (in the app and by email) — not when they took it themselves."""
     if assignee is None or (by is not None and by.pk == assignee.pk):

@@ -1,5 +1,12 @@
 """Ticket pages: thin — parse, authorize through the scope, call a selector or service, render."""
 
+from .escalations import (
+    escalation_acknowledge_view,
+    escalation_list_view,
+    escalation_resolve_view,
+    notification_list_view,
+    notifications_read_view,
+)
 from .queue import (
     queue_view,
     saved_view_create_view,
@@ -10,6 +17,7 @@ from .workspace import (
     attachment_download_view,
     attachment_reveal_view,
     ticket_assign_view,
+    ticket_escalate_view,
     ticket_fields_view,
     ticket_merge_view,
     ticket_note_view,
@@ -22,6 +30,12 @@ from .workspace import (
 )
 
 __all__ = [
+    "escalation_acknowledge_view",
+    "escalation_list_view",
+    "escalation_resolve_view",
+    "notification_list_view",
+    "notifications_read_view",
+    "ticket_escalate_view",
     "attachment_download_view",
     "attachment_reveal_view",
     "queue_view",

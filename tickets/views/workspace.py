@@ -18,6 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from teams.models import Team
+
 from .. import forms, lifecycle, selectors, services
 from ..models import Attachment, Ticket
 from ..permissions import can_add_note, can_work
@@ -40,6 +42,8 @@ def render_workspace(
 ):
     ws = ws or _workspace(request, pk)
     drafts = drafts or {}
+    for escalation in ws.escalations:
+        escalation.can_handle = services.can_handle_escalation(request.user, escalation)
     macro_text = extra.pop("macro_text", None)
     context = {
         "ws": ws,
@@ -54,6 +58,9 @@ def render_workspace(
         "stale": stale,
         "can_work": can_work(request.user),
         "can_note": can_add_note(request.user),
+        "escalation_levels": forms.EscalateForm.base_fields["level"].choices,
+        "escalation_teams": Team.objects.only("pk", "name") if can_work(request.user) else [],
+        "posted": extra.pop("posted", {}),
         "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
         "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
         **extra,
@@ -101,16 +108,24 @@ def workspace_action(form_class, *, permission=can_work):
             drafts = {action.__name__: request.POST.get("body", "")}
             if not form.is_valid():
                 errors = "; ".join(e for errs in form.errors.values() for e in errs)
-                return render_workspace(request, pk, status=422, drafts=drafts, error=errors)
+                return render_workspace(
+                    request, pk, status=422, drafts=drafts, posted=request.POST, error=errors
+                )
             try:
                 done = action(request, ticket, form.cleaned_data)
             except services.StaleVersionError as exc:
-                return render_workspace(request, pk, status=409, drafts=drafts, stale=exc.ticket)
+                return render_workspace(
+                    request, pk, status=409, drafts=drafts, posted=request.POST, stale=exc.ticket
+                )
             except (ValidationError, services.TransitionError) as exc:
                 msg = "; ".join(getattr(exc, "messages", [str(exc)]))
-                return render_workspace(request, pk, status=422, drafts=drafts, error=msg)
+                return render_workspace(
+                    request, pk, status=422, drafts=drafts, posted=request.POST, error=msg
+                )
             except PermissionDenied as exc:
-                return render_workspace(request, pk, status=403, drafts=drafts, error=str(exc))
+                return render_workspace(
+                    request, pk, status=403, drafts=drafts, posted=request.POST, error=str(exc)
+                )
             if isinstance(done, HttpResponse):
                 return done
             if request.htmx:
@@ -203,6 +218,24 @@ def tags(request, ticket, data):
     return "Tags updated."
 
 
+@workspace_action(forms.EscalateForm)
+def escalate(request, ticket, data):
+    team = None
+    if data["team"]:
+        team = Team.objects.filter(pk=data["team"]).first()
+        if team is None:
+            raise ValidationError("No such team.")
+    escalation = services.ticket_escalate(
+        ticket=ticket, by=request.user, reason=data["reason"], level=data["level"], team=team,
+        brief={k: data[k] for k in ("tried", "risk", "needed")},
+    )  # fmt: skip
+    if team is not None and not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk):
+        # Handed to a team outside the associate's scope: the workspace is no longer theirs.
+        messages.success(request, f"{ticket.reference} escalated to {team} (L{escalation.level}).")
+        return redirect("tickets:queue")
+    return f"Escalated to level {escalation.level}; the receiving lead has been notified."
+
+
 @workspace_action(forms.MergeForm)
 def merge(request, ticket, data):
     try:
@@ -220,6 +253,7 @@ ticket_fields_view = fields
 ticket_assign_view = assign
 ticket_tags_view = tags
 ticket_merge_view = merge
+ticket_escalate_view = escalate
 
 
 @login_required
