@@ -298,6 +298,12 @@ FRONTLINE = {
     # Escalations: minutes the receiving lead has to acknowledge one before the sweep escalates
     # it further (a team's service settings may set its own).
     "ESCALATION_ACK_MINUTES": env.int("ESCALATION_ACK_MINUTES", default=30),
+    # Outbound webhooks (tickets/services/webhooks.py): request timeout, attempts before a
+    # delivery is given up, exponential backoff base and cap (seconds; jitter is added).
+    "WEBHOOK_TIMEOUT_SECONDS": env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0),
+    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=8),
+    "WEBHOOK_BACKOFF_BASE_SECONDS": env.int("WEBHOOK_BACKOFF_BASE_SECONDS", default=30),
+    "WEBHOOK_BACKOFF_MAX_SECONDS": env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 # Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.

@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from .models import Category, Ticket
+from .models import Category, Ticket, WebhookDelivery, WebhookEvent
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -137,3 +137,28 @@ class HelpForm(forms.Form):
         super().__init__(*args, **kwargs)
         if public_categories is not None:
             self.fields["category"].queryset = public_categories
+
+
+class WebhookEndpointForm(forms.Form):
+    """An endpoint's URL, name, events and active flag (the secret is generated, never typed)."""
+
+    name = forms.CharField(max_length=100, required=False)
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+    active = forms.BooleanField(required=False, initial=True)
+
+
+class WebhookDeliveryFilterForm(forms.Form):
+    endpoint = forms.ChoiceField(required=False)
+    event = forms.ChoiceField(required=False, choices=[("", "Any event"), *WebhookEvent.choices])
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *WebhookDelivery.Status.choices]
+    )
+
+    def __init__(self, *args, endpoints=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["endpoint"].choices = [("", "Any endpoint")] + [
+            (str(e.pk), str(e)) for e in endpoints
+        ]

@@ -4,6 +4,7 @@ A ticket out of scope is never found at all (404); these answer "may this user, 
 the ticket, also change it?" for pages and API alike.
 """
 
+from teams.models import Role
 from teams.permissions import scope_for
 
 
@@ -18,3 +19,17 @@ def can_add_note(user) -> bool:
 
 def can_merge(user) -> bool:
     return can_work(user)
+
+
+def can_manage_webhooks(user) -> bool:
+    """Webhook endpoints, their secrets and the delivery log (request bodies hold requester
+    data): admins only — pages, replay and any future API start from this one check."""
+    return scope_for(user).role == Role.ADMIN
+
+
+def webhook_deliveries_visible_to(user):
+    """The delivery log as a scope: everything for admins, nothing for anyone else."""
+    from .models import WebhookDelivery
+
+    qs = WebhookDelivery.objects.all()
+    return qs if can_manage_webhooks(user) else qs.none()

@@ -20,6 +20,8 @@ from .models import (
     Ticket,
     TicketEvent,
     TicketLink,
+    WebhookDelivery,
+    WebhookEvent,
 )
 
 WORKSPACE_RELATED = ("requester", "category", "team", "assignee")
@@ -255,4 +257,32 @@ def notifications_for(*, user, limit: int = 100) -> list[Notification]:
         Notification.objects.filter(user=user)
         .select_related("ticket")
         .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-pk")[:limit]
+    )
+
+
+def webhook_deliveries_for(
+    *, user, endpoint: str = "", event: str = "", status: str = ""
+) -> QuerySet[WebhookDelivery]:
+    """The delivery log an admin filters by endpoint, event and status (others: empty)."""
+    from .permissions import webhook_deliveries_visible_to
+
+    qs = webhook_deliveries_visible_to(user).select_related("endpoint")
+    if endpoint.isdigit():
+        qs = qs.filter(endpoint_id=int(endpoint))
+    if event in WebhookEvent.values:
+        qs = qs.filter(event=event)
+    if status in WebhookDelivery.Status.values:
+        qs = qs.filter(status=status)
+    return qs.defer("payload").order_by("-created_at", "-pk")
+
+
+def webhook_delivery_detail(*, user, pk: int) -> WebhookDelivery:
+    """One delivery with its attempts, for an admin; DoesNotExist for anyone else."""
+    from .permissions import webhook_deliveries_visible_to
+
+    return (
+        webhook_deliveries_visible_to(user)
+        .select_related("endpoint")
+        .prefetch_related("log")
+        .get(pk=pk)
     )

@@ -133,3 +133,23 @@ def csat_send_survey(self, ticket_id: int) -> int | None:
     except OSError as exc:  # SMTP down
         raise self.retry(exc=exc) from exc
     return response.pk if response else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150)
+def webhook_deliver(delivery_id: int, replay: bool = False) -> int | None:
+    """POST one webhook delivery (a no-op once it succeeded); queues its own retry with the
+    backoff the service decided. Returns the HTTP status (None on a network error or skip)."""
+    from .services.webhooks import webhook_attempt
+
+    result = webhook_attempt(delivery_id=delivery_id, replay=replay)
+    if result.retry_in is not None:
+        webhook_deliver.apply_async((delivery_id,), countdown=result.retry_in)
+    return result.status_code
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=60)
+def webhooks_retry_lost() -> int:
+    """Beat, every minute: queue again webhook deliveries whose retry message was lost."""
+    from .services.webhooks import webhooks_retry_lost as retry_lost
+
+    return retry_lost()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import webhooks
 
 app_name = "tickets"
 
@@ -31,4 +32,14 @@ urlpatterns = [
     path("<int:pk>/presence/", views.ticket_presence_view, name="presence"),
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),
     path("attachments/<int:pk>/reveal/", views.attachment_reveal_view, name="attachment_reveal"),
+    path("webhooks/", webhooks.webhook_endpoints_view, name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks.webhook_endpoint_view, name="webhook_endpoint"),
+    path("webhooks/<int:pk>/rotate/", webhooks.webhook_rotate_view, name="webhook_rotate"),
+    path("webhooks/deliveries/", webhooks.webhook_deliveries_view, name="webhook_deliveries"),
+    path("webhooks/deliveries/<int:pk>/", webhooks.webhook_delivery_view, name="webhook_delivery"),
+    path(
+        "webhooks/deliveries/<int:pk>/replay/",
+        webhooks.webhook_replay_view,
+        name="webhook_replay",
+    ),
 ]

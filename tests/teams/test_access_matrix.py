@@ -205,6 +205,18 @@ TABLE: dict[str, Spec] = {
     "tickets:escalation_resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "tickets:notifications": Spec(STAFF),
     "tickets:notifications_read": Spec(STAFF, method="post"),
+    # Outbound webhooks: endpoints, secrets and the delivery log (request bodies hold
+    # requester data) are for admins only (tickets.permissions.can_manage_webhooks).
+    "tickets:webhooks": Spec({"admin"}),
+    "tickets:webhook_endpoint": Spec({"admin"}, kwargs=k(pk=lambda w: w["webhook"].pk)),
+    "tickets:webhook_rotate": Spec(
+        {"admin"}, method="post", kwargs=k(pk=lambda w: w["webhook"].pk)
+    ),
+    "tickets:webhook_deliveries": Spec({"admin"}),
+    "tickets:webhook_delivery": Spec({"admin"}, kwargs=k(pk=lambda w: w["webhook_delivery"].pk)),
+    "tickets:webhook_replay": Spec(
+        {"admin"}, method="post", kwargs=k(pk=lambda w: w["webhook_delivery"].pk)
+    ),
     # --- tickets API ---------------------------------------------------------------------
     "ticket-escalate": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}),
     "escalation-list": Spec(STAFF),
@@ -351,6 +363,7 @@ def world(db, settings, tmp_path):
     world["api_token"], _ = api_token_create(
         user=agents["associate"].user, name="Script", scope="read", days=30
     )
+    world["webhook"], world["webhook_delivery"] = _webhook(ticket)
     article = policy_article_create(by=None, title="Identity checks")
     world["policy_version"] = policy_publish(
         by=None,
@@ -397,6 +410,22 @@ def _attachment(ticket, message):
         size=5,
         sha256="0" * 64,
     )
+
+
+def _webhook(ticket):
+    from tickets.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/in", secret="whsec_x", events=["ticket.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="ticket.created",
+        ticket_id=ticket.pk,
+        payload={"data": {"ticket": {"requester": {"email": PII_EMAIL}}}},
+        created_at=ticket.created_at,
+    )
+    return endpoint, delivery
 
 
 def _other_apps(world) -> dict:

@@ -17,7 +17,7 @@ from .escalation import Escalation
 from .outbox import OutboxMessage
 from .routing import RoutingRule, TicketRouting
 from .sla import BusinessHours, Notification, SLAPolicy, TeamServiceSettings, TicketSLA
-from .webhooks import WebhookDelivery, WebhookEndpoint
+from .webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Attachment",
@@ -40,6 +40,8 @@ __all__ = [
     "TeamServiceSettings",
     "TicketRouting",
     "TicketSLA",
+    "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from teams.models import Agent, Sensitivity
 
 from ..models import Ticket
+from .webhooks import webhooks_emit
 
 
 class StaleVersionError(Exception):
@@ -50,13 +51,17 @@ SLA_FIELDS = frozenset(
 
 def save(ticket: Ticket, fields: list[str] | set[str]) -> None:
     """Persist the changed fields and bump the optimistic-lock version; when a field that
-    matters to SLAs changed, recompute the ticket's SLA clocks and due time."""
+    matters to SLAs changed, recompute the ticket's SLA clocks and due time. Emits the
+    ticket.updated webhook event (ticket.solved when this write solved it)."""
     ticket.version += 1
     ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
     if SLA_FIELDS.intersection(fields):
         from .sla import sla_sync
 
         sla_sync(ticket)
+    solved = "status" in fields and ticket.status == Ticket.Status.SOLVED
+    event = "ticket.solved" if solved else "ticket.updated"
+    webhooks_emit(event=event, ticket=ticket, extra={"changed": sorted(set(fields))})
 
 
 def reply_due(ticket: Ticket, start):

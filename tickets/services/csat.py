@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .. import events
 from ..models import CSATResponse, Message, Notification, Ticket
+from .webhooks import webhooks_emit
 
 SALT = "tickets.csat"
 LOW = 2  # ratings at or below this raise an alert
@@ -155,6 +156,12 @@ def _set_rating(response: CSATResponse, rating: int, now) -> None:
         _raise_low_rating(response, now)
 
 
+def _emit_received(response: CSATResponse, now) -> None:
+    """The csat.received webhook event: the rating (and comment) the requester left."""
+    csat = {"rating": response.rating, "comment": response.comment, "agent_id": response.agent_id}
+    webhooks_emit(event="csat.received", ticket=response.ticket, extra={"csat": csat}, now=now)
+
+
 def _raise_low_rating(response: CSATResponse, now) -> None:
     """Notify the team's lead (or manager) and queue the ticket for QA."""
     ticket = response.ticket
@@ -201,6 +208,7 @@ def csat_rate(*, token: str, ip: str, now=None) -> CSATResponse:
         _set_rating(response, rating, now)
         response.updated_at = now
         response.save()
+        _emit_received(response, now)
     return response
 
 
@@ -222,6 +230,7 @@ def csat_comment(
         response.comment = comment.strip()[:4000]
         response.updated_at = now
         response.save()
+        _emit_received(response, now)
     Ticket.objects.filter(pk=ticket_id).update(updated_at=now)
     return response
 

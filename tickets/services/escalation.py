@@ -36,6 +36,7 @@ from ..models import (
 from ._base import lock, save
 from .notify import notifications_create
 from .sla import sla_sync
+from .webhooks import webhooks_emit, webhooks_emit_for_ids
 
 ESCALATED_TAG = "escalated"
 MAX_LEVEL = 3  # 1 the team lead, 2 a specialist team, 3 the manager
@@ -175,6 +176,12 @@ def _act_breached(rows, now) -> None:
         _bump_priority(bump, now)
     _tag_escalated(ticket_ids)
     _events(ticket_ids, "escalated", "level", 1, now)
+    webhooks_emit_for_ids(
+        event="ticket.escalated",
+        ticket_ids=ticket_ids,
+        extra={"escalation": {"level": 1, "source": "sla"}},
+        now=now,
+    )
     notes = []
     for _pk, ticket_id, kind, _pol in rows:
         assignee, lead, label, _team = people[ticket_id]
@@ -208,6 +215,12 @@ def _act_second_level(policy: SLAPolicy, rows, now) -> None:
         team=team, assignee=None, version=F("version") + 1
     )
     _events(ticket_ids, "escalated", "level", 2, now, old=1)
+    webhooks_emit_for_ids(
+        event="ticket.escalated",
+        ticket_ids=ticket_ids,
+        extra={"escalation": {"level": 2, "source": "sla", "team_id": team.pk}},
+        now=now,
+    )
     if team.lead_id:
         people = _people_for(ticket_ids)
         notifications_create(
@@ -288,6 +301,12 @@ def _act_ack_missed(ids, now) -> None:
         text = f"Escalation L{level} (not acknowledged in time) needs you: {ticket.reference}"
         for user_id in {getattr(team, "lead_id", None), getattr(team, "manager_id", None)} - {None}:
             notes.append((user_id, ticket.pk, "escalation", text))
+    webhooks_emit_for_ids(
+        event="ticket.escalated",
+        ticket_ids={e.ticket_id for e in missed},
+        extra={"escalation": {"source": "ack_missed"}},
+        now=now,
+    )
     if notes:
         notifications_create(items=notes, now=now)
 
@@ -365,6 +384,12 @@ def ticket_escalate(
         ticket.team, ticket.assignee = target, None
         fields += ["team", "assignee"]
     save(ticket, fields)
+    webhooks_emit(
+        event="ticket.escalated",
+        ticket=ticket,
+        extra={"escalation": {"level": level, "source": "manual", "reason": escalation.reason}},
+        now=now,
+    )
     receivers = {getattr(target, "lead_id", None)}
     if level == MAX_LEVEL:
         receivers.add(getattr(target, "manager_id", None))

@@ -13,6 +13,7 @@ from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import reply_due
 from .routing import ticket_route
 from .sla import sla_sync
+from .webhooks import webhooks_emit
 
 
 def requester_get_or_create(*, email: str, name: str = "", **extra) -> Requester:
@@ -84,6 +85,7 @@ def ticket_create(
     if team is None:
         ticket_route(ticket=ticket, body=html_to_text(body_html), now=now)
     sla_sync(ticket, now)
+    webhooks_emit(event="ticket.created", ticket=ticket, now=now)
     return ticket
 
 
