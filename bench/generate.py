@@ -53,7 +53,10 @@ BIG_TABLES = [
     "metrics_qaanswer",
     "teams_exposureentry",
     "teams_presencelog",
+    "metrics_ticketmetric",
 ]
+# Loaded with indexes dropped too, but keyed by ticket_id (no id sequence to advance).
+KEYED_TABLES = ["tickets_ticketsearch"]
 TAGS = [
     "refund", "vip", "bug", "android", "ios", "web", "2fa", "hacked", "spam", "copyright",
     "music", "premium", "gdpr", "minor", "impersonation", "harassment", "crash", "upload",
@@ -113,7 +116,7 @@ def secondary_structures(cur) -> tuple[list[tuple[str, str, str]], list[tuple[st
         """SELECT i.tablename, i.indexname, i.indexdef FROM pg_indexes i
            WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
-        (BIG_TABLES,),
+        (BIG_TABLES + KEYED_TABLES,),
     )
     indexes = cur.fetchall()
     cur.execute(
@@ -382,6 +385,13 @@ MESSAGE_COLS = (
     "created_at, email_message_id, email_in_reply_to, email_references, is_automated"
 )
 EVENT_COLS = "id, ticket_id, actor_id, created_at, kind, field, old, new"
+METRIC_COLS = (
+    "id, ticket_id, agent_id, team_id, category_id, channel, created_day, first_reply_day, "
+    "solved_day, sla_day, first_reply_minutes, first_resolution_minutes, "
+    "full_resolution_minutes, requester_wait_minutes, agent_wait_minutes, on_hold_minutes, "
+    "solved, reopens, one_touch, sla_due_at, sla_achieved, csat_rating, csat_agent_id, "
+    "csat_day, computed_at"
+)
 REQUESTER_COLS = (
     "id, email, name, handle, external_id, phone, locale, country, time_zone, created_at"
 )
@@ -433,12 +443,78 @@ def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict
     workspace_id = TICKETS  # the newest ticket: team 0, the demo associate's, 20 messages
     ex_sens = {c[0]: c[2] for c in cats}
 
+    from metrics.facts import Reply, StatusChange, compute_facts
+
+    now_dt = datetime.fromtimestamp(now_s, UTC)
+    now_txt = ts(now_s)
+
+    def dt(sec: int) -> datetime:
+        return datetime.fromtimestamp(sec, UTC)
+
+    def day(value: datetime | None) -> str:
+        return value.date().isoformat() if value else "\\N"
+
+    def fl(value: float | None) -> str:
+        return "\\N" if value is None else repr(float(value))
+
+    def tf(value: bool | None) -> str:
+        return "\\N" if value is None else ("t" if value else "f")
+
     msg_id = ev_id = tag_id = qa_id = ans_id = ex_id = 0
     counts = dict.fromkeys(("messages", "events", "tags", "qa", "exposure", "open"), 0)
+
+    def metric_line(
+        tid,
+        created,
+        status,
+        priority,
+        reopen,
+        solved,
+        assignee,
+        team_pk,
+        cat_pk,
+        channel,
+        thread,
+        evs,
+    ) -> str:
+        """The TicketMetric row of this ticket: metrics.facts.compute_facts (the function the
+        metrics app's ticket_metrics_recompute applies to rows read back) on the messages and
+        status events just generated, and the CSAT rating `extras` inserts for it."""
+        created_dt = dt(created)
+        f = compute_facts(
+            ticket_id=tid,
+            created_at=created_dt,
+            status=status,
+            priority=priority,
+            reopen_count=reopen,
+            solved_at=dt(solved) if solved else None,
+            replies=[Reply(dt(at), kind == "a") for kind, at, _ in thread if kind != "n"],
+            changes=[
+                StatusChange(dt(at), old, new)
+                for _actor, at, kind, field, old, new in evs
+                if field == "status" and kind != "created"
+            ],
+            now=now_dt,
+        )
+        rating = rated = None
+        if status in ("solved", "closed") and tid % 4 == 0 and solved + 3600 < now_s:
+            rating = csat_rating(tid)
+            rated = dt(min(solved + 3600 + (tid * 31 % 4320) * 60, now_s))
+        sla_day = day(f.sla_ended_at) if f.sla_achieved is not None else "\\N"
+        return (
+            f"{tid}\t{tid}\t{n(assignee)}\t{team_pk}\t{cat_pk}\t{channel}\t{day(created_dt)}\t"
+            f"{day(f.first_reply_at)}\t{day(f.latest_solved_at) if f.solved else chr(92) + 'N'}\t"
+            f"{sla_day}\t{fl(f.first_reply_minutes)}\t{fl(f.first_resolution_minutes)}\t"
+            f"{fl(f.full_resolution_minutes)}\t{fl(f.requester_wait_minutes)}\t"
+            f"{fl(f.agent_wait_minutes)}\t{fl(f.on_hold_minutes)}\t{tf(f.solved)}\t{f.reopens}\t"
+            f"{tf(f.one_touch)}\t{ts(f.sla_due_at.timestamp())}\t{tf(f.sla_achieved)}\t"
+            f"{n(rating)}\t{n(assignee if rating else None)}\t{day(rated)}\t{now_txt}"
+        )
+
     span = now_s - start_s - 3600
     for lo in range(0, TICKETS, CHUNK):
         t_lines, m_lines, e_lines, g_lines = [], [], [], []
-        q_lines, a_lines, x_lines = [], [], []
+        q_lines, a_lines, x_lines, k_lines = [], [], [], []
         for i in range(lo, min(TICKETS, lo + CHUNK)):
             tid = i + 1
             created = start_s + int(span * i / TICKETS) + rng.randrange(0, 600)
@@ -552,6 +628,22 @@ def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict
                 e_lines.append(
                     f"{ev_id}\t{tid}\t{n(actor)}\t{ts(at)}\t{kind}\t{field}\t{old}\t{new}"
                 )
+            k_lines.append(
+                metric_line(
+                    tid,
+                    created,
+                    status,
+                    priority,
+                    reopen,
+                    solved,
+                    assignee,
+                    team_pk,
+                    cat_pk,
+                    channel,
+                    thread,
+                    evs,
+                )
+            )
             if rng.random() < 0.25:
                 for tag in rng.sample(tags, rng.choice((1, 1, 2))):
                     tag_id += 1
@@ -587,12 +679,19 @@ def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict
         )
         writer.put("metrics_qaanswer", "id, review_id, criterion_id, value", a_lines)
         writer.put("teams_exposureentry", "id, user_id, ticket_id, sensitivity, at", x_lines)
+        writer.put("metrics_ticketmetric", METRIC_COLS, k_lines)
         counts["messages"], counts["events"], counts["tags"] = msg_id, ev_id, tag_id
         counts["qa"], counts["exposure"] = qa_id, ex_id
         if (lo // CHUNK) % 10 == 0:
             log(f"{min(TICKETS, lo + CHUNK):,} tickets streamed")
     counts.update(requesters=n_req, workspace_ticket=workspace_id)
     return counts
+
+
+def csat_rating(tid: int) -> int:
+    """The rating `extras` gives ticket `tid` (same formula as its SQL)."""
+    r = (tid * 7919) % 100
+    return 5 if r < 55 else 4 if r < 75 else 3 if r < 85 else 2 if r < 93 else 1
 
 
 def qa_scorecard() -> dict:
@@ -844,21 +943,25 @@ def _rebuild_worker(days: list[date]) -> int:
     return rollup_rebuild_days(days=days)
 
 
-def rollups(now: datetime) -> dict:
-    """TicketMetric rows for every ticket (two processes over id halves, the metrics app's
-    ticket_metrics_recompute), then every day's rollups with rollup_rebuild_days."""
+def rollups(now: datetime, *, recompute_metrics: bool = False) -> dict:
+    """Every day's rollups with the metrics app's rollup_rebuild_days (two processes over
+    disjoint days) from the TicketMetric rows the stream wrote, then productive time per
+    agent-day with productive_time_refresh. `recompute_metrics` first recomputes every
+    TicketMetric row with ticket_metrics_recompute (BENCH_STEP=rollups after metrics code
+    changed)."""
     from django.db import connections
 
     from metrics.models import RollupWatermark, TicketMetric
     from metrics.services.rollups import WATERMARK
 
     connections.close_all()
-    half = TICKETS // 2 + 1
-    parts = [(1, half, now.isoformat()), (half, TICKETS + 1, now.isoformat())]
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(2) as pool:
-        pool.map(_metrics_worker, parts)
-    log("ticket metrics done")
+    if recompute_metrics:
+        half = TICKETS // 2 + 1
+        parts = [(1, half, now.isoformat()), (half, TICKETS + 1, now.isoformat())]
+        with ctx.Pool(2) as pool:
+            pool.map(_metrics_worker, parts)
+        log("ticket metrics done")
     days = set(TicketMetric.objects.values_list("created_day", flat=True).distinct()) | {
         now.date() - timedelta(days=i) for i in range(DAYS + 1)
     }
@@ -961,7 +1064,7 @@ def rollups_only(url: str) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     t0 = time.perf_counter()
-    counts = rollups(now)
+    counts = rollups(now, recompute_metrics=True)
     dsn = pg_dsn(url)
     conn = psycopg2.connect(dsn)
     conn.autocommit = True

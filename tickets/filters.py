@@ -1,7 +1,7 @@
 """One FilterSet for the queue page and the API: status, priority, category, tag, team,
 assignee, SLA state, channel, date ranges and full-text search (`q`).
 
-Search uses PostgreSQL full-text search (GIN indexes from migration 0003) and falls back to
+Search uses PostgreSQL full-text search (a stored document per ticket, migration 0009) and falls back to
 icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds that ticket directly.
 """
 
@@ -13,6 +13,7 @@ from datetime import timedelta
 import django_filters
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -32,18 +33,14 @@ def search_q(value: str) -> Q:
     if ref:
         return Q(pk=int(ref.group(1)))
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
-        body = Message.objects.annotate(fts=SearchVector("body_text", config=SEARCH_CONFIG)).filter(
-            ticket=OuterRef("pk"), fts=query
+        # The stored document (subject + every message) under a GIN index: migration 0009.
+        return Q(
+            pk__in=RawSQL(
+                "SELECT ticket_id FROM tickets_ticketsearch "
+                "WHERE document @@ websearch_to_tsquery(%s::regconfig, %s)",
+                (SEARCH_CONFIG, value),
+            )
         )
-        subject_ids = (
-            Ticket.objects.annotate(fts=SearchVector("subject", config=SEARCH_CONFIG))
-            .filter(fts=query)
-            .values("pk")
-        )
-        return Q(pk__in=subject_ids) | Q(Exists(body))
     body = Message.objects.filter(ticket=OuterRef("pk"), body_text__icontains=value)
     return Q(subject__icontains=value) | Q(Exists(body))
 

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from teams.models import Agent
-from teams.selectors import rotas_prefetched
-from teams.selectors.presence import agent_productive_seconds
+from teams.selectors import productive_seconds_by_day, rotas_prefetched
 
 from ..models import AgentDay
+
+BATCH = 5000
 
 
 @transaction.atomic
 def productive_time_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
     """Recompute AgentDay rows of every agent with a team for these days. Handling time
-    (workspace activity) is not recorded by tickets/ yet, so only available time counts."""
+    (workspace activity) is not recorded by tickets/ yet, so only available time counts.
+    A year of days costs a few queries (teams.selectors.productive_seconds_by_day)."""
     now = now or timezone.now()
     days = sorted(set(days))
     if not days:
@@ -29,23 +31,19 @@ def productive_time_refresh(*, days: Iterable[date], now: datetime | None = None
             since=days[0] - timedelta(days=3),
         )
     )
-    rows = []
-    for day in days:
-        start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-        end = min(start + timedelta(days=1), now)
-        if end <= start:
-            continue
-        for agent in agents:
-            seconds = agent_productive_seconds(agent=agent, start=start, end=end)
-            rows.append(
-                AgentDay(
-                    day=day,
-                    agent_id=agent.user_id,
-                    team_id=agent.team_id,
-                    productive_seconds=seconds,
-                    computed_at=now,
-                )
-            )
-        AgentDay.objects.filter(day=day).delete()
-    AgentDay.objects.bulk_create(rows)
+    seconds = productive_seconds_by_day(agents=agents, days=days, now=now)
+    rows = [
+        AgentDay(
+            day=day,
+            agent_id=agent.user_id,
+            team_id=agent.team_id,
+            productive_seconds=seconds[agent.pk, day],
+            computed_at=now,
+        )
+        for day in days
+        for agent in agents
+        if (agent.pk, day) in seconds
+    ]
+    AgentDay.objects.filter(day__in=days).delete()
+    AgentDay.objects.bulk_create(rows, batch_size=BATCH)
     return len(rows)

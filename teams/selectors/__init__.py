@@ -27,6 +27,8 @@ from .presence import (
     agent_productive_seconds,
     available_agents,
     presence_intervals,
+    presence_intervals_by_agent,
+    productive_seconds_by_day,
 )
 from .rota import (
     HourCoverage,
@@ -70,6 +72,8 @@ __all__ = [
     "agent_productive_seconds",
     "available_agents",
     "presence_intervals",
+    "presence_intervals_by_agent",
+    "productive_seconds_by_day",
     "HourCoverage",
     "agent_on_shift",
     "agent_shift_intervals",
