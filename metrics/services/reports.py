@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ..exports import DATASETS, FORMATS, build_dataset, csv_stream, xlsx_file
+from ..exports.pgcsv import CsvLines
 from ..filters import DashboardFilter
 from ..models import ReportRun, ReportSchedule
 from ..permissions import can_export
@@ -112,10 +113,17 @@ def _write(schedule: ReportSchedule, start: date, end: date, run: ReportRun) -> 
     else:
         import tempfile
 
-        handle, count = tempfile.TemporaryFile(), -1  # noqa: SIM115 - closed below
-        for line in csv_stream(dataset.header, dataset.rows):
-            handle.write(line.encode("utf-8"))
-            count += 1
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+        if dataset.lines is not None:  # PostgreSQL formats the lines (exports.pgcsv)
+            stream = CsvLines(dataset.header, dataset.lines)
+            for chunk in stream:
+                handle.write(chunk.encode("utf-8"))
+            count = stream.rows
+        else:
+            count = -1
+            for line in csv_stream(dataset.header, dataset.rows):
+                handle.write(line.encode("utf-8"))
+                count += 1
         handle.seek(0)
     with handle:
         run.file.save(name, File(handle), save=False)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..exports import FORMATS, build_dataset, csv_stream, xlsx_file
+from ..exports.pgcsv import CsvLines
 from ..filters import DashboardFilter
 from ..forms import ExportForm, ReportScheduleForm
 from ..models import ReportRun, ReportSchedule
@@ -47,9 +48,11 @@ def export_download_view(request):
         return FileResponse(
             handle, as_attachment=True, filename=filename, content_type=FORMATS["xlsx"]
         )
-    response = StreamingHttpResponse(
-        csv_stream(dataset.header, dataset.rows), content_type=FORMATS["csv"]
-    )
+    if dataset.lines is not None:  # PostgreSQL formats the lines (exports.pgcsv)
+        content = iter(CsvLines(dataset.header, dataset.lines))
+    else:
+        content = csv_stream(dataset.header, dataset.rows)
+    response = StreamingHttpResponse(content, content_type=FORMATS["csv"])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -212,8 +212,49 @@ def test_search_uses_postgres_full_text(db, agent, requester, category, team):
         team=team,
     )
     assert _filter(agent.user, q="charged premium") == {t}
+    # One stored document per ticket under a GIN index (migration 0009), not to_tsvector
+    # over every subject and message per query.
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT indexname FROM pg_indexes WHERE indexname IN ('ticket_subject_fts', 'message_body_fts')"
+            "EXPLAIN SELECT ticket_id FROM tickets_ticketsearch "
+            "WHERE document @@ websearch_to_tsquery('simple', 'premium')"
         )
-        assert {r[0] for r in cur.fetchall()} == {"ticket_subject_fts", "message_body_fts"}
+        plan = " ".join(r[0] for r in cur.fetchall())
+    assert "to_tsvector" not in plan
+
+
+@pytest.mark.postgres
+def test_search_document_follows_replies_edits_erasure_and_deletes(
+    db, agent, requester, category, team
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL full-text search")
+    t = services.ticket_create(
+        subject="Locked out",
+        body="my phone was stolen",
+        requester=requester,
+        category=category,
+        team=team,
+    )
+    other = services.ticket_create(
+        subject="Other", body="nothing here", requester=requester, category=category, team=team
+    )
+    user = agent.user
+    assert _filter(user, q="stolen") == {t}
+    services.ticket_reply(ticket=t, by=user, body="Try the backup codes from your vault")
+    assert _filter(user, q="vault") == {t}
+    Ticket.objects.filter(pk=t.pk).update(subject="Account takeover")
+    assert _filter(user, q="takeover") == {t}
+    assert _filter(user, q="locked") == set()
+    # An erasure rewriting the bodies leaves nothing searchable behind.
+    t.messages.update(body_text="[erased]", body_html="<p>[erased]</p>")
+    assert _filter(user, q="stolen") == set()
+    assert _filter(user, q="vault") == set()
+    assert _filter(user, q="erased") == {t}
+    t.messages.all().delete()
+    assert _filter(user, q="erased") == set()
+    assert _filter(user, q="takeover") == {t}
+    Ticket.objects.filter(pk=t.pk).delete()
+    with connection.cursor() as cur:
+        cur.execute("SELECT ticket_id FROM tickets_ticketsearch")
+        assert [r[0] for r in cur.fetchall()] == [other.pk]
