@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,7 @@ from django.utils import timezone
 
 from teams.models import Team
 
+from .bulk import insert_rows
 from .models import Category, Message, Requester, Tag, Ticket, TicketEvent
 from .sanitize import text_to_html
 from .services.csat import csat_import
@@ -47,7 +49,7 @@ FIELDS = {
 TIME_FIELDS = ("created_at", "first_reply_at", "solved_at")
 PRIORITIES = {p.label.lower(): p.value for p in Ticket.Priority}
 CLAMPED_TAG = "import-clamped-times"
-BATCH = 2000
+BATCH = 5000
 
 
 class MappingError(ValueError):
@@ -92,9 +94,11 @@ class ParsedRow:
 class ImportResult:
     rows: int = 0
     imported: int = 0
+    already_imported: int = 0
     requesters_created: int = 0
     clamped: int = 0
     errors: list[RowError] = field(default_factory=list)
+    skipped: int = 0  # invalid rows left out with on_error="skip"
     dry_run: bool = False
     csat_rows: list[tuple[str, int, str]] = field(default_factory=list)
 
@@ -283,106 +287,160 @@ def import_tickets(
     mapping: dict,
     *,
     dry_run: bool = False,
+    on_error: str = "abort",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then (unless dry_run or any error) write it in one transaction."""
+    """Validate the whole file, then (unless dry_run) write it in one transaction.
+
+    on_error="abort" (the default) writes nothing when any row is invalid; "skip" writes the
+    valid rows and reports the others. Rows whose external id was imported before (or
+    repeated in the file) are left alone, so importing the same file twice changes nothing."""
+    if on_error not in ("abort", "skip"):
+        raise ValueError("on_error must be 'abort' or 'skip'")
     rows, errors, count = parse_file(path, mapping)
-    result = ImportResult(
-        rows=count, errors=errors, dry_run=dry_run, clamped=sum(r.clamped for r in rows)
-    )
+    result = ImportResult(rows=count, errors=errors, dry_run=dry_run)
     teams = {t.slug: t for t in Team.objects.all()}
-    missing_teams = {r.team for r in rows if r.team and r.team not in teams}
-    for slug in sorted(missing_teams):
-        result.errors.append(RowError(0, f"team {slug!r} does not exist in Frontline"))
-    if not result.ok or dry_run:
+    for row in rows:
+        if row.team and row.team not in teams:
+            result.errors.append(
+                RowError(row.line, f"team {row.team!r} does not exist in Frontline")
+            )
+    agents = _agents({r.agent for r in rows if r.agent})
+    for row in rows:
+        if row.agent and row.agent not in agents:
+            result.errors.append(RowError(row.line, f"agent {row.agent!r} does not exist"))
+    bad = {e.line for e in result.errors}
+    result.errors.sort(key=lambda e: e.line)
+    if bad and on_error == "abort":
+        return result
+    rows = [r for r in rows if r.line not in bad]
+    result.skipped = len(bad)
+    rows = _new_rows(rows, result)
+    result.clamped = sum(r.clamped for r in rows)
+    if dry_run:
         return result
     with transaction.atomic():
-        _write(rows, teams, result, progress)
+        _write(rows, teams, agents, result, progress)
     return result
 
 
-def _write(rows: list[ParsedRow], teams: dict[str, Team], result: ImportResult, progress) -> None:
+def _agents(keys: set[str]) -> dict:
+    """Existing users by the username or email the file names."""
     users = get_user_model().objects
-    agents = {}
-    for key in {r.agent for r in rows if r.agent}:
+    found = {}
+    for key in keys:
         user = users.filter(username=key).first() or users.filter(email__iexact=key).first()
-        if user is None:
-            raise ValueError(f"agent {key!r} does not exist")
-        agents[key] = user
-    categories = {c.slug: c for c in Category.objects.all()}
-    existing = {r.email: r for r in Requester.objects.filter(email__in={row.email for row in rows})}
-    new_requesters = []
+        if user is not None:
+            found[key] = user
+    return found
+
+
+def _new_rows(rows: list[ParsedRow], result: ImportResult) -> list[ParsedRow]:
+    """The rows whose external id is not imported yet (first occurrence in the file)."""
+    seen = set(
+        Ticket.objects.filter(custom_fields__has_key="import_id").values_list(
+            "custom_fields__import_id", flat=True
+        )
+    )
+    out = []
+    for r in rows:
+        if r.external_id:
+            if r.external_id in seen:
+                result.already_imported += 1
+                continue
+            seen.add(r.external_id)
+        out.append(r)
+    return out
+
+
+# Helpdesk exports repeat bodies (macro resolutions, templates): sanitise each text once.
+_html = lru_cache(maxsize=8192)(text_to_html)
+
+
+def _write(
+    rows: list[ParsedRow], teams: dict[str, Team], agents: dict, result: ImportResult, progress
+) -> None:
+    """Requesters, tickets, messages, events, tags and CSAT in batches, through
+    tickets.bulk.insert_rows (COPY on PostgreSQL)."""
+    now = timezone.now()
+    categories = dict(Category.objects.values_list("slug", "pk"))
+    existing = dict(
+        Requester.objects.filter(email__in={row.email for row in rows}).values_list("email", "pk")
+    )
+    new_requesters = {}
     for row in rows:
-        if row.email not in existing:
-            existing[row.email] = Requester(email=row.email, name=row.name)
-            new_requesters.append(existing[row.email])
-    Requester.objects.bulk_create(new_requesters, batch_size=BATCH)
+        if row.email not in existing and row.email not in new_requesters:
+            new_requesters[row.email] = {"email": row.email, "name": row.name, "created_at": now}
+    ids = insert_rows(Requester, list(new_requesters.values()), now=now)
+    existing.update(zip(new_requesters, ids, strict=True))
     result.requesters_created = len(new_requesters)
     tag_names = {t for row in rows for t in row.tags}
     Tag.objects.bulk_create(
         [Tag(name=n) for n in tag_names], ignore_conflicts=True, batch_size=BATCH
     )
     tags = dict(Tag.objects.filter(name__in=tag_names).values_list("name", "pk"))
+    through = Ticket.tags.through
+    team_ids = {slug: t.pk for slug, t in teams.items()}
+    agent_ids = {key: u.pk for key, u in agents.items()}
 
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
-        tickets = Ticket.objects.bulk_create(
-            [
-                Ticket(
-                    subject=r.subject,
-                    requester=existing[r.email],
-                    category=categories[r.category],
-                    channel=r.channel,
-                    priority=r.priority,
-                    status=r.status,
-                    team=teams.get(r.team),
-                    assignee=agents.get(r.agent),
-                    language=r.language,
-                    custom_fields={"import_id": r.external_id} if r.external_id else {},
-                    created_at=r.created_at,
-                    first_reply_at=r.first_reply_at,
-                    last_public_reply_at=r.first_reply_at,
-                    last_requester_reply_at=r.created_at,
-                    solved_at=r.solved_at if r.status in Ticket.DONE else None,
-                    closed_at=r.solved_at if r.status == Ticket.Status.CLOSED else None,
-                )
-                for r in chunk
-            ]
-        )
+        tickets = [
+            {
+                "subject": r.subject,
+                "requester_id": existing[r.email],
+                "category_id": categories[r.category],
+                "channel": r.channel,
+                "priority": r.priority,
+                "status": r.status,
+                "team_id": team_ids.get(r.team),
+                "assignee_id": agent_ids.get(r.agent),
+                "language": r.language,
+                "custom_fields": {"import_id": r.external_id} if r.external_id else {},
+                "created_at": r.created_at,
+                "first_reply_at": r.first_reply_at,
+                "last_public_reply_at": r.first_reply_at,
+                "last_requester_reply_at": r.created_at,
+                "solved_at": r.solved_at if r.status in Ticket.DONE else None,
+                "closed_at": r.solved_at if r.status == Ticket.Status.CLOSED else None,
+            }
+            for r in chunk
+        ]
+        ticket_ids = insert_rows(Ticket, tickets, now=now)
         messages, events, links, ratings = [], [], [], []
-        through = Ticket.tags.through
-        for ticket, r in zip(tickets, chunk, strict=True):
+        for pk, t, r in zip(ticket_ids, tickets, chunk, strict=True):
             messages.append(
-                Message(
-                    ticket=ticket,
-                    author_requester=ticket.requester,
-                    body_html=text_to_html(r.description),
-                    body_text=r.description,
-                    channel=r.channel,
-                    created_at=r.created_at,
-                )
+                {
+                    "ticket_id": pk,
+                    "author_requester_id": t["requester_id"],
+                    "body_html": _html(r.description),
+                    "body_text": r.description,
+                    "channel": r.channel,
+                    "created_at": r.created_at,
+                }
             )
             if r.resolution:
                 messages.append(
-                    Message(
-                        ticket=ticket,
-                        author_user=ticket.assignee,
-                        body_html=text_to_html(r.resolution),
-                        body_text=r.resolution,
-                        channel=Ticket.Channel.AGENT,
-                        created_at=r.solved_at or r.first_reply_at or r.created_at,
-                    )
+                    {
+                        "ticket_id": pk,
+                        "author_user_id": t["assignee_id"],
+                        "body_html": _html(r.resolution),
+                        "body_text": r.resolution,
+                        "channel": Ticket.Channel.AGENT,
+                        "created_at": r.solved_at or r.first_reply_at or r.created_at,
+                    }
                 )
-            events.append(TicketEvent(ticket=ticket, created_at=r.created_at, kind="imported", field="status", new=r.status))  # fmt: skip
-            links += [through(ticket_id=ticket.pk, tag_id=tags[t]) for t in dict.fromkeys(r.tags)]
+            events.append({"ticket_id": pk, "created_at": r.created_at, "kind": "imported", "field": "status", "new": r.status})  # fmt: skip
+            links += [{"ticket_id": pk, "tag_id": tags[n]} for n in dict.fromkeys(r.tags)]
             if r.csat_rating is not None:
-                result.csat_rows.append((str(ticket.pk), r.csat_rating, r.csat_comment))
-                ratings.append((ticket, r.csat_rating, r.csat_comment))
-        Message.objects.bulk_create(messages, batch_size=BATCH)
-        TicketEvent.objects.bulk_create(events, batch_size=BATCH)
-        through.objects.bulk_create(links, batch_size=BATCH)
-        csat_import(rows=ratings)
-        result.imported += len(tickets)
+                result.csat_rows.append((str(pk), r.csat_rating, r.csat_comment))
+                shell = Ticket(pk=pk, assignee_id=t["assignee_id"], solved_at=t["solved_at"])
+                ratings.append((shell, r.csat_rating, r.csat_comment))
+        insert_rows(Message, messages, now=now, with_ids=False)
+        insert_rows(TicketEvent, events, now=now, with_ids=False)
+        insert_rows(through, links, now=now, with_ids=False)
+        csat_import(rows=ratings, now=now)
+        result.imported += len(chunk)
         if progress:
             progress(result.imported, len(rows))
 

@@ -147,3 +147,48 @@ def test_mapping_naming_a_missing_column_is_refused(tmp_path, frontline_taxonomy
     mapping.write_text(json.dumps({"columns": {"requester_email": "Email", "category": "Kind"}}))
     with pytest.raises(CommandError, match="Column\\(s\\) not in the file: Kind"):
         call_command("import_tickets", str(csv_path), mapping=str(mapping))
+
+
+def test_reimporting_the_same_file_changes_nothing(tmp_path, frontline_taxonomy, capsys):
+    csv_path = _write(
+        tmp_path,
+        "Id,Email,Subject,Prio,Type\n"
+        "A-1,a@example.com,Crash,Critical,Bug\n"
+        "A-2,b@example.com,Slow,Low,Bug\n"
+        "A-2,b@example.com,Slow again (same id later in the file),Low,Bug\n",
+    )
+    mapping = _mapping(tmp_path)
+    mapping["columns"]["external_id"] = "Id"
+    first = import_tickets(csv_path, mapping)
+    assert (first.imported, first.already_imported) == (2, 1)
+    before = sorted(Ticket.objects.values_list("pk", "subject", "custom_fields"))
+    messages = Message.objects.count()
+    second = import_tickets(csv_path, mapping)
+    assert (second.imported, second.already_imported) == (0, 3)
+    assert sorted(Ticket.objects.values_list("pk", "subject", "custom_fields")) == before
+    assert Message.objects.count() == messages
+    assert Requester.objects.count() == 2
+
+
+def test_on_error_skip_imports_the_valid_rows_and_names_the_others(tmp_path, frontline_taxonomy):
+    csv_path = _write(
+        tmp_path,
+        "Email,Subject,Prio,Type\n"
+        "a@example.com,Crash,Critical,Bug\n"
+        "not-an-email,Crash,Low,Bug\n"
+        "c@example.com,Fine,Low,Bug\n",
+    )
+    mapping_path = tmp_path / "m.json"
+    mapping_path.write_text(
+        json.dumps(
+            {
+                "columns": {"requester_email": "Email", "subject": "Subject", "category": "Type"},
+                "values": {"category": {"Bug": "technical-issue"}},
+            }
+        )
+    )
+    call_command("import_tickets", str(csv_path), mapping=str(mapping_path), on_error="skip")
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Crash", "Fine"]
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_tickets", str(csv_path), mapping=str(mapping_path))
+    assert Ticket.objects.count() == 2

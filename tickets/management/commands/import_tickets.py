@@ -1,4 +1,4 @@
-"""`python manage.py import_tickets FILE.csv --mapping MAPPING.json [--dry-run]`."""
+"""`python manage.py import_tickets FILE.csv --mapping MAPPING.json [--dry-run] [--on-error skip|abort]`."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,15 +17,22 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Validate and report; write nothing"
         )
         parser.add_argument(
+            "--on-error",
+            choices=["abort", "skip"],
+            default="abort",
+            help="abort: any invalid row imports nothing (default); skip: import the valid rows",
+        )
+        parser.add_argument(
             "--max-errors", type=int, default=50, help="How many row errors to print"
         )
 
-    def handle(self, *args, file, mapping, dry_run, max_errors, **options):
+    def handle(self, *args, file, mapping, dry_run, on_error, max_errors, **options):
         try:
             result = import_tickets(
                 file,
                 load_mapping(mapping),
                 dry_run=dry_run,
+                on_error=on_error,
                 progress=None if dry_run else lambda d, t: print_progress(d, t, self.stderr),
             )
         except (MappingError, OSError) as exc:
@@ -34,14 +41,19 @@ class Command(BaseCommand):
             self.stderr.write(f"  {error}")
         if len(result.errors) > max_errors:
             self.stderr.write(f"  … and {len(result.errors) - max_errors} more")
-        if not result.ok:
+        if not result.ok and on_error == "abort":
             raise CommandError(
                 f"{len(result.errors)} row(s) invalid out of {result.rows}; nothing was imported."
             )
         verb = "would import" if dry_run else "imported"
+        done = (
+            result.rows - result.skipped - result.already_imported if dry_run else result.imported
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.rows} rows read, {verb} {result.rows if dry_run else result.imported} tickets; "
+                f"{result.rows} rows read, {verb} {done} tickets; "
+                f"{result.already_imported} already imported (same external id), "
+                f"{result.skipped} invalid row(s) skipped; "
                 f"{result.clamped} with a solve time before the first reply (clamped and tagged)."
             )
         )
