@@ -1,7 +1,8 @@
 """One FilterSet for the queue page and the API: status, priority, category, tag, team,
 assignee, SLA state, channel, date ranges and full-text search (`q`).
 
-Search uses PostgreSQL full-text search (a stored document per ticket, migration 0009) and falls back to
+Search uses PostgreSQL full-text search (a stored document per ticket, migration 0012) and
+falls back to
 icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds that ticket directly.
 """
 
@@ -33,7 +34,7 @@ def search_q(value: str) -> Q:
     if ref:
         return Q(pk=int(ref.group(1)))
     if connection.vendor == "postgresql":
-        # The stored document (subject + every message) under a GIN index: migration 0009.
+        # The stored document (subject + every message) under a GIN index: migration 0012.
         return Q(
             pk__in=RawSQL(
                 "SELECT ticket_id FROM tickets_ticketsearch "

@@ -212,7 +212,7 @@ def test_search_uses_postgres_full_text(db, agent, requester, category, team):
         team=team,
     )
     assert _filter(agent.user, q="charged premium") == {t}
-    # One stored document per ticket under a GIN index (migration 0009), not to_tsvector
+    # One stored document per ticket under a GIN index (migration 0012), not to_tsvector
     # over every subject and message per query.
     with connection.cursor() as cur:
         cur.execute(

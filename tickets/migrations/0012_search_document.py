@@ -21,7 +21,7 @@ SQLite has no tsvector: nothing is created and search falls back to icontains.
 from django.db import migrations
 
 DOCUMENT_OF = """
-CREATE FUNCTION tickets_search_document(tid bigint) RETURNS tsvector
+CREATE OR REPLACE FUNCTION tickets_search_document(tid bigint) RETURNS tsvector
 LANGUAGE sql STABLE AS $$
   SELECT setweight(to_tsvector('simple', coalesce(t.subject, '')), 'A')
       || coalesce((SELECT to_tsvector('simple', string_agg(left(coalesce(m.body_text, ''), 20000), ' '))
@@ -29,7 +29,7 @@ LANGUAGE sql STABLE AS $$
   FROM tickets_ticket t WHERE t.id = tid
 $$;
 
-CREATE FUNCTION tickets_search_ticket_inserted() RETURNS trigger
+CREATE OR REPLACE FUNCTION tickets_search_ticket_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO tickets_ticketsearch (ticket_id, document)
@@ -38,7 +38,7 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION tickets_search_ticket_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION tickets_search_ticket_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
@@ -51,14 +51,14 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION tickets_search_tickets_truncated() RETURNS trigger
+CREATE OR REPLACE FUNCTION tickets_search_tickets_truncated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   TRUNCATE tickets_ticketsearch;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION tickets_search_messages_inserted() RETURNS trigger
+CREATE OR REPLACE FUNCTION tickets_search_messages_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO tickets_ticketsearch AS s (ticket_id, document)
@@ -68,7 +68,7 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION tickets_search_message_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION tickets_search_message_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -88,38 +88,44 @@ CREATE TABLE IF NOT EXISTS tickets_ticketsearch (
   ticket_id bigint PRIMARY KEY,
   document tsvector NOT NULL
 );
-INSERT INTO tickets_ticketsearch (ticket_id, document)
-SELECT t.id, setweight(to_tsvector('simple', coalesce(t.subject, '')), 'A')
-             || coalesce(m.document, ''::tsvector)
-FROM tickets_ticket t
-LEFT JOIN (SELECT ticket_id,
-                  to_tsvector('simple', string_agg(left(coalesce(body_text, ''), 20000), ' ')) AS document
-           FROM tickets_message GROUP BY ticket_id) m ON m.ticket_id = t.id
-ON CONFLICT (ticket_id) DO NOTHING;
+DO $$
+BEGIN
+  -- Only into an empty table (the migration re-run under another name does not redo it).
+  IF NOT EXISTS (SELECT 1 FROM tickets_ticketsearch) THEN
+    INSERT INTO tickets_ticketsearch (ticket_id, document)
+    SELECT t.id, setweight(to_tsvector('simple', coalesce(t.subject, '')), 'A')
+                 || coalesce(m.document, ''::tsvector)
+    FROM tickets_ticket t
+    LEFT JOIN (SELECT ticket_id,
+                      to_tsvector('simple', string_agg(left(coalesce(body_text, ''), 20000), ' '))
+                        AS document
+               FROM tickets_message GROUP BY ticket_id) m ON m.ticket_id = t.id;
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS ticketsearch_document ON tickets_ticketsearch USING GIN (document);
 DROP INDEX IF EXISTS ticket_subject_fts;
 DROP INDEX IF EXISTS message_body_fts;
 """
 
 TRIGGERS = """
-CREATE TRIGGER search_ticket_inserted AFTER INSERT ON tickets_ticket
+CREATE OR REPLACE TRIGGER search_ticket_inserted AFTER INSERT ON tickets_ticket
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
   EXECUTE FUNCTION tickets_search_ticket_inserted();
-CREATE TRIGGER search_ticket_subject AFTER UPDATE OF subject ON tickets_ticket
+CREATE OR REPLACE TRIGGER search_ticket_subject AFTER UPDATE OF subject ON tickets_ticket
   FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject)
   EXECUTE FUNCTION tickets_search_ticket_changed();
-CREATE TRIGGER search_ticket_deleted AFTER DELETE ON tickets_ticket
+CREATE OR REPLACE TRIGGER search_ticket_deleted AFTER DELETE ON tickets_ticket
   FOR EACH ROW EXECUTE FUNCTION tickets_search_ticket_changed();
-CREATE TRIGGER search_tickets_truncated AFTER TRUNCATE ON tickets_ticket
+CREATE OR REPLACE TRIGGER search_tickets_truncated AFTER TRUNCATE ON tickets_ticket
   FOR EACH STATEMENT EXECUTE FUNCTION tickets_search_tickets_truncated();
-CREATE TRIGGER search_messages_inserted AFTER INSERT ON tickets_message
+CREATE OR REPLACE TRIGGER search_messages_inserted AFTER INSERT ON tickets_message
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
   EXECUTE FUNCTION tickets_search_messages_inserted();
-CREATE TRIGGER search_message_body AFTER UPDATE OF body_text, ticket_id ON tickets_message
+CREATE OR REPLACE TRIGGER search_message_body AFTER UPDATE OF body_text, ticket_id ON tickets_message
   FOR EACH ROW WHEN (OLD.body_text IS DISTINCT FROM NEW.body_text
                      OR OLD.ticket_id IS DISTINCT FROM NEW.ticket_id)
   EXECUTE FUNCTION tickets_search_message_changed();
-CREATE TRIGGER search_message_deleted AFTER DELETE ON tickets_message
+CREATE OR REPLACE TRIGGER search_message_deleted AFTER DELETE ON tickets_message
   FOR EACH ROW EXECUTE FUNCTION tickets_search_message_changed();
 """
 
@@ -158,6 +164,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0008_macro_policy_citation")]
+    dependencies = [("tickets", "0011_webhook_beat_schedule")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
