@@ -2,8 +2,7 @@
 assignee, SLA state, channel, date ranges and full-text search (`q`).
 
 Search uses PostgreSQL full-text search (a stored document per ticket, migration 0012) and
-falls back to
-icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds that ticket directly.
+falls back to icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds that ticket directly.
 """
 
 from __future__ import annotations
