@@ -258,3 +258,16 @@ def test_search_document_follows_replies_edits_erasure_and_deletes(
     with connection.cursor() as cur:
         cur.execute("SELECT ticket_id FROM tickets_ticketsearch")
         assert [r[0] for r in cur.fetchall()] == [other.pk]
+
+
+def test_all_visible_count_stops_at_the_cap(client, agent, category, team, monkeypatch):
+    from tickets import selectors
+
+    monkeypatch.setattr(selectors, "ALL_COUNT_CAP", 2)
+    for _ in range(4):
+        mk(team, category, status=S.SOLVED)
+    assert queue_counts(user=agent.user)["all"] == 3  # cap + 1: "more than the cap"
+    assert queue_counts(user=agent.user)["team"] == 0
+    client.force_login(agent.user)
+    page = client.get(reverse("tickets:queue"), {"view": "all"}).content.decode()
+    assert "2+</span>" in page

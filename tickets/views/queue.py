@@ -37,6 +37,7 @@ def queue_view(request):
         "view": view,
         "views": selectors.QUEUE_VIEWS,
         "counts": selectors.queue_counts(user=request.user),
+        "count_cap": selectors.ALL_COUNT_CAP,
         "filterset": filterset,
         "sorts": SORT_LABELS,
         "assignees": assignee_choices(request.user),
