@@ -102,20 +102,34 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Total time in new + open, from the status events.",
     ),
     Definition(
-        "sla-first-reply",
-        "SLA achievement (first reply, interim)",
+        "sla-achievement",
+        "SLA achievement",
         "share of targets",
-        "Interim definition until SLA policies land: each ticket has one first-reply target, "
-        "due at creation + FRONTLINE['DEFAULT_FIRST_REPLY_MINUTES'][priority] calendar minutes "
-        "(exactly the first due_at the ticket service records at creation). The target is "
-        "achieved when the first reply (as in first reply time) came at or before it, and "
-        "breached when the reply came later or the due time passed with no reply. A ticket "
-        "solved before its due time without a reply has no target (cancelled). Achievement = "
-        "achieved ÷ (achieved + breached) among targets that ended in the period (reply time "
-        "when achieved, due time when breached).",
-        version=0,
-        notes="Version 0: uses the current priority and calendar minutes. Version 1 will read "
-        "the SLA engine's recorded targets and business hours.",
+        "Share of SLA targets met among the targets that ended in the period, read from the "
+        "SLA engine's recorded targets (one per ticket for first reply and resolution, one per "
+        "requester turn for next reply; due times in the team's business hours or 24/7 as the "
+        "policy says). A target is met when it stopped at or before its due time (counted on "
+        "the day it stopped) and breached when the sweep marked it breached (counted at the "
+        "breach) or it stopped after its due time (counted at the due time). Running and "
+        "dropped targets have not ended and are not counted. Shown for all kinds together and "
+        "per kind (first reply, next reply, resolution), per agent (the ticket's assignee), "
+        "team, vendor and SLA policy.",
+        version=1,
+        notes="Version 0 (until this release) used one interim first-reply target per ticket "
+        "from the priority's default minutes; rollups built before are rebuilt by "
+        "`manage.py rollup_backfill`.",
+    ),
+    Definition(
+        "handle-time",
+        "Handle time",
+        "minutes / hours",
+        "Time an agent actually worked a ticket: while the ticket's workspace is visible and "
+        "focused the browser sends a heartbeat every 30 seconds; the time between two "
+        "heartbeats of the same agent on the same ticket counts when the gap is at most 90 "
+        "seconds (longer gaps are idle, not work). Summed per agent per UTC day; a ticket "
+        "counts as handled on a day when the agent worked it for any time that day. Handle "
+        "time per ticket = handle time ÷ tickets handled. Several tickets open in several "
+        "windows count only for the one in front of the agent.",
     ),
     Definition(
         "qa-score",
@@ -132,8 +146,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Solved tickets ÷ productive hours over the period. Productive hours are the time the "
         "agent's presence was 'available' inside their scheduled shifts (teams' presence log "
         "and rota), summed per UTC day and refreshed hourly.",
-        notes="Time spent handling a ticket outside 'available' is not counted yet: tickets/ "
-        "does not record workspace activity (handle time) so far.",
+        notes="Handle time is recorded (see handle time) but not yet added to productive "
+        "hours when the agent's presence was not 'available'.",
     ),
     Definition(
         "trend-alerts",

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-
-from django.conf import settings
+from datetime import datetime
 
 from tickets.models import Message, Ticket, TicketEvent
 
@@ -51,9 +49,6 @@ class TicketFacts:
     agent_replies: int = 0
     one_touch: bool = False
     minutes_in: dict[str, float] = field(default_factory=dict)
-    sla_due_at: datetime | None = None
-    sla_achieved: bool | None = None  # None: no target ended (pending or cancelled)
-    sla_ended_at: datetime | None = None
 
     @property
     def requester_wait_minutes(self) -> float:
@@ -76,18 +71,11 @@ def _minutes(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 60
 
 
-def first_reply_due(created_at: datetime, priority: int) -> datetime:
-    """The interim first-reply target (definition sla-first-reply, version 0)."""
-    minutes = settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"].get(int(priority), 8 * 60)
-    return created_at + timedelta(minutes=minutes)
-
-
 def compute_facts(
     *,
     ticket_id: int,
     created_at: datetime,
     status: str,
-    priority: int,
     reopen_count: int,
     solved_at: datetime | None,
     replies: Sequence[Reply],
@@ -133,17 +121,6 @@ def compute_facts(
         minutes_in[current] += max(0.0, _minutes(since, now))
     facts.minutes_in = dict(minutes_in)
 
-    # Interim first-reply SLA target.
-    due = first_reply_due(created_at, priority)
-    facts.sla_due_at = due
-    reply_at = facts.first_reply_at
-    if reply_at is not None:
-        facts.sla_achieved = reply_at <= due
-        facts.sla_ended_at = reply_at if reply_at <= due else due
-    elif facts.first_solved_at is not None and facts.first_solved_at <= due:
-        facts.sla_achieved = None  # solved without a reply before the due time: cancelled
-    elif now > due:
-        facts.sla_achieved, facts.sla_ended_at = False, due
     return facts
 
 
@@ -151,7 +128,6 @@ TICKET_FIELDS = (
     "pk",
     "created_at",
     "status",
-    "priority",
     "reopen_count",
     "solved_at",
     "assignee_id",
@@ -188,7 +164,6 @@ def facts_for_tickets(
             ticket_id=r["pk"],
             created_at=r["created_at"],
             status=r["status"],
-            priority=r["priority"],
             reopen_count=r["reopen_count"],
             solved_at=r["solved_at"],
             replies=replies[r["pk"]],

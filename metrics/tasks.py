@@ -50,3 +50,10 @@ def productive_time_refresh_recent() -> int:
 
     today = timezone.now().date()
     return services.productive_time_refresh(days=[today - timedelta(days=1), today])
+
+
+@shared_task(acks_late=True)
+def trend_alerts_notify() -> int:
+    """Every 15 minutes: email new volume spikes to the teams' leads and managers (when
+    FRONTLINE["TREND_ALERT_EMAILS"] is on)."""
+    return services.trend_alerts_email()

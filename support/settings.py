@@ -304,6 +304,13 @@ FRONTLINE = {
     "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=8),
     "WEBHOOK_BACKOFF_BASE_SECONDS": env.int("WEBHOOK_BACKOFF_BASE_SECONDS", default=30),
     "WEBHOOK_BACKOFF_MAX_SECONDS": env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600),
+    # Handle time (tickets/services/work.py): the workspace sends a heartbeat every
+    # WORK_HEARTBEAT_SECONDS while visible and focused; a gap over WORK_IDLE_SECONDS is idle.
+    "WORK_HEARTBEAT_SECONDS": env.int("WORK_HEARTBEAT_SECONDS", default=30),
+    "WORK_IDLE_SECONDS": env.int("WORK_IDLE_SECONDS", default=90),
+    # Trend alerts (metrics/services/alerts.py): also email each spike to the team's lead and
+    # manager (once per spike).
+    "TREND_ALERT_EMAILS": env.bool("TREND_ALERT_EMAILS", default=False),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 # Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.

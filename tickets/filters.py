@@ -20,9 +20,16 @@ from drf_spectacular.utils import extend_schema_field
 
 from teams.models import Agent, Team
 
-from .models import Category, Message, Ticket
+from .models import Category, Message, Ticket, TicketSLA
 
 DUE_SOON = timedelta(hours=1)
+CSAT_CHOICES = [
+    ("rated", "Rated"),
+    ("satisfied", "Satisfied (4-5)"),
+    ("dissatisfied", "Not satisfied (1-3)"),
+    *[(str(n), f"Rated {n}") for n in range(1, 6)],
+]
+SLA_OUTCOMES = [("met", "Met"), ("breached", "Breached")]
 SEARCH_CONFIG = "simple"
 
 
@@ -80,6 +87,21 @@ class TicketFilter(django_filters.FilterSet):
     solved_before = django_filters.IsoDateTimeFilter(field_name="solved_at", lookup_expr="lt")
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
     due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    # CSAT: rated tickets (or those rated satisfied / dissatisfied / a given score), by when.
+    csat = django_filters.ChoiceFilter(method="filter_csat", choices=CSAT_CHOICES, label="CSAT")
+    rated_after = django_filters.IsoDateTimeFilter(field_name="csat__rated_at", lookup_expr="gte")
+    rated_before = django_filters.IsoDateTimeFilter(field_name="csat__rated_at", lookup_expr="lt")
+    # SLA targets that ended (met or breached) — of a kind, under a policy, in a window; the
+    # companions are read by filter_sla_outcome (tickets.querysets.TicketSLAQuerySet).
+    sla_outcome = django_filters.ChoiceFilter(
+        method="filter_sla_outcome", choices=SLA_OUTCOMES, label="SLA target"
+    )
+    sla_kind = django_filters.ChoiceFilter(method="filter_sla_part", choices=TicketSLA.Kind.choices)
+    sla_policy = django_filters.CharFilter(
+        method="filter_sla_part", help_text='An SLA policy id, or "none" for default targets'
+    )
+    sla_ended_after = django_filters.IsoDateTimeFilter(method="filter_sla_part")
+    sla_ended_before = django_filters.IsoDateTimeFilter(method="filter_sla_part")
 
     class Meta:
         model = Ticket
@@ -117,6 +139,37 @@ class TicketFilter(django_filters.FilterSet):
             return queryset
         breached = Q(status__in=Ticket.UNSOLVED, due_at__lt=timezone.now())
         return queryset.filter(breached) if value else queryset.exclude(breached)
+
+    def filter_csat(self, queryset, name, value):
+        if value == "satisfied":
+            return queryset.filter(csat__rating__gte=4)
+        if value == "dissatisfied":
+            return queryset.filter(csat__rating__lte=3)
+        if value.isdigit():
+            return queryset.filter(csat__rating=int(value))
+        return queryset.filter(csat__rating__isnull=False)
+
+    def filter_sla_outcome(self, queryset, name, value):
+        c = self.form.cleaned_data
+        lo, hi = c.get("sla_ended_after"), c.get("sla_ended_before")
+        targets = TicketSLA.objects.filter(ticket=OuterRef("pk"))
+        if value == "met":
+            targets = targets.met_between(lo, hi)
+        else:
+            targets = targets.breached_between(lo, hi)
+        if c.get("sla_kind"):
+            targets = targets.filter(kind=c["sla_kind"])
+        policy = (c.get("sla_policy") or "").strip().lower()
+        if policy == "none":
+            targets = targets.filter(policy__isnull=True)
+        elif policy.isdigit():
+            targets = targets.filter(policy_id=int(policy))
+        elif policy:
+            return queryset.none()
+        return queryset.filter(Exists(targets))
+
+    def filter_sla_part(self, queryset, name, value):
+        return queryset  # read by filter_sla_outcome
 
     def filter_reopened(self, queryset, name, value):
         if value is None:

@@ -60,3 +60,40 @@ class MacroQuerySet(models.QuerySet):
 
     def needing_policy_review(self):
         return self.with_policy_review().filter(needs_policy_review=True)
+
+
+class TicketSLAQuerySet(models.QuerySet):
+    """When an SLA target ended, once for metrics and the tickets list: met when it stopped
+    at or before its due time (ends when it stopped); breached when the sweep marked it
+    (ends at breached_at) or it stopped late before the sweep saw it (ends at its due time).
+    Running and dropped targets have not ended."""
+
+    def met_between(self, lo, hi):
+        return self.filter(self.met_q(lo, hi))
+
+    def breached_between(self, lo, hi):
+        return self.filter(self.breached_q(lo, hi))
+
+    def ended_between(self, lo, hi):
+        return self.filter(self.met_q(lo, hi) | self.breached_q(lo, hi))
+
+    @staticmethod
+    def met_q(lo, hi) -> models.Q:
+        q = models.Q(met=True)
+        if lo is not None:
+            q &= models.Q(stopped_at__gte=lo)
+        if hi is not None:
+            q &= models.Q(stopped_at__lt=hi)
+        return q
+
+    @staticmethod
+    def breached_q(lo, hi) -> models.Q:
+        marked = models.Q(breached_at__isnull=False)
+        late = models.Q(met=False, breached_at__isnull=True)
+        if lo is not None:
+            marked &= models.Q(breached_at__gte=lo)
+            late &= models.Q(due_at__gte=lo)
+        if hi is not None:
+            marked &= models.Q(breached_at__lt=hi)
+            late &= models.Q(due_at__lt=hi)
+        return marked | late

@@ -1,5 +1,6 @@
 """Measurement models, one module per area; import from `metrics.models`."""
 
+from .alerts import ProductFeedback, TrendAlertNotice
 from .qa import (
     Criterion,
     QAAnswer,
@@ -14,6 +15,7 @@ from .rollups import (
     AgentDay,
     DailyAgentRollup,
     DailyRollup,
+    DailySLARollup,
     DailyTeamRollup,
     RollupWatermark,
     TicketMetric,
@@ -24,7 +26,9 @@ __all__ = [
     "Criterion",
     "DailyAgentRollup",
     "DailyRollup",
+    "DailySLARollup",
     "DailyTeamRollup",
+    "ProductFeedback",
     "QAAnswer",
     "QAQueueItem",
     "QAReview",
@@ -35,4 +39,5 @@ __all__ = [
     "ScorecardSection",
     "ScorecardVersion",
     "TicketMetric",
+    "TrendAlertNotice",
 ]

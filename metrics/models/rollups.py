@@ -29,7 +29,8 @@ class TicketMetric(models.Model):
     created_day = models.DateField()
     first_reply_day = models.DateField(null=True, blank=True)
     solved_day = models.DateField(null=True, blank=True)
-    sla_day = models.DateField(null=True, blank=True)
+    # UTC days on which the ticket's SLA targets (tickets.TicketSLA) ended, met or breached.
+    sla_days = models.JSONField(default=list, blank=True)
 
     first_reply_minutes = models.FloatField(null=True, blank=True)
     first_resolution_minutes = models.FloatField(null=True, blank=True)
@@ -40,8 +41,6 @@ class TicketMetric(models.Model):
     solved = models.BooleanField(default=False)
     reopens = models.PositiveIntegerField(default=0)
     one_touch = models.BooleanField(default=False)
-    sla_due_at = models.DateTimeField(null=True, blank=True)
-    sla_achieved = models.BooleanField(null=True, blank=True)
     csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -54,9 +53,7 @@ class TicketMetric(models.Model):
             models.Index(fields=["created_day"], name="tmetric_created_day"),
             models.Index(fields=["first_reply_day"], name="tmetric_reply_day"),
             models.Index(fields=["solved_day"], name="tmetric_solved_day"),
-            models.Index(fields=["sla_day"], name="tmetric_sla_day"),
             models.Index(fields=["csat_day"], name="tmetric_csat_day"),
-            models.Index(fields=["sla_achieved", "sla_due_at"], name="tmetric_sla_pending"),
         ]
 
     def __str__(self) -> str:
@@ -79,8 +76,19 @@ class RollupFigures(models.Model):
     resolution_sum = models.FloatField(default=0)
     resolution_count = models.PositiveIntegerField(default=0)
     resolution_hist = models.JSONField(default=dict, blank=True)
+    # SLA targets (tickets.TicketSLA) that ended on the day: met, or breached; all kinds, and
+    # per kind. Credited to the ticket's assignee.
     sla_achieved = models.PositiveIntegerField(default=0)
     sla_breached = models.PositiveIntegerField(default=0)
+    sla_first_reply_met = models.PositiveIntegerField(default=0)
+    sla_first_reply_breached = models.PositiveIntegerField(default=0)
+    sla_next_reply_met = models.PositiveIntegerField(default=0)
+    sla_next_reply_breached = models.PositiveIntegerField(default=0)
+    sla_resolution_met = models.PositiveIntegerField(default=0)
+    sla_resolution_breached = models.PositiveIntegerField(default=0)
+    # Handle time (tickets.WorkSession) of the agent on the day: seconds, and tickets worked.
+    handle_seconds = models.FloatField(default=0)
+    handle_count = models.PositiveIntegerField(default=0)
     qa_sum = models.FloatField(default=0)
     qa_count = models.PositiveIntegerField(default=0)
     # CSAT ratings counted on the day they were (last) given, credited to the agent who
@@ -164,6 +172,32 @@ class DailyTeamRollup(RollupFigures):
 
     def __str__(self) -> str:
         return f"{self.day} team={self.team_id} ({self.sensitivity})"
+
+
+class DailySLARollup(models.Model):
+    """SLA targets that ended on one UTC day, per team × category × channel × policy × kind:
+    what the manager's "SLA achievement by policy" reads. Rebuilt with the other rollups."""
+
+    day = models.DateField()
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+    policy = models.ForeignKey(
+        "tickets.SLAPolicy", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16)
+    met = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+
+    objects = DailyRollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "team"], name="slarollup_day_team")]
+
+    def __str__(self) -> str:
+        return f"{self.day} team={self.team_id} policy={self.policy_id} {self.kind}"
 
 
 class RollupWatermark(models.Model):

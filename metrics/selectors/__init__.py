@@ -1,5 +1,6 @@
 """Reads for metrics pages and endpoints; import from `metrics.selectors`."""
 
+from .breakdowns import csat_breakdown, sla_by_policy
 from .dashboards import (
     chart,
     lead_dashboard,
@@ -24,6 +25,8 @@ from .qa import (
 from .summary import medians, summarize
 
 __all__ = [
+    "csat_breakdown",
+    "sla_by_policy",
     "calibration",
     "current_versions",
     "open_disputes",

@@ -38,7 +38,13 @@ def poisson_tail(observed: int, mean: float) -> float:
 def volume_spikes(
     *, user, q: Q | None = None, now: datetime | None = None, hours: int = WINDOW_HOURS
 ):
-    """Categories whose volume in the last `hours` is a significant spike, largest z first."""
+    """Categories whose volume in the last `hours` among the tickets `user` may see (under
+    `q`) is a significant spike, largest z first."""
+    return spikes_in(Ticket.objects.visible_to(user).filter(q or Q()), now=now, hours=hours)
+
+
+def spikes_in(tickets, *, now: datetime | None = None, hours: int = WINDOW_HOURS) -> list[dict]:
+    """Spikes per category among `tickets` (a Ticket queryset), in one query."""
     now = now or timezone.now()
     span = timedelta(hours=hours)
     aggs, windows = {}, Q()
@@ -48,11 +54,9 @@ def volume_spikes(
         aggs[f"c{k}"] = Count("pk", filter=window)
         windows |= window
     rows = (
-        Ticket.objects.visible_to(user)
-        .filter(q or Q())
-        .filter(windows)  # only the five windows' rows, not four weeks of tickets
+        tickets.filter(windows)  # only the five windows' rows, not four weeks of tickets
         .order_by()
-        .values("category__slug", "category__name")
+        .values("category_id", "category__slug", "category__name")
         .annotate(**aggs)
         .filter(c0__gte=MIN_COUNT)
     )
@@ -67,15 +71,70 @@ def volume_spikes(
             out.append(
                 {
                     "category": r["category__name"],
+                    "category_id": r["category_id"],
+                    "slug": r["category__slug"],
                     "observed": observed,
                     "expected": expected,
                     "change": (observed / expected - 1) if expected else None,
                     "z": z,
                     "p": p,
                     "since": timezone.localtime(now - span),
+                    "window_start": now - span,
+                    "until": now,
                     "url": tickets_url(
                         category=r["category__slug"], created_after=now - span, created_before=now
                     ),
                 }
             )
     return sorted(out, key=lambda a: -a["z"])
+
+
+def with_filings(alerts: list[dict]) -> list[dict]:
+    """Mark each alert with the product-feedback filing that already covers its window (one
+    query, none without alerts), so the page offers "file" only once."""
+    if not alerts:
+        return alerts
+    from ..models import ProductFeedback
+
+    earliest = min(a["window_start"] for a in alerts)
+    filings = list(
+        ProductFeedback.objects.filter(
+            category_id__in={a["category_id"] for a in alerts}, window_end__gt=earliest
+        ).only("pk", "category_id", "window_start", "window_end")
+    )
+    for a in alerts:
+        a["filing"] = next(
+            (
+                f
+                for f in filings
+                if f.category_id == a["category_id"]
+                and f.window_start < a["until"]
+                and f.window_end > a["window_start"]
+            ),
+            None,
+        )
+    return alerts
+
+
+def product_feedback_visible(user):
+    """Filings a user may open: leads, managers, QA analysts and admins, for categories within
+    their clearance (the tickets listed are narrowed to the viewer's own scope on the page)."""
+    from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for
+
+    from ..models import ProductFeedback
+
+    if not (can_view_team_dashboard(user) or can_view_overview(user)):
+        return ProductFeedback.objects.none()
+    return ProductFeedback.objects.filter(
+        category__sensitivity__in=scope_for(user).sensitivities
+    ).select_related("category", "filed_by")
+
+
+def product_feedback_tickets(*, user, filing):
+    """The filing's example tickets the viewer may see, oldest first."""
+    return (
+        Ticket.objects.visible_to(user)
+        .filter(pk__in=filing.tickets.values("pk"))
+        .select_related("team", "category")
+        .order_by("created_at", "pk")
+    )

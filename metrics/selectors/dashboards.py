@@ -20,7 +20,8 @@ from tickets.models import Ticket
 from ..filters import DashboardFilter
 from ..links import day_range, tickets_url
 from ..models import AgentDay, DailyAgentRollup, DailyRollup, DailyTeamRollup
-from .alerts import volume_spikes
+from .alerts import volume_spikes, with_filings
+from .breakdowns import sla_by_policy
 from .summary import COUNTS, group, medians, summarize, week_of, weeks_between
 
 AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like the tickets list
@@ -203,7 +204,7 @@ def weekly_trends(*, rows: list[dict], filters: DashboardFilter) -> dict:
             [
                 ("Reopen rate", [pct(x["reopen_rate"]) for x in s]),
                 ("One-touch rate", [pct(x["one_touch_rate"]) for x in s]),
-                ("First-reply SLA achieved", [pct(x["sla_rate"]) for x in s]),
+                ("SLA achieved", [pct(x["sla_rate"]) for x in s]),
             ],
         ),
     }
@@ -290,7 +291,7 @@ def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=Non
     )
     return {
         "queue": live_queue(user=user, filters=filters, now=now),
-        "alerts": volume_spikes(user=user, q=filters.ticket_q(), now=now),
+        "alerts": with_filings(volume_spikes(user=user, q=filters.ticket_q(), now=now)),
         "today": today_vs_last_weeks(user=user, filters=filters, now=now),
         "summary": summarize(rows),
         "charts": weekly_trends(rows=rows, filters=filters),
@@ -328,7 +329,8 @@ def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> d
         return out
 
     return {
-        "alerts": volume_spikes(user=user, q=filters.ticket_q()),
+        "alerts": with_filings(volume_spikes(user=user, q=filters.ticket_q())),
+        "sla_policies": sla_by_policy(user=user, filters=filters),
         "teams": [
             {
                 "team": t,
@@ -363,7 +365,7 @@ def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> d
             ),
             "team_sla": chart(
                 "team_sla",
-                "First-reply SLA achieved per week by team (%)",
+                "SLA achieved per week by team (%)",
                 "line",
                 labels,
                 series("sla_rate", 100),

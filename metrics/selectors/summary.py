@@ -28,6 +28,14 @@ ROLLUP_FIELDS = (
     "resolution_hist",
     "sla_achieved",
     "sla_breached",
+    "sla_first_reply_met",
+    "sla_first_reply_breached",
+    "sla_next_reply_met",
+    "sla_next_reply_breached",
+    "sla_resolution_met",
+    "sla_resolution_breached",
+    "handle_seconds",
+    "handle_count",
     "qa_sum",
     "qa_count",
     "csat_1",
@@ -47,6 +55,14 @@ COUNTS = (
     "resolution_count",
     "sla_achieved",
     "sla_breached",
+    "sla_first_reply_met",
+    "sla_first_reply_breached",
+    "sla_next_reply_met",
+    "sla_next_reply_breached",
+    "sla_resolution_met",
+    "sla_resolution_breached",
+    "handle_seconds",
+    "handle_count",
     "qa_sum",
     "qa_count",
     "csat_1",
@@ -56,6 +72,7 @@ COUNTS = (
     "csat_5",
 )
 CSAT_SCORES = (1, 2, 3, 4, 5)
+SLA_KINDS = ("first_reply", "next_reply", "resolution")
 Z95 = 1.959963984540054
 
 
@@ -94,7 +111,12 @@ def summarize(rows: Iterable[dict]) -> dict:
         one_touch_rate=_ratio(total["one_touch"], total["solved"]),
         sla_rate=_ratio(total["sla_achieved"], total["sla_achieved"] + total["sla_breached"]),
         qa_mean=_ratio(total["qa_sum"], total["qa_count"]),
+        handle_hours=total["handle_seconds"] / 3600,
+        handle_minutes_per_ticket=_ratio(total["handle_seconds"] / 60, total["handle_count"]),
     )
+    for kind in SLA_KINDS:
+        met, breached = total[f"sla_{kind}_met"], total[f"sla_{kind}_breached"]
+        total[f"sla_{kind}_rate"] = _ratio(met, met + breached)
     rated = sum(total[f"csat_{n}"] for n in CSAT_SCORES)
     satisfied = total["csat_4"] + total["csat_5"]
     total.update(
@@ -135,6 +157,7 @@ MEDIAN_FIELDS = (
     "sla_rate",
     "qa_mean",
     "csat_pct",
+    "handle_minutes_per_ticket",
 )
 
 

@@ -1,5 +1,6 @@
 """Every metrics write with a rule, one module per concern; import from here."""
 
+from .alerts import product_feedback_file, trend_alerts_email
 from .productive import productive_time_refresh
 from .qa import (
     qa_dispute_resolve,
@@ -21,6 +22,8 @@ from .reports import (
 from .rollups import rollup_backfill, rollup_rebuild_days, rollup_refresh, ticket_metrics_recompute
 
 __all__ = [
+    "product_feedback_file",
+    "trend_alerts_email",
     "productive_time_refresh",
     "export_filters",
     "report_period",

@@ -6,16 +6,18 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tickets.models import Category, CSATResponse, Ticket
+from tickets.models import Category, CSATResponse, Ticket, TicketSLA, WorkSession
 
 from .. import histogram
 from ..facts import TICKET_FIELDS, facts_for_tickets
 from ..models import (
     DailyAgentRollup,
     DailyRollup,
+    DailySLARollup,
     DailyTeamRollup,
     QAReview,
     RollupWatermark,
@@ -39,8 +41,39 @@ def _day(value: datetime | None) -> date | None:
 
 
 def _metric_days(m: TicketMetric) -> set[date]:
-    days = (m.created_day, m.first_reply_day, m.solved_day, m.sla_day, m.csat_day)
-    return {d for d in days if d}
+    days = (m.created_day, m.first_reply_day, m.solved_day, m.csat_day)
+    return {d for d in days if d} | {date.fromisoformat(d) for d in m.sla_days or ()}
+
+
+def _bounds(days: set[date]) -> tuple[datetime, datetime]:
+    lo = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    return lo, hi
+
+
+def sla_ended_at(met, stopped_at, breached_at, due_at) -> datetime | None:
+    """When a target ended (tickets.querysets.TicketSLAQuerySet); None while it runs."""
+    if met is True:
+        return stopped_at
+    if breached_at is not None:
+        return breached_at
+    if met is False:
+        return due_at
+    return None
+
+
+def _sla_days(ticket_ids: list[int]) -> dict[int, set[date]]:
+    out: dict[int, set[date]] = {}
+    rows = TicketSLA.objects.filter(ticket_id__in=ticket_ids).filter(
+        Q(met__isnull=False) | Q(breached_at__isnull=False)
+    )
+    for tid, met, stopped, breached, due in rows.values_list(
+        "ticket_id", "met", "stopped_at", "breached_at", "due_at"
+    ):
+        ended = sla_ended_at(met, stopped, breached, due)
+        if ended is not None:
+            out.setdefault(tid, set()).add(_day(ended))
+    return out
 
 
 def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set[date]:
@@ -60,6 +93,7 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
                 ticket_id__in=chunk, rating__isnull=False
             ).values_list("ticket_id", "rating", "agent_id", "rated_at")
         }
+        sla_days = _sla_days(chunk)
         fresh = []
         for row, f in facts_for_tickets(rows, now=now):
             rating, csat_agent, rated_at = csat.get(row["pk"], (None, None, None))
@@ -72,7 +106,7 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
                 created_day=_day(row["created_at"]),
                 first_reply_day=_day(f.first_reply_at),
                 solved_day=_day(f.latest_solved_at) if f.solved else None,
-                sla_day=_day(f.sla_ended_at) if f.sla_achieved is not None else None,
+                sla_days=sorted(d.isoformat() for d in sla_days.get(row["pk"], ())),
                 first_reply_minutes=f.first_reply_minutes,
                 first_resolution_minutes=f.first_resolution_minutes,
                 full_resolution_minutes=f.full_resolution_minutes,
@@ -82,8 +116,6 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
                 solved=f.solved,
                 reopens=f.reopens,
                 one_touch=f.one_touch,
-                sla_due_at=f.sla_due_at,
-                sla_achieved=f.sla_achieved,
                 csat_rating=rating,
                 csat_agent_id=csat_agent,
                 csat_day=_day(rated_at),
@@ -100,8 +132,7 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
 
 def _qa_scores(days: set[date]):
     """(day, agent, team, category, channel, score) of counted QA reviews on these days."""
-    lo = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
-    hi = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    lo, hi = _bounds(days)
     reviews = (
         QAReview.objects.counted()
         .filter(submitted_at__gte=lo, submitted_at__lt=hi)
@@ -140,7 +171,6 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         Q(created_day__in=days)
         | Q(first_reply_day__in=days)
         | Q(solved_day__in=days)
-        | Q(sla_day__in=days)
         | Q(csat_day__in=days)
     ).values()
     for m in metrics.iterator(chunk_size=CHUNK):
@@ -159,12 +189,6 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
             r.resolution_sum += m["full_resolution_minutes"]
             r.resolution_count += 1
             histogram.add(r.resolution_hist, m["full_resolution_minutes"])
-        if m["sla_day"] in days:
-            r = row(m["sla_day"], m)
-            if m["sla_achieved"]:
-                r.sla_achieved += 1
-            else:
-                r.sla_breached += 1
         if m["csat_day"] in days and m["csat_rating"]:
             r = row(m["csat_day"], {**m, "agent_id": m["csat_agent_id"]})
             field = f"csat_{m['csat_rating']}"
@@ -174,8 +198,12 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         r = row(day, dims)
         r.qa_sum += score
         r.qa_count += 1
+    sla_rows = _add_sla(days, row)
+    _add_handle_time(days, row)
     coarse = agent_rollups(rows.values())
     with transaction.atomic():
+        DailySLARollup.objects.filter(day__in=days).delete()
+        DailySLARollup.objects.bulk_create(sla_rows, batch_size=CHUNK)
         DailyRollup.objects.filter(day__in=days).delete()
         DailyRollup.objects.bulk_create(rows.values(), batch_size=CHUNK)
         DailyAgentRollup.objects.filter(day__in=days).delete()
@@ -183,6 +211,82 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         DailyTeamRollup.objects.filter(day__in=days).delete()
         DailyTeamRollup.objects.bulk_create(team_rollups(coarse), batch_size=CHUNK)
     return len(rows)
+
+
+def _add_sla(days: set[date], row) -> list[DailySLARollup]:
+    """Count the SLA targets that ended on these days into the fine rows (credited to the
+    ticket's assignee) and return the per-policy rows of the same days."""
+    by_policy: dict[tuple, DailySLARollup] = {}
+    targets = (
+        TicketSLA.objects.ended_between(*_bounds(days))
+        .order_by()
+        .values_list(
+            "kind", "policy_id", "met", "stopped_at", "breached_at", "due_at",
+            "ticket__assignee_id", "ticket__team_id", "ticket__category_id", "ticket__channel",
+        )
+    )  # fmt: skip
+    for (
+        kind,
+        policy,
+        met,
+        stopped,
+        breached,
+        due,
+        agent,
+        team,
+        category,
+        channel,
+    ) in targets.iterator(chunk_size=CHUNK):
+        day = _day(sla_ended_at(met, stopped, breached, due))
+        if day not in days:
+            continue
+        dims = {"agent_id": agent, "team_id": team, "category_id": category, "channel": channel}
+        r = row(day, dims)
+        outcome = "met" if met is True else "breached"
+        if met is True:
+            r.sla_achieved += 1
+        else:
+            r.sla_breached += 1
+        field = f"sla_{kind}_{outcome}"
+        setattr(r, field, getattr(r, field) + 1)
+        key = (day, team, category, channel, policy, kind)
+        p = by_policy.get(key)
+        if p is None:
+            p = by_policy[key] = DailySLARollup(
+                day=day, team_id=team, category_id=category, channel=channel,
+                policy_id=policy, kind=kind,
+            )  # fmt: skip
+        setattr(p, outcome, getattr(p, outcome) + 1)
+    return list(by_policy.values())
+
+
+def _add_handle_time(days: set[date], row) -> None:
+    """Add each agent's work sessions of these days (per ticket: seconds, and one ticket
+    worked) to the fine rows of the ticket's team, category and channel."""
+    lo, hi = _bounds(days)
+    worked = (
+        WorkSession.objects.filter(started_at__gte=lo, started_at__lt=hi)
+        .annotate(day=TruncDate("started_at", tzinfo=UTC))
+        .order_by()
+        .values(
+            "day", "agent_id", "ticket_id", "ticket__team_id", "ticket__category_id",
+            "ticket__channel",
+        )
+        .annotate(seconds=Sum("seconds"))
+        .filter(seconds__gt=0)
+    )  # fmt: skip
+    for w in worked.iterator(chunk_size=CHUNK):
+        if w["day"] not in days:
+            continue
+        dims = {
+            "agent_id": w["agent_id"],
+            "team_id": w["ticket__team_id"],
+            "category_id": w["ticket__category_id"],
+            "channel": w["ticket__channel"],
+        }
+        r = row(w["day"], dims)
+        r.handle_seconds += w["seconds"]
+        r.handle_count += 1
 
 
 SUMMED = tuple(
@@ -270,13 +374,22 @@ def rollup_refresh(*, now: datetime | None = None) -> dict:
         since = mark.value - OVERLAP
         changed = Ticket.objects.filter(updated_at__gt=since)
     ids = set(changed.values_list("pk", flat=True))
+    sessions = WorkSession.objects.all()
     if since is not None:
+        # The SLA sweep marks breaches without touching the ticket.
         ids |= set(
-            TicketMetric.objects.filter(
-                sla_achieved__isnull=True, sla_due_at__gt=since, sla_due_at__lte=now
-            ).values_list("ticket_id", flat=True)
+            TicketSLA.objects.filter(breached_at__gt=since, breached_at__lte=now).values_list(
+                "ticket_id", flat=True
+            )
         )
-    days = ticket_metrics_recompute(ticket_ids=sorted(ids), now=now)
+        sessions = sessions.filter(last_seen_at__gt=since)
+    worked_days = set(
+        sessions.annotate(d=TruncDate("started_at", tzinfo=UTC))
+        .order_by()
+        .values_list("d", flat=True)
+        .distinct()
+    )
+    days = ticket_metrics_recompute(ticket_ids=sorted(ids), now=now) | worked_days
     rows = rollup_rebuild_days(days=days)
     RollupWatermark.objects.update_or_create(name=WATERMARK, defaults={"value": now})
     return {"tickets": len(ids), "days": len(days), "rows": rows}

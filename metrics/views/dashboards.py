@@ -84,5 +84,17 @@ def my_stats_view(request):
 
 
 @login_required
+def csat_view(request):
+    """CSAT per category and per channel (n, % with its Wilson interval, mean)."""
+    if not (can_view_team_dashboard(request.user) or can_view_overview(request.user)):
+        raise PermissionDenied("CSAT breakdowns are for leads, managers and QA analysts.")
+    filters = _filters(request)
+    if not filters.is_valid():
+        return _invalid(request, filters, "metrics/csat.html")
+    data = selectors.csat_breakdown(user=request.user, filters=filters)
+    return render(request, "metrics/csat.html", {"filters": filters, **data})
+
+
+@login_required
 def definitions_view(request):
     return render(request, "metrics/definitions.html", {"definitions": DEFINITIONS})

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from metrics.selectors.summary import summarize, wilson_interval
+from metrics.selectors.summary import COUNTS, summarize, wilson_interval
 from metrics.services import rollup_refresh
 from tickets.models import CSATResponse
 
@@ -32,7 +32,7 @@ def test_summary_csat_percent_and_mean():
     row = dict.fromkeys(("csat_1", "csat_2", "csat_3", "csat_4", "csat_5"), 0)
     row.update(csat_1=1, csat_4=2, csat_5=1)
     base = {"frt_hist": {}, "resolution_hist": {}}
-    zeros = dict.fromkeys(("created", "solved", "reopened", "one_touch", "frt_sum", "frt_count", "resolution_sum", "resolution_count", "sla_achieved", "sla_breached", "qa_sum", "qa_count"), 0)  # fmt: skip
+    zeros = dict.fromkeys(COUNTS, 0)
     s = summarize([{**zeros, **base, **row}])
     assert s["csat_rated"] == 4
     assert s["csat_pct"] == 0.75

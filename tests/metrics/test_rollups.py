@@ -17,13 +17,15 @@ from metrics.services import rollup_backfill, rollup_refresh
 from metrics.services.rollups import agent_rollups_rebuild
 from metrics.tasks import rollups_refresh
 from tests.factories import AgentFactory, CategoryFactory, RequesterFactory, TeamFactory
-from tickets.models import CSATResponse, Ticket
+from tickets.models import CSATResponse, Ticket, TicketSLA, WorkSession
 from tickets.services import (
+    sla_sweep,
     ticket_assign,
     ticket_change_status,
     ticket_create,
     ticket_reply,
     ticket_requester_reply,
+    work_heartbeat,
 )
 from tickets.services.csat import csat_comment, csat_token
 
@@ -59,6 +61,8 @@ def _generate_history(rng: random.Random, *, tickets: int, start: datetime, days
         if rng.random() < 0.85:
             at += timedelta(minutes=rng.randint(1, 2000))
             solve = rng.random() < 0.7
+            for seconds in (rng.randint(40, 80), 30, 0):  # worked it before replying
+                work_heartbeat(ticket=t, agent=agent, now=at - timedelta(seconds=seconds))
             with time_machine.travel(at, tick=False):
                 ticket_reply(ticket=t, by=agent, body="Hi", status=S.SOLVED if solve else None)
             if solve and rng.random() < 0.3:
@@ -101,6 +105,27 @@ def _straight(now):
         t = c.ticket
         day = (c.rated_at.date(), c.agent_id, t.team_id, t.category_id, t.channel)
         counts[day][f"csat_{c.rating}"] += 1
+    for sla in TicketSLA.objects.select_related("ticket"):
+        t = sla.ticket
+        if sla.met is True:
+            ended, outcome = sla.stopped_at, "met"
+        elif sla.breached_at is not None or sla.met is False:
+            ended, outcome = sla.breached_at or sla.due_at, "breached"
+        else:
+            continue  # still running
+        day = (ended.date(), t.assignee_id, t.team_id, t.category_id, t.channel)
+        counts[day]["sla_achieved" if outcome == "met" else "sla_breached"] += 1
+        counts[day][f"sla_{sla.kind}_{outcome}"] += 1
+    worked = defaultdict(float)
+    for w in WorkSession.objects.select_related("ticket"):
+        t = w.ticket
+        worked[(w.started_at.date(), w.agent_id, t.team_id, t.category_id, t.channel, t.pk)] += (
+            w.seconds
+        )
+    for (*key, _ticket), seconds in worked.items():
+        if seconds:
+            counts[tuple(key)]["handle_seconds"] += seconds
+            counts[tuple(key)]["handle_count"] += 1
     return counts, frt, res
 
 
@@ -109,7 +134,10 @@ def _rolled():
     frt, res = {}, {}
     for r in DailyRollup.objects.all():
         key = (r.day, r.agent_id, r.team_id, r.category_id, r.channel)
-        for name in ("created", "solved", "reopened", *(f"csat_{n}" for n in range(1, 6))):
+        for name in (
+            "created", "solved", "reopened", *(f"csat_{n}" for n in range(1, 6)),
+            *(n for n in COUNTS if n.startswith("sla_") or n.startswith("handle_")),
+        ):  # fmt: skip
             if getattr(r, name):
                 counts[key][name] += getattr(r, name)
         if r.frt_count:
@@ -175,12 +203,19 @@ def test_backfill_then_incremental_refresh_equal_a_straight_computation():
     assert CSATResponse.objects.count() >= 5
     now = START + timedelta(days=14)
     with time_machine.travel(now, tick=False):
+        sla_sweep(now=now)  # marks the overdue targets breached
+    assert TicketSLA.objects.filter(met=True).exists()
+    assert TicketSLA.objects.filter(breached_at__isnull=False).exists()
+    assert WorkSession.objects.filter(seconds__gt=0).exists()
+    with time_machine.travel(now, tick=False):
         rollup_backfill(start=START.date(), end=(START + timedelta(days=10)).date(), now=now)
         rollup_refresh(now=now)  # sets the watermark
     _assert_rollups_equal_raw(now)
     _assert_agent_rollups_equal_fine()
     assert DailyRollup.objects.exclude(solved=0).exists()
     assert DailyRollup.objects.exclude(csat_1=0, csat_2=0, csat_3=0, csat_4=0, csat_5=0).exists()
+    assert DailyRollup.objects.exclude(sla_first_reply_breached=0).exists()
+    assert DailyRollup.objects.exclude(handle_count=0).exists()
 
     # Later: some tickets are reopened, reassigned or solved again; only they are re-read.
     later = now + timedelta(days=1)
@@ -206,7 +241,7 @@ def test_backfill_then_incremental_refresh_equal_a_straight_computation():
     _assert_agent_rollups_equal_fine()
 
 
-def test_refresh_counts_a_first_reply_breach_when_the_due_time_passes_without_a_change():
+def test_refresh_counts_an_sla_breach_the_sweep_marked_without_a_ticket_change():
     team = TeamFactory()
     with time_machine.travel(START, tick=False):
         ticket = ticket_create(
@@ -215,15 +250,20 @@ def test_refresh_counts_a_first_reply_breach_when_the_due_time_passes_without_a_
             requester=RequesterFactory(),
             category=CategoryFactory(),
             team=team,
-            priority=Ticket.Priority.URGENT,  # due after 60 minutes
+            priority=Ticket.Priority.URGENT,  # first reply due after 60 minutes
         )
         rollup_refresh(now=START)
     assert not DailyRollup.objects.filter(sla_breached__gt=0).exists()
     later = START + timedelta(minutes=61)
     with time_machine.travel(later, tick=False):
         rollup_refresh(now=later)
+        assert not DailyRollup.objects.filter(sla_breached__gt=0).exists()  # not ended yet
+        sla_sweep(now=later)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=START)  # only the SLA row moved
+        rollup_refresh(now=later + timedelta(seconds=1))
     row = DailyRollup.objects.get(sla_breached=1)
     assert row.team_id == ticket.team_id
+    assert row.sla_first_reply_breached == 1
     assert row.day == START.date()
 
 

@@ -193,6 +193,8 @@ TABLE: dict[str, Spec] = {
         IN_SCOPE, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True
     ),
     "tickets:presence": Spec(IN_SCOPE, method="post", kwargs=k(**T), guessed=True),
+    # Handle-time heartbeat: staff who see the ticket (tickets.services.work).
+    "tickets:work": Spec(IN_SCOPE, method="post", kwargs=k(**T)),
     "tickets:attachment": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True),
     "tickets:attachment_reveal": Spec(
         IN_SCOPE, method="post", kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True
@@ -248,6 +250,12 @@ TABLE: dict[str, Spec] = {
         LEADERS
     ),  # rota beside arrivals (teams.selectors.team_on_shift_per_hour)
     "metrics:definitions": Spec(STAFF, guessed=True),
+    "metrics:csat": Spec(LEADERS | {"qa_analyst"}),
+    "metrics:feedback_list": Spec(LEADERS | {"qa_analyst"}),
+    "metrics:feedback_file": Spec(LEADERS | {"qa_analyst"}, method="post", data=lambda w: {}),
+    "metrics:feedback_detail": Spec(
+        LEADERS | {"qa_analyst"}, kwargs=k(pk=lambda w: w["feedback"].pk)
+    ),
     "metrics:qa_queue": Spec(LEADERS | {"qa_analyst"}, guessed=True),
     "metrics:qa_mine": Spec(STAFF, guessed=True),
     # Managers review and calibrate too (metrics.permissions.REVIEWER_ROLES).
@@ -450,6 +458,14 @@ def _other_apps(world) -> dict:
         name="Weekly", owner=world["agents"]["manager"].user, dataset="tickets",
         recipients="manager@example.com",
     )  # fmt: skip
+    from metrics.models import ProductFeedback
+
+    ticket = world["ticket"]
+    out["feedback"] = ProductFeedback.objects.create(
+        category=ticket.category, window_start=ticket.created_at, window_end=ticket.created_at,
+        observed=9, expected=1, z=8, summary="spike", filed_at=ticket.created_at,
+    )  # fmt: skip
+    out["feedback"].tickets.add(ticket)
     return out
 
 

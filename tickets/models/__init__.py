@@ -18,6 +18,7 @@ from .outbox import OutboxMessage
 from .routing import RoutingRule, TicketRouting
 from .sla import BusinessHours, Notification, SLAPolicy, TeamServiceSettings, TicketSLA
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .work import WorkSession
 
 __all__ = [
     "Attachment",
@@ -44,4 +45,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "WorkSession",
 ]

@@ -10,6 +10,7 @@ from django.db import models
 
 from teams.models import Team
 
+from ..querysets import TicketSLAQuerySet
 from .core import Category, Ticket
 
 
@@ -149,6 +150,8 @@ class TicketSLA(models.Model):
     warned_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
 
+    objects = TicketSLAQuerySet.as_manager()
+
     class Meta:
         ordering = ["started_at", "pk"]
         constraints = [
@@ -168,6 +171,15 @@ class TicketSLA(models.Model):
                 fields=["at_risk_at"],
                 condition=models.Q(stopped_at__isnull=True, warned_at__isnull=True),
                 name="ticketsla_running_risk",
+            ),
+            # Metrics read the targets that ended on given days (met, or breached).
+            models.Index(
+                fields=["stopped_at"], condition=models.Q(met=True), name="ticketsla_met_at"
+            ),
+            models.Index(
+                fields=["breached_at"],
+                condition=models.Q(breached_at__isnull=False),
+                name="ticketsla_breached_at",
             ),
         ]
 

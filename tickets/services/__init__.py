@@ -27,6 +27,7 @@ from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
 from .routing import routing_decide, ticket_auto_assign, ticket_route
 from .sla import sla_backfill, sla_sync
+from .work import work_heartbeat
 from .workflow import (
     ClaimRefused,
     attachment_reveal,
@@ -40,6 +41,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "work_heartbeat",
     "ClaimRefused",
     "IngestResult",
     "StaleVersionError",

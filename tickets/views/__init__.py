@@ -26,6 +26,7 @@ from .workspace import (
     ticket_reply_view,
     ticket_status_view,
     ticket_tags_view,
+    ticket_work_view,
     ticket_workspace_view,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "ticket_reply_view",
     "ticket_status_view",
     "ticket_tags_view",
+    "ticket_work_view",
     "ticket_workspace_view",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from teams.models import Team
+from teams.permissions import scope_for
 
 from .. import forms, lifecycle, selectors, services
 from ..models import Attachment, Ticket
@@ -63,6 +65,7 @@ def render_workspace(
         "posted": extra.pop("posted", {}),
         "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
         "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
+        "work_heartbeat_seconds": settings.FRONTLINE["WORK_HEARTBEAT_SECONDS"],
         **extra,
     }
     return render_page_or_partial(request, TEMPLATE, "workspace", context, status=status)
@@ -303,3 +306,17 @@ def attachment_reveal_view(request, pk: int):
         return HttpResponse(status=204)
     url = reverse("tickets:detail", args=[attachment.ticket_id])
     return redirect(f"{url}?revealed={attachment.pk}#attachment-{attachment.pk}")
+
+
+@login_required
+@require_POST
+def ticket_work_view(request, pk: int):
+    """Handle-time heartbeat (static/js/work-timer.js): the agent has this ticket in front of
+    them. 204; 404 for a ticket outside the viewer's queues, 403 for non-staff."""
+    if not scope_for(request.user).is_staff_member:
+        raise PermissionDenied("Only support staff record handle time.")
+    ticket = Ticket.objects.visible_to(request.user).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404("No such ticket in your queues.")
+    services.work_heartbeat(ticket=ticket, agent=request.user)
+    return HttpResponse(status=204)

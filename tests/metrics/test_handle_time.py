@@ -1,0 +1,99 @@
+"""Handle time: work sessions roll into the daily agent rollups, show on the lead's
+per-associate table and the associate's own stats, and export per agent per day."""
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.http import StreamingHttpResponse
+from openpyxl import load_workbook
+
+from metrics.models import DailyAgentRollup, DailyRollup
+from metrics.services import rollup_refresh
+from teams.models import Role
+from tests.factories import AgentFactory
+from tickets.services import work_heartbeat
+
+from .conftest import NOW, days_ago, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _work(ticket, agent, start, seconds):
+    """Heartbeats every 30 s from `start` for `seconds` seconds."""
+    for s in range(0, seconds + 1, 30):
+        work_heartbeat(ticket=ticket, agent=agent, now=start + timedelta(seconds=s))
+
+
+@pytest.fixture
+def worked(org, frozen):
+    """a1 works two login tickets yesterday (10 and 5 minutes) and one today (3 minutes);
+    a2 one ticket yesterday (4 minutes); bpo1 a BPO ticket yesterday (7 minutes)."""
+    o = org
+    t1 = make_ticket(o, team=o["team_a"], category=o["login"], created=days_ago(1, 5))
+    t2 = make_ticket(o, team=o["team_a"], category=o["billing"], created=days_ago(1, 5))
+    t3 = make_ticket(o, team=o["team_bpo"], category=o["login"], created=days_ago(1, 5))
+    _work(t1, o["a1"], days_ago(1, 4), 600)
+    _work(t2, o["a1"], days_ago(1, 3), 300)
+    _work(t1, o["a1"], days_ago(0, 1), 180)
+    _work(t2, o["a2"], days_ago(1, 2), 240)
+    _work(t3, o["bpo1"], days_ago(1, 2), 420)
+    rollup_refresh(now=NOW)
+    return o
+
+
+def test_work_sessions_roll_into_the_daily_rollups(worked):
+    a1 = {
+        r.day: (r.handle_seconds, r.handle_count)
+        for r in DailyAgentRollup.objects.filter(agent=worked["a1"])
+    }
+    assert a1 == {days_ago(1).date(): (900, 2), NOW.date(): (180, 1)}
+    assert (
+        sum(DailyRollup.objects.values_list("handle_seconds", flat=True)) == 900 + 180 + 240 + 420
+    )
+
+
+def test_handle_time_on_the_leads_table_and_the_associates_own_stats(client, worked):
+    client.force_login(worked["lead"])
+    response = client.get("/metrics/team/")
+    rows = {r["agent"].user_id: r["summary"] for r in response.context["associates"]}
+    assert rows[worked["a1"].pk]["handle_hours"] == pytest.approx(1080 / 3600)
+    assert rows[worked["a1"].pk]["handle_minutes_per_ticket"] == pytest.approx(6)  # 18 min / 3
+    assert rows[worked["a2"].pk]["handle_minutes_per_ticket"] == pytest.approx(4)
+    body = response.content.decode()
+    assert "6 min per ticket, 3 ticket-days" in body
+    assert 'href="/metrics/definitions/#handle-time"' in body
+
+    client.force_login(worked["a1"])
+    response = client.get("/metrics/me/")
+    assert response.context["mine"]["handle_minutes_per_ticket"] == pytest.approx(6)
+    assert response.context["team"]["handle_minutes_per_ticket"] == pytest.approx(5)  # 6 and 4
+    assert "0.3 h on 3 ticket-days" in response.content.decode()
+
+
+def test_handle_time_export_per_agent_per_day_csv_and_xlsx_in_scope(client, worked):
+    client.force_login(worked["manager"])
+    response = client.get("/metrics/exports/download/", {"dataset": "handle_time", "format": "csv"})
+    assert isinstance(response, StreamingHttpResponse)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == ["Day (UTC)", "Agent", "Tickets handled", "Handle time (min)", "Per ticket (min)"]  # fmt: skip
+    yesterday, today = days_ago(1).date().isoformat(), NOW.date().isoformat()
+    assert [yesterday, worked["a1"].username, "2", "15.00", "7.50"] in rows
+    assert [today, worked["a1"].username, "1", "3.00", "3.00"] in rows
+    assert [
+        yesterday,
+        worked["bpo1"].username,
+        "1",
+        "7.00",
+        "7.00",
+    ] in rows  # the manager's BPO team
+
+    bpo_manager = AgentFactory(role=Role.MANAGER, team=worked["team_bpo"]).user
+    client.force_login(bpo_manager)
+    response = client.get(
+        "/metrics/exports/download/", {"dataset": "handle_time", "format": "xlsx"}
+    )
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    got = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert got[1:] == [[datetime.combine(days_ago(1).date(), time()), worked["bpo1"].username, 1, 7, 7]]  # fmt: skip
