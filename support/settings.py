@@ -311,6 +311,11 @@ FRONTLINE = {
     # Trend alerts (metrics/services/alerts.py): also email each spike to the team's lead and
     # manager (once per spike).
     "TREND_ALERT_EMAILS": env.bool("TREND_ALERT_EMAILS", default=False),
+    # Automation of waiting tickets (tickets/services/automation.py), in days; 0 turns a rule
+    # off: remind the requester of a pending ticket, solve it, close solved tickets.
+    "PENDING_REMINDER_DAYS": env.float("PENDING_REMINDER_DAYS", default=3),
+    "PENDING_AUTO_SOLVE_DAYS": env.float("PENDING_AUTO_SOLVE_DAYS", default=7),
+    "SOLVED_AUTO_CLOSE_DAYS": env.float("SOLVED_AUTO_CLOSE_DAYS", default=4),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 # Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.

@@ -95,3 +95,54 @@ def send_csat_survey(ticket: Ticket) -> None:
         render_to_string("tickets/email/csat_survey.html", context), "text/html"
     )
     mail.send()
+
+
+def send_pending_reminder(ticket: Ticket) -> str:
+    """Remind the requester that we wait for their answer and when the ticket will be solved
+    without one. Threads under the latest email of the conversation; Auto-Submitted."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from django.utils import timezone
+
+    thread = list(
+        ticket.messages.exclude(email_message_id="").values_list("email_message_id", flat=True)
+    )
+    msgid = make_msgid(idstring=f"fl{ticket.pk}r", domain=_domain())
+    headers = {
+        "Message-ID": msgid,
+        "X-Frontline-Ticket": ticket.reference,
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if thread:
+        headers["In-Reply-To"] = thread[-1]
+        headers["References"] = " ".join(thread[-20:])
+    solve_days = float(settings.FRONTLINE["PENDING_AUTO_SOLVE_DAYS"])
+    remind_days = float(settings.FRONTLINE["PENDING_REMINDER_DAYS"])
+    try:
+        zone = ZoneInfo(ticket.requester.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    solve_on = None
+    if solve_days > remind_days:
+        solve_on = timezone.localtime(
+            timezone.now() + timedelta(days=solve_days - remind_days), zone
+        )
+    last_reply = (
+        ticket.messages.filter(kind=Message.Kind.PUBLIC, author_user__isnull=False)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    context = {"ticket": ticket, "solve_on": solve_on, "last_reply": last_reply}
+    mail = EmailMultiAlternatives(
+        subject="Re: " + reference_subject(ticket),
+        body=render_to_string("tickets/email/pending_reminder.txt", context),
+        to=[ticket.requester.email],
+        headers=headers,
+    )
+    mail.attach_alternative(
+        render_to_string("tickets/email/pending_reminder.html", context), "text/html"
+    )
+    mail.send()
+    return msgid

@@ -153,3 +153,16 @@ def webhooks_retry_lost() -> int:
     from .services.webhooks import webhooks_retry_lost as retry_lost
 
     return retry_lost()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=300)
+def pending_automation() -> dict[str, int]:
+    """Beat, every 10 minutes: remind pending requesters, auto-solve, auto-close (once each)."""
+    from .services.automation import pending_automation_sweep
+
+    result = pending_automation_sweep()
+    return {
+        "reminded": len(result.reminded),
+        "solved": len(result.solved),
+        "closed": len(result.closed),
+    }

@@ -6,6 +6,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
+from .automation import pending_automation_sweep
 from .email_in import IngestResult, email_ingest
 from .escalation import (
     can_handle_escalation,
@@ -57,6 +58,7 @@ __all__ = [
     "outbox_add",
     "outbox_relay_pending",
     "outbox_run",
+    "pending_automation_sweep",
     "routing_decide",
     "sla_sweep",
     "ticket_auto_assign",
