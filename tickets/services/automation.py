@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from .. import events
 from ..models import Ticket, TicketEvent
-from .outbox import outbox_add, outbox_handler
 from ._base import save
+from .outbox import outbox_add, outbox_handler
 from .workflow import STATUS_FIELDS, apply_status
 
 REMINDER = "pending_reminder"
