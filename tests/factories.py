@@ -176,3 +176,14 @@ class FeedbackNoteFactory(factory.django.DjangoModelFactory):
 
 
 # --- end of teams factories ---
+
+
+def png_bytes(size=(2, 2), color="red") -> bytes:
+    """A real PNG (Pillow decodes it): uploads must be images Pillow can re-encode."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()

@@ -196,6 +196,8 @@ TABLE: dict[str, Spec] = {
     # Handle-time heartbeat: staff who see the ticket (tickets.services.work).
     "tickets:work": Spec(IN_SCOPE, method="post", kwargs=k(**T)),
     "tickets:attachment": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True),
+    # An image's re-encoded inline preview: the same scope as the download.
+    "tickets:attachment_preview": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["image"].pk)),
     "tickets:attachment_reveal": Spec(
         IN_SCOPE, method="post", kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True
     ),
@@ -368,6 +370,7 @@ def world(db, settings, tmp_path):
         "saved_view": SavedViewFactory(user=agents["associate"].user),
     }
     world["attachment"] = _attachment(ticket, message)
+    world["image"] = _image(ticket, message)
     world["api_token"], _ = api_token_create(
         user=agents["associate"].user, name="Script", scope="read", days=30
     )
@@ -404,6 +407,18 @@ def _csat_token(world, rating=None) -> str:
         csat_send_survey(ticket_id=solved.pk)
         world["surveyed"] = solved
     return csat_token(ticket_id=world["surveyed"].pk, rating=rating)
+
+
+def _image(ticket, message):
+    import io
+
+    from PIL import Image
+
+    from tickets.services import attachment_add
+
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(png, format="PNG")
+    return attachment_add(ticket=ticket, message=message, name="red.png", data=png.getvalue())
 
 
 def _attachment(ticket, message):

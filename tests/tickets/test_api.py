@@ -4,11 +4,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from teams.models import Role
-from tests.factories import AgentFactory, MacroFactory, TeamFactory, TicketFactory
+from tests.factories import AgentFactory, MacroFactory, TeamFactory, TicketFactory, png_bytes
 from tickets import services
 from tickets.models import Ticket
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.factories import png_bytes
 from tickets import services
 from tickets.inbound import parse, strip_quoted_text
 from tickets.models import Attachment, Message, Ticket, TicketLink
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +90,7 @@ def test_attachments_and_inline_images(db, agent):
     client = Client()
     client.force_login(agent.user)
     page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
-    assert reverse("tickets:attachment", args=[files["inline-shot1"].pk]) in page
+    assert reverse("tickets:attachment_preview", args=[files["inline-shot1"].pk]) in page
 
 
 def test_iso_8859_1_is_decoded():

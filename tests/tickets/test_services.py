@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from teams.models import Sensitivity
-from tests.factories import AgentFactory, CategoryFactory, TeamFactory, UserFactory
+from tests.factories import AgentFactory, CategoryFactory, TeamFactory, UserFactory, png_bytes
 from tickets import services
 from tickets.models import Message, Tag, Ticket, TicketEvent, TicketLink
 
@@ -240,7 +240,7 @@ def test_restricted_views_and_media_reveals_are_logged(requester, restricted, ca
     assert kinds(t) == ["created", "viewed", "attachment", "media_revealed"]
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def test_attachment_type_is_sniffed_not_trusted(ticket, settings):

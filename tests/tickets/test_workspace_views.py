@@ -2,11 +2,11 @@ import pytest
 from django.urls import reverse
 
 from teams.models import Role, Sensitivity
-from tests.factories import AgentFactory, MacroFactory, TeamFactory
+from tests.factories import AgentFactory, MacroFactory, TeamFactory, png_bytes
 from tickets import services
 from tickets.models import Message, Ticket, TicketEvent
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 @pytest.fixture

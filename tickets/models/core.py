@@ -194,6 +194,11 @@ class Attachment(models.Model):
         Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField(upload_to="attachments/%Y/%m/")
+    preview = models.FileField(
+        upload_to="attachments/previews/%Y/%m/",
+        blank=True,
+        help_text="Images only: the pixels re-encoded by Pillow, the one form shown inline",
+    )
     name = models.CharField(max_length=255)
     content_id = models.CharField(
         max_length=255, blank=True, help_text="MIME Content-ID of an inline image (cid: links)"

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import events
-from ..attachments import check_file
+from ..attachments import check_file, preview_type
 from ..models import Attachment, Category, Message, Requester, Ticket
 from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import reply_due
@@ -100,7 +100,8 @@ def attachment_add(
     inline: bool = False,
     by=None,
 ) -> Attachment:
-    """Store a file for the ticket (outside the web root) after checking size and sniffed type.
+    """Store a file for the ticket (outside the web root) after checking size, name and
+    sniffed type (tickets/attachments.py); an image also gets its re-encoded preview.
 
     Raises django.core.exceptions.ValidationError when the file is refused.
     """
@@ -116,6 +117,9 @@ def attachment_add(
         inline=inline,
     )
     attachment.file.save(checked.name, ContentFile(data), save=False)
+    if checked.preview is not None:
+        extension = "jpg" if preview_type(checked.content_type) == "image/jpeg" else "png"
+        attachment.preview.save(f"preview.{extension}", ContentFile(checked.preview), save=False)
     attachment.save()
     events.record(ticket, by, "attachment", "attachment", "", checked.name)
     return attachment

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
 
+from ..attachments import IMAGE_TYPES
 from ..models import Ticket
 
 register = template.Library()
@@ -29,9 +30,9 @@ def message_body(message, ws, revealed=()):
         attrs = dict(_ATTR.findall(match.group(1)))
         src, alt = attrs.get("src", ""), attrs.get("alt", "image")
         attachment = by_cid.get(src[4:]) if src.startswith("cid:") else None
-        if attachment is None:
+        if attachment is None or attachment.content_type not in IMAGE_TYPES:
             return str(format_html('<span class="muted">[image: {}]</span>', alt or "external"))
-        url = reverse("tickets:attachment", args=[attachment.pk])
+        url = reverse("tickets:attachment_preview", args=[attachment.pk])  # re-encoded copy
         if ws.sensitive and attachment.pk not in revealed:
             reveal = reverse("tickets:attachment_reveal", args=[attachment.pk])
             return str(

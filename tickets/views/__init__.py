@@ -15,6 +15,7 @@ from .queue import (
 )
 from .workspace import (
     attachment_download_view,
+    attachment_preview_view,
     attachment_reveal_view,
     ticket_assign_view,
     ticket_escalate_view,
@@ -38,6 +39,7 @@ __all__ = [
     "notifications_read_view",
     "ticket_escalate_view",
     "attachment_download_view",
+    "attachment_preview_view",
     "attachment_reveal_view",
     "queue_view",
     "saved_view_create_view",

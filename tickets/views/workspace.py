@@ -27,7 +27,12 @@ from ..models import Attachment, Ticket
 from ..permissions import can_add_note, can_work
 from ..presence import presence_touch
 from ..sanitize import markdown_to_html
-from ._render import attachment_file_response, render_page_or_partial, uploaded_files
+from ._render import (
+    attachment_file_response,
+    attachment_preview_response,
+    render_page_or_partial,
+    uploaded_files,
+)
 
 TEMPLATE = "tickets/workspace.html"
 
@@ -292,8 +297,15 @@ def _attachment(request, pk) -> Attachment:
 @login_required
 @require_GET
 def attachment_download_view(request, pk: int):
-    """Stream a file of a visible ticket; images inline, anything else as a download."""
+    """Stream a file of a visible ticket, always as a download (nosniff, sandboxed)."""
     return attachment_file_response(_attachment(request, pk))
+
+
+@login_required
+@require_GET
+def attachment_preview_view(request, pk: int):
+    """An image of a visible ticket, re-encoded by Pillow, shown inline (404 for non-images)."""
+    return attachment_preview_response(_attachment(request, pk))
 
 
 @login_required
