@@ -54,15 +54,15 @@ DENIED_TYPES = frozenset(
 
 # Refused by name, whatever the bytes look like (a harmless-looking .js or .html is still
 # one double-click away from running).
-DENIED_EXTENSIONS = frozenset(
-    """
-    exe dll com scr msi msp cpl sys drv ocx bat cmd ps1 psm1 psd1 ps1xml vbs vbe js jse mjs cjs
-    wsf wsh wsc hta html htm xhtml shtml mht mhtml svg svgz xml xsl xslt jar class sh bash zsh
-    csh ksh fish command py pyc pyw pl rb php phtml php3 php4 php5 asp aspx jsp cgi app dmg pkg
-    deb rpm apk msix appx lnk url reg scf inf iso img elf so dylib bin run out swf gadget msc
-    application
-    """.split()
-)
+DENIED_EXTENSIONS = frozenset({
+    "exe", "dll", "com", "scr", "msi", "msp", "cpl", "sys", "drv", "ocx", "bat", "cmd", "ps1",
+    "psm1", "psd1", "ps1xml", "vbs", "vbe", "js", "jse", "mjs", "cjs", "wsf", "wsh", "wsc",
+    "hta", "html", "htm", "xhtml", "shtml", "mht", "mhtml", "svg", "svgz", "xml", "xsl", "xslt",
+    "jar", "class", "sh", "bash", "zsh", "csh", "ksh", "fish", "command", "py", "pyc", "pyw",
+    "pl", "rb", "php", "phtml", "php3", "php4", "php5", "asp", "aspx", "jsp", "cgi", "app",
+    "dmg", "pkg", "deb", "rpm", "apk", "msix", "appx", "lnk", "url", "reg", "scf", "inf", "iso",
+    "img", "elf", "so", "dylib", "bin", "run", "out", "swf", "gadget", "msc", "application",
+})  # fmt: skip
 
 # Tags a browser treats as HTML (or SVG) wherever they appear near the start of a text file.
 _ACTIVE_TEXT = re.compile(

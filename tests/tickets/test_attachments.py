@@ -13,10 +13,10 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
+from tests.factories import AgentFactory, MessageFactory, TeamFactory, TicketFactory, png_bytes
 from tickets import services
 from tickets.attachments import sniff_content_type
 from tickets.models import Attachment
-from tests.factories import AgentFactory, MessageFactory, TeamFactory, TicketFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
 
