@@ -21,7 +21,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0011_webhook_beat_schedule"),
+        ("tickets", "0013_attachment_preview"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
