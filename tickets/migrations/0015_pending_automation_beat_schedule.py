@@ -21,7 +21,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0013_attachment_preview"),
+        ("tickets", "0014_attachment_preview"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
