@@ -21,3 +21,7 @@ class TeamsConfig(AppConfig):
     def ready(self):
         # Roles are groups whose permissions are data; keep them in step after each migrate.
         post_migrate.connect(_sync_role_groups, dispatch_uid="teams-sync-role-groups")
+        # Logins, logouts and Django admin changes go to the audit trail (teams/signals.py).
+        from . import signals
+
+        signals.connect()

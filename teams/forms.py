@@ -5,6 +5,7 @@ from django import forms
 from .models import (
     Agent,
     ApiToken,
+    AuditEntry,
     FeedbackNote,
     Presence,
     ShiftException,
@@ -196,3 +197,29 @@ class ApiTokenForm(forms.Form):
     days = forms.TypedChoiceField(
         label="Expires after", choices=EXPIRY_CHOICES, coerce=int, initial=30
     )
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit page (GET); all optional."""
+
+    actor = forms.CharField(required=False, max_length=150, label="Actor (username)")
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any action"), *AuditEntry.Action.choices]
+    )
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    target_type = forms.CharField(
+        required=False, max_length=64, label="Target type", help_text="e.g. tickets.ticket"
+    )
+    target_id = forms.CharField(required=False, max_length=64, label="Target id")
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("“From” must be on or before “To”.")
+        return data

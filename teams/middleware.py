@@ -1,4 +1,4 @@
-"""Show every time in the viewer's time zone (stored in UTC)."""
+"""Request-wide middleware of teams: the viewer's time zone, the request the audit trail records."""
 
 import zoneinfo
 
@@ -24,3 +24,20 @@ class ViewerTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class AuditRequestMiddleware:
+    """Make the request being served known to `teams.services.audit_record` (IP address,
+    user agent) for the length of the request, without passing it through every service."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .services.audit import current_request
+
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)

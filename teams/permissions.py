@@ -226,3 +226,8 @@ def can_see_agent(user, agent: Agent) -> bool:
     """The predicate form of agents_visible_to: never another vendor's people."""
     scope = scope_for(user)
     return scope.all_teams or (agent.team_id is not None and agent.team_id in scope.team_ids)
+
+
+def can_view_audit(user) -> bool:
+    """The audit trail (page and CSV export) is for admins only."""
+    return scope_for(user).role == Role.ADMIN

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from teams.models import Agent, Role, Sensitivity, Team, Vendor
 from teams.services import agent_set_role
-from tickets.models import Category, Message, Requester, Ticket
+from tickets.models import Attachment, Category, Message, Requester, Ticket
 
 User = get_user_model()
 
@@ -110,6 +110,20 @@ class MessageFactory(factory.django.DjangoModelFactory):
     body_html = "<p>Hello, I cannot log in.</p>"
     body_text = "Hello, I cannot log in."
     created_at = factory.LazyFunction(timezone.now)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A small text file on a ticket (MEDIA_ROOT: point it at a tmp_path in the test)."""
+
+    class Meta:
+        model = Attachment
+
+    ticket = factory.SubFactory(TicketFactory)
+    file = factory.django.FileField(filename="note.txt", data=b"hello")
+    name = "note.txt"
+    content_type = "text/plain"
+    size = 5
+    sha256 = "0" * 64
 
 
 class TagFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 """Every metrics write with a rule, one module per concern; import from here."""
 
 from .alerts import product_feedback_file, trend_alerts_email
+from .audit import export_audit, export_audited_stream
 from .productive import productive_time_refresh
 from .qa import (
     qa_dispute_resolve,
@@ -24,6 +25,8 @@ from .rollups import rollup_backfill, rollup_rebuild_days, rollup_refresh, ticke
 __all__ = [
     "product_feedback_file",
     "trend_alerts_email",
+    "export_audit",
+    "export_audited_stream",
     "productive_time_refresh",
     "export_filters",
     "report_period",

@@ -15,6 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from teams.models import AuditEntry
+from teams.services import audit_record
+
 from ..exports import DATASETS, FORMATS, build_dataset, csv_stream, xlsx_file
 from ..exports.pgcsv import CsvLines
 from ..filters import DashboardFilter
@@ -176,6 +179,20 @@ def report_run(
         run.status, run.error = ReportRun.Status.FAILED, str(exc)
     run.finished_at = timezone.now()
     run.save()
+    audit_record(
+        actor=schedule.owner,
+        action=AuditEntry.Action.REPORT_RUN,
+        target=schedule,
+        detail={
+            "dataset": schedule.dataset,
+            "format": schedule.format,
+            "filters": schedule.filters,
+            "period": [start.isoformat(), end.isoformat()],
+            "rows": run.row_count,
+            "status": run.status,
+            "recipients": schedule.recipient_list if run.status == ReportRun.Status.OK else [],
+        },
+    )
     return run
 
 
@@ -187,4 +204,16 @@ def report_run_resend(*, run: ReportRun, by) -> ReportRun:
         raise ValidationError("This run has no file to send (it failed).")
     _send(run, run.schedule.recipient_list)
     run.save(update_fields=["sent_to", "sent_count"])
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.REPORT_RUN,
+        target=run.schedule,
+        detail={
+            "dataset": run.schedule.dataset,
+            "resent_run": run.pk,
+            "period": [run.period_start.isoformat(), run.period_end.isoformat()],
+            "rows": run.row_count,
+            "recipients": run.schedule.recipient_list,
+        },
+    )
     return run

@@ -43,16 +43,26 @@ def export_download_view(request):
         name, user=request.user, filters=filters, tz=timezone.get_current_timezone()
     )
     filename = f"{name}-{filters.start_day}-{filters.end_day}.{fmt}"
+    detail = {
+        "dataset": name,
+        "format": fmt,
+        "filters": {k: v for k, v in request.GET.items() if k not in ("dataset", "format")},
+    }
     if fmt == "xlsx":
-        handle, _count = xlsx_file(dataset.header, dataset.rows, title=dataset.title)
+        handle, count = xlsx_file(dataset.header, dataset.rows, title=dataset.title)
+        services.export_audit(by=request.user, detail=detail, rows=count, request=request)
         return FileResponse(
             handle, as_attachment=True, filename=filename, content_type=FORMATS["xlsx"]
         )
     if dataset.lines is not None:  # PostgreSQL formats the lines (exports.pgcsv)
-        content = iter(CsvLines(dataset.header, dataset.lines))
+        lines = CsvLines(dataset.header, dataset.lines)
+        content, sent = iter(lines), lambda: lines.rows
     else:
-        content = csv_stream(dataset.header, dataset.rows)
-    response = StreamingHttpResponse(content, content_type=FORMATS["csv"])
+        content, sent = csv_stream(dataset.header, dataset.rows), None
+    audited = services.export_audited_stream(
+        content, by=request.user, detail=detail, request=request, rows=sent
+    )
+    response = StreamingHttpResponse(audited, content_type=FORMATS["csv"])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -1,5 +1,6 @@
 """teams models, one module per area; import from `teams.models`."""
 
+from .audit import AppendOnlyError, AuditEntry
 from .coaching import ActionItem, CoachingSession, FeedbackNote
 from .exposure import ExposureEntry, ExposureOptOut
 from .people import (
@@ -19,6 +20,8 @@ from .tokens import ApiToken
 
 __all__ = [
     "ApiToken",
+    "AppendOnlyError",
+    "AuditEntry",
     "PolicyAcknowledgement",
     "PolicyArticle",
     "PolicyVersion",

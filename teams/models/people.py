@@ -166,6 +166,10 @@ class Agent(models.Model):
     def display_name(self) -> str:
         return str(self)
 
+    @property
+    def audit_label(self) -> str:
+        return self.user.get_username()
+
 
 class AgentPermissions(models.Model):
     """Holder of the permissions that belong to no single model row (unmanaged, no table)."""

@@ -1,6 +1,7 @@
 """Reads on people for pages and other apps, one module per area; import from
 `teams.selectors`."""
 
+from .audit import audit_entries
 from .coaching import coaching_sessions_for, feedback_for
 from .exposure import (
     ExposureRow,
@@ -47,6 +48,7 @@ from .tokens import api_tokens_of
 
 __all__ = [
     "api_tokens_of",
+    "audit_entries",
     "TeamCompletion",
     "my_acknowledgements",
     "pending_acknowledgements",

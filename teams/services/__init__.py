@@ -1,5 +1,6 @@
 """Writes on people, one module per area; import from `teams.services`."""
 
+from .audit import audit_record, audit_stream, current_request, pii_hash
 from .coaching import (
     action_item_set_done,
     coaching_session_create,
@@ -24,6 +25,10 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "api_token_touch",
+    "audit_record",
+    "audit_stream",
+    "current_request",
+    "pii_hash",
     "policy_acknowledge",
     "policy_article_create",
     "policy_publish",

@@ -7,9 +7,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from ..models import Agent, Role, Sensitivity, Team, validate_time_zone
+from ..models import Agent, AuditEntry, Role, Sensitivity, Team, validate_time_zone
 from ..permissions import can_edit_team, scope_for
 from ..roles import ROLE_PERMISSIONS
+from .audit import audit_record
 
 User = get_user_model()
 
@@ -46,9 +47,11 @@ def agent_create(
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
+    by=None,
     **profile,
 ) -> Agent:
-    """Create a user with an agent profile in the role's group. Admins become superusers."""
+    """Create a user with an agent profile in the role's group. Admins become superusers.
+    The grant is audited (`by` None: the system, e.g. a command or the demo)."""
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     user.is_staff = role == Role.ADMIN
     user.is_superuser = role == Role.ADMIN
@@ -59,6 +62,17 @@ def agent_create(
     user.save()
     agent = Agent.objects.create(user=user, role=role, team=team, **profile)
     agent_set_role(agent=agent, role=role)
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.AGENT_CREATE,
+        target=agent,
+        detail={
+            "username": username,
+            "role": role,
+            "team": team.slug if team else None,
+            "clearance": agent.clearance,
+        },
+    )
     _ask_for_team_policies(agent)
     return agent
 
@@ -71,8 +85,9 @@ def _ask_for_team_policies(agent: Agent) -> None:
 
 
 @transaction.atomic
-def agent_set_role(*, agent: Agent, role: str) -> Agent:
-    """Put the agent in exactly the group of `role` and mirror it on the profile."""
+def agent_set_role(*, agent: Agent, role: str, by=None) -> Agent:
+    """Put the agent in exactly the group of `role` and mirror it on the profile. A change of
+    role is audited (`by` None: the system)."""
     groups = (
         roles_sync_groups() if not Group.objects.filter(name=Role(role).label).exists() else None
     )
@@ -84,9 +99,40 @@ def agent_set_role(*, agent: Agent, role: str) -> Agent:
     agent.user.is_superuser = role == Role.ADMIN
     agent.user.save(update_fields=["is_staff", "is_superuser"])
     if agent.role != role:
+        old = agent.role
         agent.role = role
         agent.save(update_fields=["role"])
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.ROLE_CHANGE,
+            target=agent,
+            detail={"username": agent.user.get_username(), "old": old, "new": role},
+        )
     return agent
+
+
+def record_access_changes(by, agent: Agent, before: dict) -> None:
+    """Record clearance changes and team moves (what an agent may see follows from both)."""
+    name = agent.user.get_username()
+    if agent.clearance != before["clearance"]:
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.CLEARANCE_CHANGE,
+            target=agent,
+            detail={"username": name, "old": before["clearance"], "new": agent.clearance},
+        )
+    old_team, new_team = before["team"], agent.team
+    if getattr(old_team, "pk", None) != getattr(new_team, "pk", None):
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.TEAM_MOVE,
+            target=agent,
+            detail={
+                "username": name,
+                "old": old_team.slug if old_team else None,
+                "new": new_team.slug if new_team else None,
+            },
+        )
 
 
 EDITABLE_BY_LEAD = ("skills", "languages", "capacity", "clearance", "status", "time_zone")
@@ -115,11 +161,16 @@ def agent_update(*, by, agent: Agent, **changes) -> Agent:
     if "capacity" in changes and not 0 <= int(changes["capacity"]) <= 100:
         raise ValidationError("Capacity must be between 0 and 100.")
     role = changes.pop("role", None)
+    # The stored row, not `agent`: a ModelForm has already copied the new values onto it.
+    stored = Agent.objects.select_related("team").get(pk=agent.pk)
+    before = {"clearance": stored.clearance, "team": stored.team}
+    agent.role = stored.role  # changed (and audited) by agent_set_role below
     for field, value in changes.items():
         setattr(agent, field, value)
     agent.save()
+    record_access_changes(by, agent, before)
     if role and role != agent.role:
-        agent_set_role(agent=agent, role=role)
+        agent_set_role(agent=agent, role=role, by=by)
     if "team" in changes or role:
         _ask_for_team_policies(agent)
     return agent

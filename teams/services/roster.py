@@ -11,7 +11,7 @@ from django.db import transaction
 from .. import roster
 from ..models import Agent, Role, Team
 from ..permissions import can_edit_team, scope_for
-from .people import agent_create, agent_set_role
+from .people import agent_create, agent_set_role, record_access_changes
 from .rota import shift_templates_replace
 
 User = get_user_model()
@@ -86,11 +86,11 @@ def roster_import(*, by, text: str, dry_run: bool) -> RosterResult:
         raise RosterInvalid(result)
     with transaction.atomic():
         for row in rows:
-            _apply(row, existing.get(row.email))
+            _apply(row, existing.get(row.email), by)
     return result
 
 
-def _apply(row: roster.RosterRow, agent: Agent | None) -> None:
+def _apply(row: roster.RosterRow, agent: Agent | None, by) -> None:
     profile = {"skills": row.skills, "time_zone": row.time_zone}
     if agent is None:
         username = row.email
@@ -101,14 +101,17 @@ def _apply(row: roster.RosterRow, agent: Agent | None) -> None:
             team=row.team,
             first_name=row.first_name,
             last_name=row.last_name,
+            by=by,
             **profile,
         )
     else:
+        before = {"clearance": agent.clearance, "team": agent.team}
         agent.team = row.team
         agent.skills, agent.time_zone = row.skills, row.time_zone
         agent.save(update_fields=["team", "skills", "time_zone"])
+        record_access_changes(by, agent, before)
         agent.user.first_name, agent.user.last_name = row.first_name, row.last_name
         agent.user.save(update_fields=["first_name", "last_name"])
         if agent.role != row.role:
-            agent_set_role(agent=agent, role=row.role)
+            agent_set_role(agent=agent, role=row.role, by=by)
     shift_templates_replace(by=None, agent=agent, shifts=row.shifts)

@@ -1,5 +1,6 @@
 """People pages, one module per area; urls.py imports from here."""
 
+from .audit import audit_export_view, audit_view
 from .coaching import (
     action_item_done_view,
     coaching_log_view,
@@ -33,6 +34,8 @@ from .schedule import (
 )
 
 __all__ = [
+    "audit_export_view",
+    "audit_view",
     "my_acknowledgements_view",
     "policy_acknowledge_view",
     "policy_detail_view",

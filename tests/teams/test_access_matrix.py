@@ -112,6 +112,8 @@ TABLE: dict[str, Spec] = {
     "teams:my_coaching": Spec(STAFF),
     "teams:my_acknowledgements": Spec(STAFF),
     "teams:roster_import": Spec(EDITORS),
+    "teams:audit": Spec({"admin"}),
+    "teams:audit_export": Spec({"admin"}),
     "teams:policies": Spec(STAFF),
     "teams:policy_new": Spec(LEADERS),
     "teams:policy_acknowledge": Spec(

@@ -140,6 +140,11 @@ class Ticket(models.Model):
         return f"FL-{self.pk}"
 
     @property
+    def audit_label(self) -> str:
+        """How the audit trail names the ticket: its reference, never its (personal) subject."""
+        return self.reference
+
+    @property
     def is_done(self) -> bool:
         return self.status in self.DONE
 

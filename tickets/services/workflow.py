@@ -10,8 +10,9 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from teams.models import Agent, Sensitivity
+from teams.models import Agent, AuditEntry, Sensitivity
 from teams.selectors import agent_can_take_work
+from teams.services import audit_record
 
 from .. import events, lifecycle
 from ..lifecycle import TransitionError
@@ -342,14 +343,33 @@ def _record_exposure(user, ticket: Ticket, now) -> None:
         exposure_record(user=user, ticket_id=ticket.pk, sensitivity=sensitivity, at=now)
 
 
+@transaction.atomic
 def ticket_record_view(*, ticket: Ticket, by) -> bool:
-    """Log that `by` opened a restricted-category ticket (every view is audited). True if logged."""
+    """Log that `by` opened a restricted-category ticket (every view is audited): in the
+    audit trail and in the ticket's own history. True if logged."""
     if ticket.category.sensitivity != Sensitivity.RESTRICTED:
         return False
     events.record(ticket, by, "viewed")
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.RESTRICTED_VIEW,
+        target=ticket,
+        detail={"category": ticket.category.slug},
+    )
     return True
 
 
+@transaction.atomic
 def attachment_reveal(*, attachment: Attachment, by) -> None:
-    """Log that `by` un-blurred a sensitive attachment (counts toward exposure)."""
+    """Log that `by` un-blurred a sensitive attachment (counts toward exposure): in the audit
+    trail and in the ticket's own history."""
     events.record(attachment.ticket, by, "media_revealed", "attachment", "", attachment.pk)
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.MEDIA_REVEAL,
+        target=attachment.ticket,
+        detail={
+            "attachment": attachment.pk,
+            "sensitivity": attachment.ticket.category.sensitivity,
+        },
+    )
