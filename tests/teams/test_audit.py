@@ -10,7 +10,14 @@ from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
 
 from teams.models import AppendOnlyError, AuditEntry, Role, Sensitivity
-from teams.services import agent_create, agent_update, audit_record, pii_hash, roster_import
+from teams.services import (
+    agent_create,
+    agent_update,
+    audit_record,
+    audit_stream,
+    pii_hash,
+    roster_import,
+)
 from tests.factories import (
     AgentFactory,
     AttachmentFactory,
@@ -79,6 +86,20 @@ def test_deleting_a_user_keeps_their_history(admin):
     entry = AuditEntry.objects.get(action=A.LOGIN)
     assert entry.actor_label == user.username
     assert AuditEntry.objects.filter(action=A.ADMIN_CHANGE, detail__change="deleted").exists()
+
+
+def test_a_stream_closed_early_is_recorded_as_incomplete(admin):
+    lines = audit_stream(
+        iter(["header\n", "row 1\n", "row 2\n"]),
+        actor=admin,
+        action=A.EXPORT,
+        detail={"dataset": "tickets"},
+    )
+    assert next(lines) == "header\n"
+    assert not AuditEntry.objects.exists()
+    lines.close()  # the client went away: the server closes the response
+    entry = AuditEntry.objects.get()
+    assert entry.detail == {"dataset": "tickets", "rows": 0, "complete": False}
 
 
 def test_unknown_actions_are_refused(admin):
