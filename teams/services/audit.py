@@ -26,9 +26,13 @@ def _client(request) -> tuple[str | None, str]:
         return None, ""
     meta = getattr(request, "META", {})
     ip = meta.get("REMOTE_ADDR") or None
-    if settings.FRONTLINE.get("AUDIT_TRUST_X_FORWARDED_FOR"):
-        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-        ip = forwarded or ip
+    # Behind NUM_PROXIES reverse proxies (the setting the API's throttles use), the client is
+    # the entry that many places from the right of X-Forwarded-For; entries further left are
+    # whatever the client claimed.
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies and forwarded:
+        ip = forwarded[-min(proxies, len(forwarded))]
     return ip, meta.get("HTTP_USER_AGENT", "")[:300]
 
 

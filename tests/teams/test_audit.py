@@ -139,6 +139,14 @@ def test_logins_failures_and_logouts_with_ip_and_user_agent(client):
     assert (logout.action, logout.actor) == (A.LOGOUT, user)
 
 
+def test_behind_a_proxy_the_address_is_the_proxys_client(settings, admin, rf):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.3")
+    assert audit_record(actor=admin, action=A.LOGIN, request=request).ip == "198.51.100.3"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+    assert audit_record(actor=admin, action=A.LOGIN, request=request).ip == "10.0.0.2"
+
+
 def test_role_clearance_and_team_changes_are_recorded_with_old_and_new(admin):
     old_team, new_team = TeamFactory(slug="old"), TeamFactory(slug="new")
     agent = AgentFactory(team=old_team)
