@@ -317,6 +317,13 @@ FRONTLINE = {
     "PENDING_REMINDER_DAYS": env.float("PENDING_REMINDER_DAYS", default=3),
     "PENDING_AUTO_SOLVE_DAYS": env.float("PENDING_AUTO_SOLVE_DAYS", default=7),
     "SOLVED_AUTO_CLOSE_DAYS": env.float("SOLVED_AUTO_CLOSE_DAYS", default=4),
+    # Data protection (tickets/services/privacy.py, nightly beat task): days after closing
+    # before attachments of sensitive/restricted tickets are deleted, and before a requester
+    # whose tickets are all closed is anonymised (erased as on request). 0 switches off.
+    "RETENTION_SENSITIVE_ATTACHMENT_DAYS": env.int(
+        "RETENTION_SENSITIVE_ATTACHMENT_DAYS", default=90
+    ),
+    "RETENTION_ANONYMISE_DAYS": env.int("RETENTION_ANONYMISE_DAYS", default=730),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 # Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.

@@ -1,5 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
+from .forms import RequesterEraseForm
 from .models import (
     Attachment,
     BusinessHours,
@@ -17,7 +22,9 @@ from .models import (
     TicketEvent,
     TicketSLA,
 )
+from .permissions import can_erase_requester
 from .services import macro_save
+from .services.privacy import requester_erase
 
 
 @admin.register(Category)
@@ -29,8 +36,53 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Requester)
 class RequesterAdmin(admin.ModelAdmin):
+    """Requesters; "Erase" (admins) runs a data-subject erasure after a confirmation step."""
+
     list_display = ["email", "name", "handle", "country", "created_at"]
     search_fields = ["email", "name", "handle", "external_id"]
+    change_form_template = "admin/tickets/requester/change_form.html"
+
+    def get_urls(self):
+        erase = self.admin_site.admin_view(self.erase_view)
+        return [
+            path("<path:object_id>/erase/", erase, name="tickets_requester_erase"),
+            *super().get_urls(),
+        ]
+
+    def erase_view(self, request, object_id):
+        """Confirmation page (reason, address typed again); POST erases and goes back to the
+        list. Only admins (tickets.permissions.can_erase_requester)."""
+        if not can_erase_requester(request.user):
+            raise PermissionDenied
+        requester = get_object_or_404(Requester, pk=object_id)
+        form = RequesterEraseForm(request.POST or None, requester=requester)
+        if request.method == "POST" and form.is_valid():
+            try:
+                counts = requester_erase(
+                    requester=requester, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(
+                    request,
+                    f"Requester #{requester.pk} erased: {counts.tickets} tickets, "
+                    f"{counts.messages} messages, {counts.attachments} attachments.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:tickets_requester_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": requester,
+            "form": form,
+            "tickets": requester.tickets.count(),
+            "title": f"Erase requester #{requester.pk}",
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(
+            request, "admin/tickets/requester/erase.html", context, status=status
+        )
 
 
 @admin.register(Tag)

@@ -162,3 +162,26 @@ class WebhookDeliveryFilterForm(forms.Form):
         self.fields["endpoint"].choices = [("", "Any endpoint")] + [
             (str(e.pk), str(e)) for e in endpoints
         ]
+
+
+class RequesterEraseForm(forms.Form):
+    """The confirmation step of an erasure: the reason, and the address typed again."""
+
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The request's reference and channel, e.g. “GDPR request #4411 by e-mail”.",
+    )
+    confirm_email = forms.CharField(
+        max_length=254, label="Type the requester's e-mail address to confirm"
+    )
+
+    def __init__(self, *args, requester, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requester = requester
+
+    def clean_confirm_email(self):
+        value = self.cleaned_data["confirm_email"].strip()
+        if value.lower() != self.requester.email.lower():
+            raise forms.ValidationError("That is not this requester's address.")
+        return value

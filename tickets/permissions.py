@@ -33,3 +33,10 @@ def webhook_deliveries_visible_to(user):
 
     qs = WebhookDelivery.objects.all()
     return qs if can_manage_webhooks(user) else qs.none()
+
+
+def can_erase_requester(user) -> bool:
+    """Erasing a requester (a data-subject request) is for admins only."""
+    from teams.models import Role
+
+    return scope_for(user).role == Role.ADMIN

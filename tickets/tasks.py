@@ -166,3 +166,18 @@ def pending_automation() -> dict[str, int]:
         "solved": len(result.solved),
         "closed": len(result.closed),
     }
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=1700, time_limit=1800)
+def retention_run() -> dict[str, int]:
+    """Beat, nightly: purge old sensitive attachments and anonymise long-closed requesters
+    (tickets/services/privacy.py); the counts go to the audit trail. Safe to run twice."""
+    from .services.privacy import retention_run as run
+
+    result = run()
+    return {
+        "attachments": result.attachments,
+        "files": result.files,
+        "requesters": result.requesters,
+        "tickets": result.tickets,
+    }

@@ -114,6 +114,10 @@ TABLE: dict[str, Spec] = {
     "teams:roster_import": Spec(EDITORS),
     "teams:audit": Spec({"admin"}),
     "teams:audit_export": Spec({"admin"}),
+    # Erasing a requester (tickets/admin.py): the confirmation page, admins only.
+    "admin:tickets_requester_erase": Spec(
+        {"admin"}, kwargs=k(object_id=lambda w: w["ticket"].requester_id)
+    ),
     "teams:policies": Spec(STAFF),
     "teams:policy_new": Spec(LEADERS),
     "teams:policy_acknowledge": Spec(

@@ -26,6 +26,7 @@ from .macros import macro_render, macro_save, ticket_apply_macro
 from .notify import notifications_create, notifications_mark_read
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
+from .privacy import requester_erase, retention_run
 from .routing import routing_decide, ticket_auto_assign, ticket_route
 from .sla import sla_backfill, sla_sync
 from .work import work_heartbeat
@@ -59,6 +60,8 @@ __all__ = [
     "outbox_relay_pending",
     "outbox_run",
     "pending_automation_sweep",
+    "requester_erase",
+    "retention_run",
     "routing_decide",
     "sla_sweep",
     "ticket_auto_assign",
