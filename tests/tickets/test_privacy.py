@@ -184,7 +184,10 @@ def test_erasure_leaves_no_trace_in_any_table_file_or_export(client, places):
     before_export = _export(client, places["admin"])
     assert any(EMAIL in cell for row in before_export for cell in row)
     # The fixture really put the requester everywhere the scan looks.
-    assert len({t.split(":")[0] for t in _database_traces()}) >= 12
+    tables = {t.split(".")[0] for t in _database_traces()}
+    assert len(tables) >= 10, tables
+    if connection.vendor == "postgresql":  # the search documents (trigger-maintained)
+        assert "tickets_ticketsearch" in tables
     assert _file_traces(places["media"], places["var"])
     web = places["web"]
     kept = Ticket.objects.filter(pk=web.pk).values(

@@ -25,7 +25,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0011_webhook_beat_schedule"),
+        ("tickets", "0012_search_document"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
