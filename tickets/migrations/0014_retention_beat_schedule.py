@@ -25,7 +25,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0012_search_document"),
+        ("tickets", "0013_work_sessions"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
