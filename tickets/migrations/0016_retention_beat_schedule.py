@@ -25,7 +25,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0013_work_sessions"),
+        ("tickets", "0015_pending_automation_beat_schedule"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
