@@ -23,7 +23,7 @@ from .models import (
     TicketSLA,
 )
 from .permissions import can_erase_requester
-from .services import macro_save
+from .services import macro_save, sla_policies_changed
 from .services.privacy import requester_erase
 
 
@@ -187,6 +187,21 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     list_editable = ["position", "active"]
     ordering = ["position", "pk"]
     filter_horizontal = ["categories"]
+
+    # Targets, conditions and order decide every unsolved ticket's due times: resync them
+    # (after commit, in the worker) whenever a policy changes — on its page or in the list's
+    # editable columns (the changelist saves each row through save_related too).
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        sla_policies_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        sla_policies_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        sla_policies_changed()
 
 
 @admin.register(RoutingRule)

@@ -10,7 +10,13 @@ import time_machine
 from django.core import mail
 
 from teams.models import Role, Team
-from tests.factories import AgentFactory, RequesterFactory, ShiftTemplateFactory, TeamFactory
+from tests.factories import (
+    AgentFactory,
+    RequesterFactory,
+    ShiftTemplateFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tickets.models import (
     Escalation,
     Notification,
@@ -283,3 +289,39 @@ def test_ticket_moved_elsewhere_meanwhile_does_not_go_back(sun):
         ticket_requester_reply(ticket=ticket, requester=ticket.requester, body_html="<p>Hi</p>")
     ticket.refresh_from_db()
     assert ticket.team == elsewhere
+
+
+# An SLA policy edit retargets open tickets ---------------------------------------------------
+
+
+def test_editing_a_policy_in_the_admin_retargets_open_tickets(
+    client, requester, category, team, agent, django_capture_on_commit_callbacks
+):
+    policy = SLAPolicy.objects.create(name="Standard", first_reply_minutes=600, business_time=False)
+    with at(START):
+        ticket = ticket_create(
+            subject="Locked", body="Help", requester=requester, category=category, team=team
+        )
+        solved = ticket_create(
+            subject="Done", body="Help", requester=requester, category=category, team=team
+        )
+    with at(START + timedelta(minutes=5)):
+        ticket_reply(ticket=solved, by=agent.user, body="Fixed", status=Ticket.Status.SOLVED)
+    assert ticket.slas.get().due_at == START + timedelta(minutes=600)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    form = {
+        "name": "Standard", "position": 0, "active": "on", "priorities": "[]", "channels": "[]",
+        "requester_tiers": "[]", "first_reply_minutes": 60, "at_risk_share": 0.75,
+        "bump_priority": "on",
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True), at(START + timedelta(hours=2)):
+        response = client.post(f"/admin/tickets/slapolicy/{policy.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = ticket.slas.get()
+    assert (row.target_minutes, row.due_at) == (60, START + timedelta(minutes=60))
+    ticket.refresh_from_db()
+    assert ticket.due_at == START + timedelta(minutes=60)
+    assert solved.slas.get().met is True  # a stopped target keeps its outcome
+    with at(START + timedelta(hours=2, minutes=1)):
+        assert len(sla_sweep().breached) == 1

@@ -28,7 +28,7 @@ from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
 from .privacy import requester_erase, retention_run
 from .routing import routing_decide, ticket_auto_assign, ticket_route
-from .sla import sla_backfill, sla_sync
+from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .work import work_heartbeat
 from .workflow import (
     ClaimRefused,
@@ -67,6 +67,8 @@ __all__ = [
     "ticket_auto_assign",
     "ticket_route",
     "sla_backfill",
+    "sla_policies_changed",
+    "sla_resync_unsolved",
     "sla_sync",
     "ticket_escalate",
     "ensure_cleared",

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from ..business_time import BusinessCalendar, add_business_minutes, business_minutes_between
 from ..models import SLAPolicy, TeamServiceSettings, Ticket, TicketSLA
+from .outbox import outbox_add, outbox_handler
 
 Kind = TicketSLA.Kind
 PAUSED_STATUSES = (Ticket.Status.PENDING, Ticket.Status.ON_HOLD)
@@ -295,16 +296,11 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
     return due
 
 
-def sla_backfill(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Start SLA records for unsolved tickets that have none (seeded or imported history).
-
-    Each ticket is synced in its own transaction, so a long backfill never holds locks for
-    long and can be interrupted and run again. Returns how many tickets were synced.
-    """
+def _sync_each(pending, now: datetime, batch: int) -> int:
+    """sla_sync each ticket of `pending` in its own transaction, in batches by id: a long run
+    never holds locks for long and can be interrupted and run again."""
     from django.db import transaction
 
-    now = now or timezone.now()
-    pending = Ticket.objects.unsolved().filter(slas__isnull=True).order_by("pk")
     synced, after = 0, 0
     while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:batch]):
         for ticket in Ticket.objects.filter(pk__in=ids).select_related("category").order_by("pk"):
@@ -313,3 +309,32 @@ def sla_backfill(*, now: datetime | None = None, batch: int = 500) -> int:
             synced += 1
         after = ids[-1]
     return synced
+
+
+def sla_backfill(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Start SLA records for unsolved tickets that have none (seeded or imported history).
+    Returns how many tickets were synced."""
+    now = now or timezone.now()
+    return _sync_each(
+        Ticket.objects.unsolved().filter(slas__isnull=True).order_by("pk"), now, batch
+    )
+
+
+def sla_resync_unsolved(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Recompute the SLA targets and due times of every unsolved ticket, after an SLA policy
+    changed (its minutes, conditions or order decide which targets apply). Targets already
+    stopped keep their outcome; a running target that already breached keeps its breach.
+    Returns how many tickets were synced."""
+    now = now or timezone.now()
+    return _sync_each(Ticket.objects.unsolved().order_by("pk"), now, batch)
+
+
+def sla_policies_changed() -> None:
+    """An SLA policy was created, edited or deleted: resync unsolved tickets after commit, in
+    the worker, through the outbox (a broker outage loses nothing)."""
+    outbox_add(task="sla.resync", payload={})
+
+
+@outbox_handler("sla.resync")
+def _resync(payload: dict) -> None:
+    sla_resync_unsolved()
