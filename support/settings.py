@@ -5,6 +5,7 @@ DEBUG is on. `make run` and `make test` switch DEBUG on for the embedded default
 (SQLite in var/, Celery on kombu's filesystem transport in var/celery/).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -27,7 +28,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "support.apps.FrontlineAdminConfig",  # django.contrib.admin behind the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +44,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "teams",
     "tickets",
     "metrics",
@@ -57,10 +62,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "teams.middleware.TwoFactorMiddleware",
     "teams.middleware.ViewerTimezoneMiddleware",
+    # Last, as django-axes asks: turns a lockout into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "support.urls"
@@ -127,6 +136,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out username or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (django-axes): LOGIN_FAILURE_LIMIT failed logins lock that username, and separately
+# that client address, until LOGIN_COOLOFF_MINUTES have passed since the last failure. A
+# successful login clears the count. Admins unlock in Django admin (Axes > Access attempts)
+# or with `manage.py axes_reset` / `axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "teams.views.account.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are audited by the app itself, not in axes' log
+# Two-factor (django-otp): codes from an authenticator app, named "Frontline" there. Admins
+# see who has which device and may delete one (a lost phone), never its secret or codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Frontline")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- I18N / time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -324,6 +352,14 @@ FRONTLINE = {
         "RETENTION_SENSITIVE_ATTACHMENT_DAYS", default=90
     ),
     "RETENTION_ANONYMISE_DAYS": env.int("RETENTION_ANONYMISE_DAYS", default=730),
+    # Two-factor sign-in (teams/permissions.py two_factor_step): always required for leads,
+    # managers, QA analysts, admins and Django-admin staff; for associates when this is on.
+    "TWO_FACTOR_FOR_ASSOCIATES": env.bool("TWO_FACTOR_FOR_ASSOCIATES", default=False),
+    # Deliberately not read from the environment: only the test suite turns enforcement off
+    # (tests/conftest.py) so tests that force_login a lead need no second factor.
+    "TWO_FACTOR_ENFORCED": True,
+    # One-time recovery codes handed out at enrolment (and on regeneration).
+    "TWO_FACTOR_RECOVERY_CODES": 10,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 # Poll the inbound mailbox (tickets.tasks.inbound_poll_imap) only when one is configured.

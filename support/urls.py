@@ -30,6 +30,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("account/", include("teams.account_urls")),
     path("tickets/", include("tickets.urls")),
     path("help/", include("tickets.public_urls")),
     path("inbound/email/", tickets_public.inbound_email_view, name="inbound_email"),

@@ -1,13 +1,61 @@
-"""Request-wide middleware of teams: the viewer's time zone, the request the audit trail records."""
+"""Request-wide middleware of teams: the second sign-in factor, session inactivity, the
+viewer's time zone, and the request the audit trail records."""
 
 import zoneinfo
+from urllib.parse import urlencode
 
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from .models import Agent
+from .permissions import ENROL, VERIFY, two_factor_step
+
+# URL names a session that still owes its second factor may reach, by what it owes.
+_OPEN_WHILE = {
+    VERIFY: {"account:two_factor_verify", "logout"},
+    ENROL: {"account:two_factor", "account:two_factor_codes", "logout"},
+}
+_STEP_PAGE = {VERIFY: "account:two_factor_verify", ENROL: "account:two_factor"}
+
+
+class TwoFactorMiddleware:
+    """Holds a logged-in session that owes a second factor (teams.permissions.two_factor_step)
+    at the page that settles it: pages are redirected there, htmx gets HX-Redirect, and API
+    calls on the session get a 403 that says why. Token-authenticated API calls carry no
+    session user here, so they are not affected."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        step = two_factor_step(getattr(request, "user", None))
+        if step is None or _url_name(request) in _OPEN_WHILE[step]:
+            return self.get_response(request)
+        target = reverse(_STEP_PAGE[step])
+        if request.method == "GET" and not request.path_info.startswith("/api/"):
+            target = f"{target}?{urlencode({'next': request.get_full_path()})}"
+        what = "Enter your authentication code" if step == VERIFY else "Set up two-factor sign-in"
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": f"Two-factor sign-in required: {what} at {target}"}, status=403)  # fmt: skip
+        if getattr(request, "htmx", False):
+            response = JsonResponse({"detail": what}, status=403)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+def _url_name(request) -> str | None:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return None
 
 
 class ViewerTimezoneMiddleware:
+    """Show every time in the viewer's time zone (stored in UTC)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Agent, CoachingSession, FeedbackNote, Role, Sensitivity, Team, Vendor
 
@@ -231,3 +233,39 @@ def can_see_agent(user, agent: Agent) -> bool:
 def can_view_audit(user) -> bool:
     """The audit trail (page and CSV export) is for admins only."""
     return scope_for(user).role == Role.ADMIN
+
+
+# --- Sign-in: the second factor ----------------------------------------------------------
+# Roles that must pass a second factor on every login; associates only by setting.
+TWO_FACTOR_ROLES = frozenset({Role.LEAD, Role.MANAGER, Role.QA_ANALYST, Role.ADMIN})
+ENROL, VERIFY = "enrol", "verify"
+
+
+def two_factor_required(user) -> bool:
+    """Must this user sign in with a second factor? Leads, managers, QA analysts, admins and
+    anyone who reaches Django admin always; associates when FRONTLINE's
+    TWO_FACTOR_FOR_ASSOCIATES is on."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    role = scope_for(user).role
+    if role in TWO_FACTOR_ROLES:
+        return True
+    return role == Role.ASSOCIATE and settings.FRONTLINE["TWO_FACTOR_FOR_ASSOCIATES"]
+
+
+def two_factor_step(user) -> str | None:
+    """What this logged-in session still owes before it may reach anything: VERIFY (the user
+    has an authenticator, this session has not used it), ENROL (required but none set up), or
+    None. TwoFactorMiddleware and the admin site both ask here and nowhere else."""
+    if not settings.FRONTLINE["TWO_FACTOR_ENFORCED"]:
+        return None
+    if user is None or not user.is_authenticated:
+        return None
+    is_verified = getattr(user, "is_verified", None)  # set by django_otp's OTPMiddleware
+    if is_verified is not None and is_verified():
+        return None
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return VERIFY
+    return ENROL if two_factor_required(user) else None

@@ -55,3 +55,17 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_not_enforced(settings):
+    """Hundreds of tests force_login a lead or manager; they test pages, not the sign-in. The
+    second factor is enforced only where a test asks for it with the `two_factor_enforced`
+    fixture (tests/teams/test_two_factor*.py, tests/e2e/test_two_factor.py)."""
+    settings.FRONTLINE = {**settings.FRONTLINE, "TWO_FACTOR_ENFORCED": False}
+
+
+@pytest.fixture
+def two_factor_enforced(settings):
+    """The second factor enforced exactly as in production."""
+    settings.FRONTLINE = {**settings.FRONTLINE, "TWO_FACTOR_ENFORCED": True}

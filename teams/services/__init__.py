@@ -1,5 +1,15 @@
 """Writes on people, one module per area; import from `teams.services`."""
 
+from .account import (
+    TwoFactorError,
+    recovery_codes_left,
+    sessions_end_all,
+    two_factor_check,
+    two_factor_confirm,
+    two_factor_disable,
+    two_factor_pending_device,
+    two_factor_recovery_codes_regenerate,
+)
 from .audit import audit_record, audit_stream, current_request, pii_hash
 from .coaching import (
     action_item_set_done,
@@ -29,6 +39,14 @@ __all__ = [
     "audit_stream",
     "current_request",
     "pii_hash",
+    "TwoFactorError",
+    "recovery_codes_left",
+    "sessions_end_all",
+    "two_factor_check",
+    "two_factor_confirm",
+    "two_factor_disable",
+    "two_factor_pending_device",
+    "two_factor_recovery_codes_regenerate",
     "policy_acknowledge",
     "policy_article_create",
     "policy_publish",

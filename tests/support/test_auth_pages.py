@@ -54,9 +54,11 @@ def test_password_reset_email_link_sets_a_new_password_that_logs_in(client):
     assert done.redirect_chain[-1][0] == "/reset/done/"
 
     client.logout()
-    assert client.login(username=user.username, password="a-fresh-Passphrase-42")
+    fresh = {"username": user.username, "password": "a-fresh-Passphrase-42"}
+    assert client.post("/login/", fresh).status_code == 302  # logged in, sent home
     client.logout()
-    assert not client.login(username=user.username, password="pw-for-tests-1")
+    stale = {"username": user.username, "password": "pw-for-tests-1"}
+    assert client.post("/login/", stale).status_code == 200  # the form again, with the error
 
 
 def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(client):

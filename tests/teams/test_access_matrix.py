@@ -105,6 +105,14 @@ TABLE: dict[str, Spec] = {
     # The API description is public (it holds no data); every endpoint in it is not.
     "schema": Spec(EVERYONE, guessed=True),
     "swagger-ui": Spec(EVERYONE, guessed=True),
+    # --- account (teams/account_urls.py): each person's own; no second factor in the walk -
+    "account:index": Spec(STAFF),
+    "account:two_factor": Spec(STAFF),
+    "account:two_factor_verify": Spec(STAFF),  # nothing owed: back home
+    "account:two_factor_codes": Spec(STAFF),
+    "account:two_factor_regenerate": Spec(STAFF, method="post", data=lambda w: {"code": "1"}),
+    "account:two_factor_disable": Spec(STAFF, method="post", data=lambda w: {"code": "1"}),
+    "account:logout_everywhere": Spec(ANY, method="post"),  # ends the session: to the login
     # --- teams -------------------------------------------------------------------------
     "teams:list": Spec(STAFF),
     "teams:presence": Spec(STAFF, method="post", data=lambda w: {"status": "available"}),
@@ -312,8 +320,14 @@ TABLE: dict[str, Spec] = {
 
 # Admin URLs that answer 403/404 even to admins with the walk's placeholder arguments:
 # autocomplete needs a field to complete, view-on-site an object with a public URL, and the
-# ticket event log is append-only (no delete).
-ADMIN_NOBODY = {"admin:autocomplete", "admin:view_on_site"}
+# ticket event log is append-only (no delete). django-otp's pages that show a user's
+# authenticator secret are switched off (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+ADMIN_NOBODY = {
+    "admin:autocomplete",
+    "admin:view_on_site",
+    "admin:otp_totp_totpdevice_config",
+    "admin:otp_totp_totpdevice_qrcode",
+}
 
 
 def _admin_action_exists(name: str) -> bool:
@@ -524,9 +538,10 @@ def spec_for(name: str | None, route: str = "") -> Spec | None:
 
 
 def _admin_spec(name: str) -> Spec:
-    """Django admin: only admins (staff superusers); its login page is public."""
+    """Django admin: only admins (staff superusers). Its login page sends everyone else to the
+    app's login (anonymous) or answers 403 (signed in without admin rights)."""
     if name in ("admin:login",):
-        return Spec(EVERYONE)
+        return Spec({"admin"})
     if name in ADMIN_NOBODY or not _admin_action_exists(name):
         return Spec(set())
     if name == "admin:logout":
