@@ -55,7 +55,8 @@ def test_correct_password_is_refused_with_a_message_when_locked_after_five_failu
     page = response.content.decode()
     assert "Too many failed login attempts" in page
     assert "15 minutes" in page
-    assert 'name="username"' in page and associate.user.username in page  # the styled form
+    assert 'name="username"' in page
+    assert associate.user.username in page
     response = _login(client, associate.user.username, PASSWORD)
     assert response.status_code == 429
     assert SESSION_KEY not in client.session
@@ -101,9 +102,7 @@ def test_admin_unlocks_a_user_in_django_admin(client, associate):
     listing = admin.get(reverse("admin:axes_accessattempt_changelist"))
     assert associate.user.username in listing.content.decode()
 
-    admin.post(
-        reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
-    )
+    admin.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
 
     assert _login(client, associate.user.username, PASSWORD).status_code == 302
 
@@ -158,7 +157,8 @@ def test_logout_everywhere_ends_every_session_of_the_user_and_only_theirs(associ
     assert "You are logged out everywhere (2 sessions ended)." in response.content.decode()
     for c in (laptop, phone):
         dead = c.get(queue)
-        assert dead.status_code == 302 and dead["Location"].startswith(reverse("login"))
+        assert dead.status_code == 302
+        assert dead["Location"].startswith(reverse("login"))
     assert colleague.get(queue).status_code == 200
 
 
