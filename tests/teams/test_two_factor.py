@@ -14,10 +14,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from teams.models import Role
-from teams.services import two_factor_confirm, two_factor_pending_device
+from teams.services import api_token_create, two_factor_confirm, two_factor_pending_device
 from tests.factories import AgentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_factor_enforced")]
@@ -106,9 +105,9 @@ def test_associate_is_sent_to_enrolment_when_the_setting_requires_it(client, ass
 
 
 def test_api_token_calls_are_left_to_token_auth(lead):
-    token = Token.objects.create(user=lead)
+    _token, key = api_token_create(user=lead, name="Reporting", scope="read", days=30)
 
-    response = Client().get(reverse("api-me"), headers={"Authorization": f"Token {token.key}"})
+    response = Client().get(reverse("api-me"), headers={"Authorization": f"Token {key}"})
 
     assert response.status_code == 200
 
