@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "teams.middleware.SessionIdleMiddleware",
     "teams.middleware.TwoFactorMiddleware",
     "teams.middleware.ViewerTimezoneMiddleware",
     # Last, as django-axes asks: turns a lockout into the login page with its message.
@@ -261,6 +262,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security (production values are switched on when DEBUG is off) -------------------
 SESSION_COOKIE_HTTPONLY = True
+# The inactivity limit: every request renews the session, one unused this long is over, and
+# teams.middleware.SessionIdleMiddleware does not count the workspace heartbeat as use.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,10 +1,15 @@
 """Request-wide middleware of teams: the second sign-in factor, session inactivity, the
 viewer's time zone, and the request the audit trail records."""
 
+import time
 import zoneinfo
 from urllib.parse import urlencode
 
-from django.http import JsonResponse
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -20,6 +25,47 @@ _OPEN_WHILE = {
 _STEP_PAGE = {VERIFY: "account:two_factor_verify", ENROL: "account:two_factor"}
 
 
+# Requests a page sends on its own (the workspace's presence heartbeat): not activity.
+BACKGROUND_URLS = {"tickets:presence"}
+LAST_ACTIVITY_KEY = "last_activity"
+
+
+class SessionIdleMiddleware:
+    """Ends a session after SESSION_COOKIE_AGE seconds without a request the person made.
+
+    The session store already expires a session unused that long (every request renews it),
+    but an open ticket workspace sends a heartbeat every 15 seconds, which on its own would keep
+    a session alive for as long as the tab stays open; heartbeats do not count as activity here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(LAST_ACTIVITY_KEY, now)
+            if now - last > settings.SESSION_COOKIE_AGE:
+                logout(request)
+                return _idle_logout_response(request)
+            if _url_name(request) not in BACKGROUND_URLS:
+                request.session[LAST_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+
+def _idle_logout_response(request):
+    hours = round(settings.SESSION_COOKIE_AGE / 3600, 1)
+    text = f"You were logged out after {hours:g} hours without activity."
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": text}, status=401)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=401)
+        response["HX-Redirect"] = reverse("login")
+        return response
+    messages.info(request, text)
+    return redirect_to_login(request.get_full_path())
+
+
 class TwoFactorMiddleware:
     """Holds a logged-in session that owes a second factor (teams.permissions.two_factor_step)
     at the page that settles it: pages are redirected there, htmx gets HX-Redirect, and API
@@ -31,6 +77,7 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         step = two_factor_step(getattr(request, "user", None))
+        request.two_factor_step = step  # base.html hides the navigation while one is owed
         if step is None or _url_name(request) in _OPEN_WHILE[step]:
             return self.get_response(request)
         target = reverse(_STEP_PAGE[step])

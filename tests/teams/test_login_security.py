@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from teams.models import Role
-from tests.factories import AgentFactory
+from tests.factories import AgentFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +137,28 @@ def test_session_survives_activity_and_ends_after_eight_idle_hours(client, assoc
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not Session.objects.filter(expire_date__gt=last + timedelta(hours=8, seconds=1)).exists()
+
+
+def test_workspace_heartbeats_do_not_keep_an_idle_session_alive(client, associate):
+    ticket = TicketFactory(team=associate.team)
+    heartbeat = reverse("tickets:presence", args=[ticket.pk])
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        assert _login(client, associate.user.username, PASSWORD).status_code == 302
+        assert client.get(reverse("tickets:detail", args=[ticket.pk])).status_code == 200
+    # The tab stays open overnight: a heartbeat every 10 minutes for 8 hours.
+    for minutes in range(10, 8 * 60 + 1, 10):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.post(heartbeat, headers={"HX-Request": "true"}).status_code == 200
+
+    with time_machine.travel(start + timedelta(hours=8, minutes=5), tick=False):
+        ended = client.post(heartbeat, headers={"HX-Request": "true"})
+        page = client.get(reverse("tickets:queue"), follow=True)
+
+    assert ended.status_code == 401
+    assert ended["HX-Redirect"] == reverse("login")
+    assert page.redirect_chain[-1][0].startswith(reverse("login"))
+    assert SESSION_KEY not in client.session
 
 
 # --- log out everywhere -------------------------------------------------------------------
