@@ -143,7 +143,7 @@ class Session:
             self.conn.close()
         return resp.status, resp.headers, data
 
-    def login(self, username: str, password: str = "demo") -> None:  # noqa: S107 - bench users
+    def login(self, username: str, password: str = "demo", code: str | None = None) -> None:  # noqa: S107 - bench users
         status, _h, page = self.request("GET", "/login/")
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         if status != 200 or not token:
@@ -162,6 +162,23 @@ class Session:
         )
         if status != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"login as {username} failed ({status})")
+        if code is not None:  # the second factor: leads and managers must pass it
+            status, _h, page = self.request("GET", "/account/two-factor/verify/")
+            token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            if status != 200 or not token:
+                raise RuntimeError(f"two-factor page for {username} answered {status}")
+            body = urlencode({"code": code, "csrfmiddlewaretoken": token.group(1)}).encode()
+            status, _h, _ = self.request(
+                "POST",
+                "/account/two-factor/verify/",
+                body,
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Referer": f"http://{HOST}:{self.port}/account/two-factor/verify/",
+                },
+            )
+            if status != 302:
+                raise RuntimeError(f"two-factor code for {username} refused ({status})")
 
     def post_api(self, path: str):
         return self.request(
@@ -373,7 +390,14 @@ def child_main(task: str, arg: str) -> None:
         out = {}
         for name, username, path in params["pages"]:
             client = Client()
-            client.force_login(users.get(username=username))
+            user = users.get(username=username)
+            client.force_login(user)
+            if username in TWO_FACTOR_USERS:  # a session that passed the second factor
+                from django_otp import DEVICE_ID_SESSION_KEY
+
+                session = client.session
+                session[DEVICE_ID_SESSION_KEY] = _bench_authenticator(user).persistent_id
+                session.save()
             client.get(path)
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
@@ -383,6 +407,20 @@ def child_main(task: str, arg: str) -> None:
                 "status": response.status_code,
                 "slowest": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in ranked[:3]],
             }
+        print(json.dumps(out))
+    elif task == "recovery_codes":
+        from django.contrib.auth import get_user_model
+        from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+        out = {}
+        for username in TWO_FACTOR_USERS:
+            user = get_user_model().objects.get(username=username)
+            _bench_authenticator(user)
+            device, _ = StaticDevice.objects.get_or_create(user=user, defaults={"name": "bench"})
+            device.token_set.all().delete()
+            codes = [StaticToken.random_token() for _ in range(params["count"])]
+            StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+            out[username] = codes
         print(json.dumps(out))
     elif task == "claim_service":
         from teams.models import Agent
@@ -468,6 +506,19 @@ def child_main(task: str, arg: str) -> None:
         result = rollup_refresh(now=now + timedelta(seconds=1))
         took = time.perf_counter() - t0
         print(json.dumps({"seconds": round(took, 2), "touched": touched, **result}))
+
+
+# Bench logins whose role must pass a second factor: each HTTP login spends a recovery code
+# made for the run (the "recovery_codes" child task); the authenticator itself is never used.
+TWO_FACTOR_USERS = ("lead", "manager")
+
+
+def _bench_authenticator(user):
+    """The user's confirmed TOTP device, created when missing (bench data only)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
 
 
 def run_child(task: str, params: dict, env: dict, timeout: float = 300) -> dict:
@@ -576,11 +627,12 @@ def main() -> int:
         log(f"gunicorn pid {server.pid} on {HOST}:{port} with {WORKERS} workers")
 
         sessions: dict[str, list[Session]] = {}
+        codes = run_child("recovery_codes", {"count": 8}, env)
         for username in ("associate", "lead", "manager"):
             sessions[username] = []
-            for _ in range(8 if wanted("pages") or wanted("exports") else 0):
+            for i in range(8 if wanted("pages") or wanted("exports") else 0):
                 s = Session(port)
-                s.login(username)
+                s.login(username, code=codes[username][i] if username in codes else None)
                 sessions[username].append(s)
         claimers = []
         for i in range(1, 9 if wanted("claims") else 1):
