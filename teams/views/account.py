@@ -1,5 +1,6 @@
 """The signed-in person's account: two-factor sign-in, sessions, and the login lockout page."""
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -37,15 +38,8 @@ def account_view(request):
 @login_required
 def two_factor_view(request):
     """Set up an authenticator (QR code, secret, confirm with a code), or manage the one set up."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    if device is not None:
-        context = {
-            "device": device,
-            "codes_left": services.recovery_codes_left(user=request.user),
-            "required": permissions.two_factor_required(request.user),
-            "form": TwoFactorCodeForm(),
-        }
-        return render(request, "teams/account/two_factor.html", context)
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return _manage_page(request, TwoFactorCodeForm())
 
     pending = services.two_factor_pending_device(user=request.user)
     form = TwoFactorCodeForm(request.POST or None)
@@ -81,26 +75,39 @@ def two_factor_codes_view(request):
     return render(request, "teams/account/recovery_codes.html", context)
 
 
-@require_POST
-@login_required
+def _needs_current_code(action):
+    """A POST that changes the second factor runs only after a current code (from the app, or
+    a recovery code); a refused one shows the manage page again with the reason (400)."""
+
+    @wraps(action)
+    @require_POST
+    @login_required
+    def view(request):
+        form = TwoFactorCodeForm(request.POST)
+        if not form.is_valid():
+            return _manage_page(request, form, status=400)
+        try:
+            services.two_factor_check(user=request.user, code=form.cleaned_data["code"])
+        except services.TwoFactorError as exc:
+            form.add_error("code", exc.message)
+            return _manage_page(request, form, status=400)
+        return action(request)
+
+    return view
+
+
+@_needs_current_code
 def two_factor_regenerate_view(request):
-    """New recovery codes (the old ones stop working); needs a current code."""
-    form = TwoFactorCodeForm(request.POST)
-    if not _code_accepted(request, form):
-        return _manage_page_with(request, form)
+    """New recovery codes (the old ones stop working)."""
     request.session[_CODES_SESSION_KEY] = services.two_factor_recovery_codes_regenerate(
         user=request.user
     )
     return redirect("account:two_factor_codes")
 
 
-@require_POST
-@login_required
+@_needs_current_code
 def two_factor_disable_view(request):
     """Turn two-factor sign-in off (or, where it is required, start over with a new phone)."""
-    form = TwoFactorCodeForm(request.POST)
-    if not _code_accepted(request, form):
-        return _manage_page_with(request, form)
     services.two_factor_disable(user=request.user)
     if permissions.two_factor_required(request.user):
         messages.info(request, "Your authenticator was removed. Set up the new one now.")
@@ -162,18 +169,8 @@ def _verified(request, device) -> None:
     request.session.cycle_key()
 
 
-def _code_accepted(request, form) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        services.two_factor_check(user=request.user, code=form.cleaned_data["code"])
-    except services.TwoFactorError as exc:
-        form.add_error("code", exc.message)
-        return False
-    return True
-
-
-def _manage_page_with(request, form):
+def _manage_page(request, form, status=200):
+    """The page of someone whose authenticator is set up (back to setup if it is not)."""
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return redirect("account:two_factor")
@@ -183,7 +180,7 @@ def _manage_page_with(request, form):
         "required": permissions.two_factor_required(request.user),
         "form": form,
     }
-    return render(request, "teams/account/two_factor.html", context, status=400)
+    return render(request, "teams/account/two_factor.html", context, status=status)
 
 
 def _next(request, default=None) -> str:

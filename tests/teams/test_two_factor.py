@@ -46,6 +46,16 @@ def _enrolled(user) -> tuple[TOTPDevice, list[str]]:
     return device, codes
 
 
+def _signed_in(client, user) -> tuple[TOTPDevice, list[str]]:
+    """Enrolled at T0, then logged in with the password and a code a minute later."""
+    with time_machine.travel(T0, tick=False):
+        device, codes = _enrolled(user)
+        _password_login(client, user)
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        assert client.post(VERIFY, {"code": _code(device)}).status_code == 302
+    return device, codes
+
+
 @pytest.fixture
 def lead():
     return AgentFactory(role=Role.LEAD).user
@@ -223,11 +233,8 @@ def test_recovery_code_signs_in_once(lead):
 
 
 def test_verify_page_sends_a_verified_session_on(client, lead):
-    with time_machine.travel(T0, tick=False):
-        device, _ = _enrolled(lead)
-        _password_login(client, lead)
-    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
-        client.post(VERIFY, {"code": _code(device)})
+    _signed_in(client, lead)
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
         assert client.get(f"{VERIFY}?next=/teams/")["Location"] == "/teams/"
         assert client.get(f"{VERIFY}?next=https://evil.example/")["Location"] == "/"
 
@@ -236,11 +243,8 @@ def test_verify_page_sends_a_verified_session_on(client, lead):
 
 
 def test_regenerating_codes_needs_a_code_and_retires_the_old_ones(client, lead):
-    with time_machine.travel(T0, tick=False):
-        device, old = _enrolled(lead)
-        _password_login(client, lead)
+    device, old = _signed_in(client, lead)
     with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
-        client.post(VERIFY, {"code": _code(device)})
         refused = client.post(reverse("account:two_factor_regenerate"), {"code": "999999"})
         assert refused.status_code == 400
     with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
@@ -270,11 +274,7 @@ def test_associate_turns_two_factor_off(client, associate):
 
 
 def test_lead_replacing_the_authenticator_is_sent_to_set_up_a_new_one(client, lead):
-    with time_machine.travel(T0, tick=False):
-        device, _ = _enrolled(lead)
-        _password_login(client, lead)
-    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
-        client.post(VERIFY, {"code": _code(device)})
+    device, _ = _signed_in(client, lead)
     with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
         client.post(reverse("account:two_factor_disable"), {"code": _code(device)})
         assert client.get("/metrics/team/")["Location"].startswith(ENROL)
