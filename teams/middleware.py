@@ -25,8 +25,9 @@ _OPEN_WHILE = {
 _STEP_PAGE = {VERIFY: "account:two_factor_verify", ENROL: "account:two_factor"}
 
 
-# Requests a page sends on its own (the workspace's presence heartbeat): not activity.
-BACKGROUND_URLS = {"tickets:presence"}
+# Requests a page sends on its own (the workspace's presence and handle-time heartbeats):
+# not activity.
+BACKGROUND_URLS = {"tickets:presence", "tickets:work"}
 LAST_ACTIVITY_KEY = "last_activity"
 
 
@@ -34,8 +35,8 @@ class SessionIdleMiddleware:
     """Ends a session after SESSION_COOKIE_AGE seconds without a request the person made.
 
     The session store already expires a session unused that long (every request renews it),
-    but an open ticket workspace sends a heartbeat every 15 seconds, which on its own would keep
-    a session alive for as long as the tab stays open; heartbeats do not count as activity here.
+    but an open ticket workspace sends heartbeats (presence, handle time) on its own, which would
+    keep a session alive for as long as the tab stays open; they do not count as activity here.
     """
 
     def __init__(self, get_response):
