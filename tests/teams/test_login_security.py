@@ -142,14 +142,16 @@ def test_session_survives_activity_and_ends_after_eight_idle_hours(client, assoc
 def test_workspace_heartbeats_do_not_keep_an_idle_session_alive(client, associate):
     ticket = TicketFactory(team=associate.team)
     heartbeat = reverse("tickets:presence", args=[ticket.pk])
+    work = reverse("tickets:work", args=[ticket.pk])
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
         assert _login(client, associate.user.username, PASSWORD).status_code == 302
         assert client.get(reverse("tickets:detail", args=[ticket.pk])).status_code == 200
-    # The tab stays open overnight: a heartbeat every 10 minutes for 8 hours.
+    # The tab stays open and focused overnight: heartbeats every 10 minutes for 8 hours.
     for minutes in range(10, 8 * 60 + 1, 10):
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
             assert client.post(heartbeat, headers={"HX-Request": "true"}).status_code == 200
+            assert client.post(work).status_code == 204
 
     with time_machine.travel(start + timedelta(hours=8, minutes=5), tick=False):
         ended = client.post(heartbeat, headers={"HX-Request": "true"})
