@@ -151,6 +151,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "teams.views.account.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "teams.services.audit.client_ip"  # NUM_PROXIES, as everywhere
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are audited by the app itself, not in axes' log
 # Two-factor (django-otp): codes from an authenticator app, named "Frontline" there. Admins
 # see who has which device and may delete one (a lost phone), never its secret or codes.

@@ -36,6 +36,12 @@ def _client(request) -> tuple[str | None, str]:
     return ip, meta.get("HTTP_USER_AGENT", "")[:300]
 
 
+def client_ip(request) -> str | None:
+    """The client's address as the audit trail records it (NUM_PROXIES); login lockouts
+    (django-axes, AXES_CLIENT_IP_CALLABLE) count failures per this address too."""
+    return _client(request)[0]
+
+
 def _target(target) -> tuple[str, str, str]:
     if target is None:
         return "", "", ""

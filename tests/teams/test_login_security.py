@@ -193,3 +193,28 @@ def test_account_page_offers_logout_everywhere_and_names_the_idle_limit(client, 
 
     assert "Log out everywhere" in page
     assert "after 8 hours without activity" in page
+
+
+def test_behind_a_proxy_the_lockout_counts_the_forwarded_client_address(
+    client, associate, settings
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    others = [AgentFactory().user.username for _ in range(5)]
+    for username in others:
+        client.post(
+            reverse("login"),
+            {"username": username, "password": "wrong-password"},
+            REMOTE_ADDR="10.0.0.254",  # the proxy
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+
+    def login_from(forwarded):
+        return Client().post(
+            reverse("login"),
+            {"username": associate.user.username, "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.254",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    assert login_from("203.0.113.7").status_code == 429
+    assert login_from("198.51.100.9").status_code == 302  # same proxy, another client
