@@ -48,6 +48,12 @@ FIELDS = {
 }  # fmt: skip
 TIME_FIELDS = ("created_at", "first_reply_at", "solved_at")
 PRIORITIES = {p.label.lower(): p.value for p in Ticket.Priority}
+# Computed once: building them per row was a quarter of the parse time at 100,000 rows.
+STATUSES, PRIORITY_NAMES, CHANNELS = (
+    set(Ticket.Status.values),
+    set(PRIORITIES),
+    set(Ticket.Channel.values),
+)
 CLAMPED_TAG = "import-clamped-times"
 BATCH = 5000
 
@@ -187,19 +193,14 @@ class _RowParser:
         )
         if not subject:
             problems.append("subject and description are both empty")
-        status = (
-            self.mapped(record, "status", problems, set(Ticket.Status.values)) or Ticket.Status.NEW
-        )
-        priority = self.mapped(record, "priority", problems, set(PRIORITIES)) or "normal"
+        status = self.mapped(record, "status", problems, STATUSES) or Ticket.Status.NEW
+        priority = self.mapped(record, "priority", problems, PRIORITY_NAMES) or "normal"
         category = self.mapped(record, "category", problems)
         if not category:
             problems.append("no category (map the column or set a default)")
         elif category not in categories:
             problems.append(f"category {category!r} does not exist in Frontline")
-        channel = (
-            self.mapped(record, "channel", problems, set(Ticket.Channel.values))
-            or Ticket.Channel.EMAIL
-        )
+        channel = self.mapped(record, "channel", problems, CHANNELS) or Ticket.Channel.EMAIL
         times = {name: self.when(record, name, problems) for name in TIME_FIELDS}
         rating = None
         raw_rating = self.raw(record, "csat_rating")
@@ -253,6 +254,7 @@ class _RowParser:
         )
 
 
+@lru_cache(maxsize=4096)
 def _slug(text: str) -> str:
     from django.utils.text import slugify
 

@@ -14,11 +14,13 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 
+from django.db import connections, transaction
 from django.db.models import CharField, F, Func, QuerySet, Value
 
 from .writers import neutralise
 
 BATCH = 5000
+WORK_MEM = "128MB"
 TEXT = CharField()
 # writers.DANGEROUS as SQL literals (E'' strings for the tab and the carriage return).
 RISKY = "('=', '+', '-', '@', E'\\t', E'\\r')"
@@ -53,7 +55,8 @@ def local_time(field: str, zone: str) -> Func:
     return Func(
         Value(zone),
         F(field),
-        template="to_char(timezone(%(expressions)s), 'YYYY-MM-DD HH24:MI:SS')",
+        # date_trunc + ::text (ISO output) is several times cheaper than to_char per row.
+        template="date_trunc('second', timezone(%(expressions)s))::text",
         output_field=TEXT,
     )
 
@@ -86,12 +89,18 @@ class CsvLines:
         csv.writer(out).writerow([neutralise(h) for h in self.header])
         yield "\ufeff" + out.getvalue()
         batch: list[str] = []
-        for value in self.lines.iterator(chunk_size=BATCH):
-            batch.append(value)
-            if len(batch) == BATCH:
-                self.rows += len(batch)
-                yield "\r\n".join(batch) + "\r\n"
-                batch = []
+        # In a transaction: the server-side cursor streams (outside one Django declares it
+        # WITH HOLD, which makes PostgreSQL compute every row first) and the sort by
+        # creation time gets enough memory to stay off disk for this query only.
+        with transaction.atomic(using=self.lines.db):
+            with connections[self.lines.db].cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            for value in self.lines.iterator(chunk_size=BATCH):
+                batch.append(value)
+                if len(batch) == BATCH:
+                    self.rows += len(batch)
+                    yield "\r\n".join(batch) + "\r\n"
+                    batch = []
         if batch:
             self.rows += len(batch)
             yield "\r\n".join(batch) + "\r\n"
