@@ -1,10 +1,13 @@
 """Outbound email for tickets: replies carry Message-ID / In-Reply-To / References so the
 requester's mail client threads them, and the ticket reference in the subject as a fallback."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from .models import Message, Ticket
 
@@ -17,28 +20,40 @@ def _domain() -> str:
     return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "frontline.localhost"
 
 
-def send_public_reply(message: Message) -> str:
-    """Email an agent's public reply to the requester; returns the Message-ID used."""
-    ticket = message.ticket
-    thread = list(
+def thread_headers(ticket: Ticket, exclude: int | None = None) -> dict[str, str]:
+    """In-Reply-To / References pointing at the conversation's latest emails (if any)."""
+    ids = list(
         ticket.messages.exclude(email_message_id="")
-        .exclude(pk=message.pk)
+        .exclude(pk=exclude)
         .values_list("email_message_id", flat=True)
     )
-    msgid = message.email_message_id or make_msgid(idstring=f"fl{ticket.pk}", domain=_domain())
-    headers = {"Message-ID": msgid, "X-Frontline-Ticket": ticket.reference}
-    if thread:
-        headers["In-Reply-To"] = thread[-1]
-        headers["References"] = " ".join(thread[-20:])
-    context = {"ticket": ticket, "message": message}
+    if not ids:
+        return {}
+    return {"In-Reply-To": ids[-1], "References": " ".join(ids[-20:])}
+
+
+def _send(ticket: Ticket, subject: str, template: str, context: dict, headers: dict) -> None:
+    """Email the requester the text and HTML renderings of tickets/email/<template>."""
+    context = {"ticket": ticket, **context}
     mail = EmailMultiAlternatives(
-        subject="Re: " + reference_subject(ticket),
-        body=render_to_string("tickets/email/reply.txt", context),
+        subject=subject,
+        body=render_to_string(f"tickets/email/{template}.txt", context),
         to=[ticket.requester.email],
         headers=headers,
     )
-    mail.attach_alternative(render_to_string("tickets/email/reply.html", context), "text/html")
+    mail.attach_alternative(
+        render_to_string(f"tickets/email/{template}.html", context), "text/html"
+    )
     mail.send()
+
+
+def send_public_reply(message: Message) -> str:
+    """Email an agent's public reply to the requester; returns the Message-ID used."""
+    ticket = message.ticket
+    thread = thread_headers(ticket, exclude=message.pk)
+    msgid = message.email_message_id or make_msgid(idstring=f"fl{ticket.pk}", domain=_domain())
+    headers = {"Message-ID": msgid, "X-Frontline-Ticket": ticket.reference, **thread}
+    _send(ticket, "Re: " + reference_subject(ticket), "reply", {"message": message}, headers)
     if not message.email_message_id:
         Message.objects.filter(pk=message.pk).update(email_message_id=msgid)
     return msgid
@@ -58,17 +73,7 @@ def send_confirmation(ticket: Ticket) -> str:
     if first is not None and first.email_message_id:
         headers["In-Reply-To"] = first.email_message_id
         headers["References"] = first.email_message_id
-    context = {"ticket": ticket}
-    mail = EmailMultiAlternatives(
-        subject=reference_subject(ticket),
-        body=render_to_string("tickets/email/confirmation.txt", context),
-        to=[ticket.requester.email],
-        headers=headers,
-    )
-    mail.attach_alternative(
-        render_to_string("tickets/email/confirmation.html", context), "text/html"
-    )
-    mail.send()
+    _send(ticket, reference_subject(ticket), "confirmation", {}, headers)
     return msgid
 
 
@@ -84,65 +89,35 @@ def send_csat_survey(ticket: Ticket) -> None:
         for n in range(1, 6)
     ]
     comment_url = base + reverse("help:csat_comment", args=[csat_token(ticket_id=ticket.pk)])
-    context = {"ticket": ticket, "links": links, "comment_url": comment_url}
-    mail = EmailMultiAlternatives(
-        subject="How did we do? " + reference_subject(ticket),
-        body=render_to_string("tickets/email/csat_survey.txt", context),
-        to=[ticket.requester.email],
-        headers={"X-Frontline-Ticket": ticket.reference, "Auto-Submitted": "auto-generated"},
-    )
-    mail.attach_alternative(
-        render_to_string("tickets/email/csat_survey.html", context), "text/html"
-    )
-    mail.send()
+    context = {"links": links, "comment_url": comment_url}
+    headers = {"X-Frontline-Ticket": ticket.reference, "Auto-Submitted": "auto-generated"}
+    _send(ticket, "How did we do? " + reference_subject(ticket), "csat_survey", context, headers)
 
 
-def send_pending_reminder(ticket: Ticket) -> str:
-    """Remind the requester that we wait for their answer and when the ticket will be solved
-    without one. Threads under the latest email of the conversation; Auto-Submitted."""
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from django.utils import timezone
-
-    thread = list(
-        ticket.messages.exclude(email_message_id="").values_list("email_message_id", flat=True)
-    )
+def send_pending_reminder(ticket: Ticket, *, solve_at=None) -> str:
+    """Remind the requester that we wait for their answer (and, with `solve_at`, from when
+    the ticket will be solved without one, shown as a date in the requester's zone).
+    Threads under the conversation's latest email; Auto-Submitted."""
     msgid = make_msgid(idstring=f"fl{ticket.pk}r", domain=_domain())
     headers = {
         "Message-ID": msgid,
         "X-Frontline-Ticket": ticket.reference,
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
+        **thread_headers(ticket),
     }
-    if thread:
-        headers["In-Reply-To"] = thread[-1]
-        headers["References"] = " ".join(thread[-20:])
-    solve_days = float(settings.FRONTLINE["PENDING_AUTO_SOLVE_DAYS"])
-    remind_days = float(settings.FRONTLINE["PENDING_REMINDER_DAYS"])
     try:
         zone = ZoneInfo(ticket.requester.time_zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    solve_on = None
-    if solve_days > remind_days:
-        solve_on = timezone.localtime(
-            timezone.now() + timedelta(days=solve_days - remind_days), zone
-        )
     last_reply = (
         ticket.messages.filter(kind=Message.Kind.PUBLIC, author_user__isnull=False)
         .order_by("-created_at", "-pk")
         .first()
     )
-    context = {"ticket": ticket, "solve_on": solve_on, "last_reply": last_reply}
-    mail = EmailMultiAlternatives(
-        subject="Re: " + reference_subject(ticket),
-        body=render_to_string("tickets/email/pending_reminder.txt", context),
-        to=[ticket.requester.email],
-        headers=headers,
-    )
-    mail.attach_alternative(
-        render_to_string("tickets/email/pending_reminder.html", context), "text/html"
-    )
-    mail.send()
+    context = {
+        "solve_on": timezone.localtime(solve_at, zone) if solve_at else None,
+        "last_reply": last_reply,
+    }
+    _send(ticket, "Re: " + reference_subject(ticket), "pending_reminder", context, headers)
     return msgid

@@ -129,6 +129,8 @@ def _send_reminders(payload: dict) -> None:
     """Email each reminder unless the requester answered (or the ticket moved) meanwhile."""
     from ..emails import send_pending_reminder
 
+    solve_days = _days("PENDING_AUTO_SOLVE_DAYS")
     tickets = Ticket.objects.filter(pk__in=payload["ids"], status=Ticket.Status.PENDING)
-    for ticket in tickets.select_related("requester"):
-        send_pending_reminder(ticket)
+    for ticket in waiting_since(tickets).select_related("requester"):
+        solve_at = ticket.waiting_since + timedelta(days=solve_days) if solve_days else None
+        send_pending_reminder(ticket, solve_at=solve_at)
