@@ -22,7 +22,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from teams.models import Team
-from teams.selectors import team_on_shift_per_hour
+from teams.selectors import teams_on_shift_per_hour
 from tickets.models import Ticket
 
 from ..models import AgentDay, DailyRollup
@@ -98,11 +98,12 @@ def team_coverage(*, user, teams: list[Team], now: datetime | None = None) -> li
     arrivals = _arrivals(user=user, team_ids=team_ids, start=start, tz=tz)
     today = now.date()
     pace = _pace(team_ids, today - timedelta(weeks=WEEKS), today - timedelta(days=1))
+    rota = teams_on_shift_per_hour(teams=teams, start=start, hours=HOURS)
     out = []
     for team in teams:
         team_pace = pace.get(team.pk)
         hours = []
-        for row in team_on_shift_per_hour(team=team, start=start, hours=HOURS):
+        for row in rota[team.pk]:
             local = timezone.localtime(row.start, tz)
             expected = arrivals.get((team.pk, local.weekday(), local.hour), 0) / WEEKS
             hours.append(

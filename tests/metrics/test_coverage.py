@@ -6,11 +6,13 @@ import io
 from datetime import time, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.models import AgentDay, DailyRollup
 from teams.models import ShiftTemplate
-from tests.factories import TicketFactory
+from tests.factories import AgentFactory, ShiftTemplateFactory, TeamFactory, TicketFactory
 
 from .conftest import NOW
 
@@ -121,3 +123,22 @@ def test_access(client, org, frozen):
     assert client.get(URL, {"team": "x"}).status_code == 400
     dashboard = client.get(reverse("metrics:team_dashboard")).content.decode()
     assert URL in dashboard
+
+
+def test_rota_queries_do_not_grow_with_the_number_of_teams(client, org, frozen):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL).status_code == 200
+        return len(ctx)
+
+    client.force_login(org["manager"])
+    for team in ("team_a", "team_b"):
+        agent = AgentFactory(team=org[team])
+        ShiftTemplateFactory(agent=agent, weekday=2, start=time(9), end=time(17))
+    before = count()
+    for _ in range(3):
+        extra = TeamFactory(vendor=org["team_a"].vendor, manager=org["manager"])
+        agent = AgentFactory(team=extra)
+        ShiftTemplateFactory(agent=agent, weekday=2, start=time(9), end=time(17))
+    after = count()
+    assert after == before
