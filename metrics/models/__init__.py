@@ -17,6 +17,7 @@ from .rollups import (
     DailyRollup,
     DailySLARollup,
     DailyTeamRollup,
+    DailyTeamSLARollup,
     RollupWatermark,
     TicketMetric,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "DailyRollup",
     "DailySLARollup",
     "DailyTeamRollup",
+    "DailyTeamSLARollup",
     "ProductFeedback",
     "QAAnswer",
     "QAQueueItem",

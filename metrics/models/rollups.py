@@ -200,6 +200,31 @@ class DailySLARollup(models.Model):
         return f"{self.day} team={self.team_id} policy={self.policy_id} {self.kind}"
 
 
+class DailyTeamSLARollup(models.Model):
+    """DailySLARollups summed per UTC day × team × category sensitivity × policy × kind: what
+    "SLA achievement by policy" reads when no category or channel filter is set."""
+
+    day = models.DateField()
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sensitivity = models.CharField(max_length=16)
+    policy = models.ForeignKey(
+        "tickets.SLAPolicy", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16)
+    met = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+
+    objects = DailyAgentRollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "team"], name="teamslarollup_day_team")]
+
+    def __str__(self) -> str:
+        return f"{self.day} team={self.team_id} policy={self.policy_id} {self.kind}"
+
+
 class RollupWatermark(models.Model):
     """How far the incremental refresh has read ticket changes (one row per named stream)."""
 

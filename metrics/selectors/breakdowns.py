@@ -12,7 +12,7 @@ from tickets.models import SLAPolicy, Ticket, TicketSLA
 
 from ..filters import DashboardFilter
 from ..links import day_range, tickets_url
-from ..models import DailyRollup, DailySLARollup
+from ..models import DailyRollup, DailySLARollup, DailyTeamSLARollup
 from .summary import CSAT_SCORES, wilson_interval
 
 CSAT_FIELDS = tuple(f"csat_{n}" for n in CSAT_SCORES)
@@ -83,8 +83,18 @@ def csat_breakdown(*, user, filters: DashboardFilter) -> dict:
 def sla_by_policy(*, user, filters: DashboardFilter) -> list[dict]:
     """Per SLA policy and target kind: targets met and breached that ended in the range, the
     achievement rate, and links to the tickets with those targets."""
-    qs = filters.filter_queryset(DailySLARollup.objects.visible_to(user)).order_by()
-    rows = list(qs.values("policy_id", "kind").annotate(met=Sum("met"), breached=Sum("breached")))
+    c = filters.form.cleaned_data
+    if c.get("category") or c.get("channel"):
+        qs = filters.filter_queryset(DailySLARollup.objects.visible_to(user))
+    else:  # the per-team table: a few rows per team and day
+        qs = DailyTeamSLARollup.objects.visible_to(user).between(filters.start_day, filters.end_day)
+        if c.get("team"):
+            qs = qs.filter(team=c["team"])
+        if c.get("vendor"):
+            qs = qs.filter(team__vendor=c["vendor"])
+    rows = list(
+        qs.order_by().values("policy_id", "kind").annotate(met=Sum("met"), breached=Sum("breached"))
+    )
     names = dict(
         SLAPolicy.objects.filter(
             pk__in={r["policy_id"] for r in rows if r["policy_id"]}

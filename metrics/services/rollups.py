@@ -19,6 +19,7 @@ from ..models import (
     DailyRollup,
     DailySLARollup,
     DailyTeamRollup,
+    DailyTeamSLARollup,
     QAReview,
     RollupWatermark,
     TicketMetric,
@@ -204,6 +205,8 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
     with transaction.atomic():
         DailySLARollup.objects.filter(day__in=days).delete()
         DailySLARollup.objects.bulk_create(sla_rows, batch_size=CHUNK)
+        DailyTeamSLARollup.objects.filter(day__in=days).delete()
+        DailyTeamSLARollup.objects.bulk_create(team_sla_rollups(sla_rows), batch_size=CHUNK)
         DailyRollup.objects.filter(day__in=days).delete()
         DailyRollup.objects.bulk_create(rows.values(), batch_size=CHUNK)
         DailyAgentRollup.objects.filter(day__in=days).delete()
@@ -258,6 +261,23 @@ def _add_sla(days: set[date], row) -> list[DailySLARollup]:
             )  # fmt: skip
         setattr(p, outcome, getattr(p, outcome) + 1)
     return list(by_policy.values())
+
+
+def team_sla_rollups(fine: Iterable[DailySLARollup]) -> list[DailyTeamSLARollup]:
+    """Sum per-policy rows per day × team × category sensitivity × policy × kind."""
+    sensitivity = dict(Category.objects.values_list("pk", "sensitivity"))
+    out: dict[tuple, DailyTeamSLARollup] = {}
+    for r in fine:
+        key = (r.day, r.team_id, sensitivity.get(r.category_id, ""), r.policy_id, r.kind)
+        t = out.get(key)
+        if t is None:
+            t = out[key] = DailyTeamSLARollup(
+                day=r.day, team_id=r.team_id, sensitivity=key[2], policy_id=r.policy_id,
+                kind=r.kind,
+            )  # fmt: skip
+        t.met += r.met
+        t.breached += r.breached
+    return list(out.values())
 
 
 def _add_handle_time(days: set[date], row) -> None:
@@ -345,7 +365,10 @@ def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
     made = 0
     for day in all_days:
         coarse = agent_rollups(qs.filter(day=day).iterator(chunk_size=CHUNK))
+        sla = team_sla_rollups(DailySLARollup.objects.filter(day=day))
         with transaction.atomic():
+            DailyTeamSLARollup.objects.filter(day=day).delete()
+            DailyTeamSLARollup.objects.bulk_create(sla, batch_size=CHUNK)
             DailyAgentRollup.objects.filter(day=day).delete()
             DailyAgentRollup.objects.bulk_create(coarse, batch_size=CHUNK)
             DailyTeamRollup.objects.filter(day=day).delete()

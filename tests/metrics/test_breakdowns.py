@@ -5,8 +5,9 @@ behind each figure."""
 from datetime import timedelta
 
 import pytest
+from django.db.models import Sum
 
-from metrics.models import DailyRollup
+from metrics.models import DailyRollup, DailySLARollup, DailyTeamSLARollup
 from metrics.selectors.summary import wilson_interval
 from metrics.services import rollup_refresh
 from tickets.models import CSATResponse, SLAPolicy, Ticket, TicketSLA
@@ -141,3 +142,13 @@ def test_manager_sees_sla_achievement_by_policy_with_links(client, slas):
     assert (default["met"], default["breached"]) == (0, 1)
     assert _listed(client, default["breached_url"]) == [slas["ignored"].pk]
     assert "SLA achievement by policy" in response.content.decode()
+
+
+def test_sla_by_policy_with_a_category_filter_reads_the_fine_rows(client, slas):
+    client.force_login(slas["manager"])
+    response = client.get("/metrics/overview/", {"category": "account-access"})
+    table = {(r["policy"], r["kind"]): (r["met"], r["breached"]) for r in response.context["sla_policies"]}  # fmt: skip
+    assert table == {("Urgent", "First reply"): (1, 1), ("Urgent", "Resolution"): (2, 0)}
+    coarse = DailyTeamSLARollup.objects.aggregate(m=Sum("met"), b=Sum("breached"))
+    fine = DailySLARollup.objects.aggregate(m=Sum("met"), b=Sum("breached"))
+    assert coarse == fine == {"m": 3, "b": 2}
