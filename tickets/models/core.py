@@ -130,6 +130,21 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "created_at"], name="ticket_requester_created"),
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
+            # The lead's live backlog (metrics.selectors.dashboards.live_queue) counts unsolved
+            # tickets by status, age, due time and assignee from this index alone.
+            models.Index(
+                fields=[
+                    "team",
+                    "status",
+                    "created_at",
+                    "due_at",
+                    "assignee",
+                    "category",
+                    "channel",
+                ],
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+                name="ticket_backlog",
+            ),
         ]
 
     def __str__(self) -> str:
