@@ -115,12 +115,12 @@ def live_queue(*, user, filters: DashboardFilter, now: datetime) -> dict:
             if hi:
                 cond &= Q(created_at__gte=now - timedelta(hours=hi))
                 params["created_after"] = now - timedelta(hours=hi)
-            aggs[f"{status}_{i}"] = Count("pk", filter=cond)
+            aggs[f"{status}_{i}"] = Count("status", filter=cond)
             cells.append((status, i, params))
-    aggs["breached"] = Count("pk", filter=Q(due_at__lt=now))
-    aggs["at_risk"] = Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + AT_RISK))
-    aggs["unassigned"] = Count("pk", filter=Q(assignee__isnull=True))
-    aggs["total"] = Count("pk")
+    aggs["breached"] = Count("status", filter=Q(due_at__lt=now))
+    aggs["at_risk"] = Count("status", filter=Q(due_at__gte=now, due_at__lt=now + AT_RISK))
+    aggs["unassigned"] = Count("status", filter=Q(assignee__isnull=True))
+    aggs["total"] = Count("status")
     got = qs.aggregate(**aggs)
     grid = {s: [] for s in Ticket.UNSOLVED}
     for status, i, params in cells:
@@ -244,13 +244,12 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
     )
     by_agent = group(rows, lambda r: r["agent_id"])
     load = dict(
-        Ticket.objects.visible_to(user)
+        team_backlog(user)
         .filter(filters.ticket_q())
-        .unsolved()
         .filter(assignee_id__in=[a.user_id for a in agents])
         .order_by()
         .values_list("assignee_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("status"))
     )
     hours = {
         agent: seconds / 3600
