@@ -22,7 +22,7 @@ from ..links import day_range, tickets_url
 from ..models import AgentDay, DailyAgentRollup, DailyRollup, DailyTeamRollup
 from .alerts import volume_spikes, with_filings
 from .breakdowns import sla_by_policy
-from .summary import COUNTS, group, medians, summarize, week_of, weeks_between
+from .summary import COUNTS, combined_by, group, medians, summarize, week_of, weeks_between
 
 AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like the tickets list
     ("under 4 h", 0, 4),
@@ -292,10 +292,21 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
     return out
 
 
+def weekly_cells(rows: list[dict]) -> list[dict]:
+    """Rollup rows summed per week × agent × team (`day` is the week's Monday): the pages
+    group by agent, team and week only, so each histogram is merged once here instead of
+    once per table and chart that shows it."""
+    cells = combined_by(rows, lambda r: (week_of(r["day"]), r["agent_id"], r["team_id"]))
+    return [
+        {**cell, "day": week, "agent_id": agent, "team_id": team}
+        for (week, agent, team), cell in cells.items()
+    ]
+
+
 def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=None) -> dict:
     """Everything on the lead's dashboard."""
     now = now or timezone.now()
-    rows = rollup_rows(user=user, filters=filters)
+    rows = weekly_cells(rollup_rows(user=user, filters=filters))
     team_ids = (
         [filters.form.cleaned_data["team"].pk]
         if filters.form.cleaned_data.get("team")
@@ -313,7 +324,7 @@ def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=Non
 
 def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> dict:
     """Teams and vendors side by side over the range, with weekly trends per team."""
-    rows = rollup_rows(user=user, filters=filters, per_agent=False)
+    rows = weekly_cells(rollup_rows(user=user, filters=filters, per_agent=False))
     by_team = group(rows, lambda r: r["team_id"])
     empty = summarize([])
     team_of = {t.pk: t for t in teams}
