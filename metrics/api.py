@@ -180,8 +180,16 @@ class QueueView(_MetricsView):
         )
 
 
+class DefinitionSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    formula = serializers.CharField()
+    version = serializers.IntegerField()
+
+
 class DefinitionsView(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses=DefinitionSerializer(many=True))
     def get(self, request):
         """Every metric's formula and version."""
         return Response(

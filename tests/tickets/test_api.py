@@ -76,6 +76,18 @@ def test_create(api, category, agent):
     assert "requester_email" in bad.json()
 
 
+def test_create_without_a_priority_opens_a_normal_ticket(api, category):
+    # Found by the schemathesis run: the default reached the service as "normal" (a 500).
+    response = api.post(
+        "/api/v1/tickets/",
+        {"subject": "x", "body": "y", "requester_email": "a@b.org", "category": category.slug},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["priority"] == "normal"
+    assert Ticket.objects.get(pk=response.json()["id"]).priority == Ticket.Priority.NORMAL
+
+
 def test_create_refuses_restricted_for_uncleared(api, restricted):
     response = api.post(
         "/api/v1/tickets/",

@@ -21,6 +21,11 @@ class PriorityField(serializers.ChoiceField):
     def to_internal_value(self, data):
         return PRIORITY_NAMES[super().to_internal_value(data)]
 
+    def get_default(self):
+        # DRF hands a default over without to_internal_value: map the name here too.
+        value = super().get_default()
+        return PRIORITY_NAMES.get(value, value)
+
 
 class AttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()

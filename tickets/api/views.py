@@ -117,6 +117,9 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
     pagination_class = TicketCursorPagination
+    # Bodies are JSON (nullable and nested fields have no form encoding); file uploads use
+    # their own multipart action.
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return (
@@ -231,7 +234,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             )
         ],
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     @_with_conflict
     def messages(self, request, pk=None, format=None):
         ticket = self.get_object()
@@ -268,7 +271,12 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         },
         responses={201: AttachmentSerializer, 400: None, 403: None, 404: None},
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser, FormParser],
+        filter_backends=[],
+    )
     def attachments(self, request, pk=None, format=None):
         ticket = self.get_object()
         self._require(can_work(request.user))
@@ -293,7 +301,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         detail=True,
         methods=["post"],
         url_path="apply-macro",
-        parser_classes=[JSONParser, FormParser],
+        filter_backends=[],
     )
     @_with_conflict
     def apply_macro(self, request, pk=None, format=None):
@@ -317,7 +325,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         request=MergeSerializer,
         responses={200: TicketSerializer, 400: None, 403: None, 404: None, 409: CONFLICT},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filter_backends=[])
     @_with_conflict
     def merge(self, request, pk=None, format=None):
         source = self.get_object()
