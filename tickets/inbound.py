@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from .sanitize import clean_html, text_to_html
+from .sanitize import clean_html, clean_text, text_to_html
 
 MSGID = re.compile(r"<[^<>\s]+>")
 TOKEN = re.compile(r"\[FL-(\d+)\]", re.IGNORECASE)
@@ -132,16 +132,21 @@ def _auto_reason(msg: EmailMessage, from_email: str) -> str:
 
 def _text(part) -> str:
     try:
-        return part.get_content()
+        return clean_text(part.get_content())
     except (LookupError, UnicodeDecodeError):  # unknown or lying charset
         payload = part.get_payload(decode=True) or b""
-        return payload.decode("latin-1", errors="replace")
+        return clean_text(payload.decode("latin-1", errors="replace"))
+
+
+def _header(msg, name: str) -> str:
+    """A header as clean text (raw 8-bit or NUL bytes in headers arrive as surrogates)."""
+    return clean_text(str(msg.get(name, "")))
 
 
 def _file(part) -> InboundFile:
     data = part.get_payload(decode=True) or b""
-    cid = str(part.get("Content-ID", "")).strip().strip("<>")
-    name = part.get_filename() or (f"inline-{cid}" if cid else "attachment")
+    cid = _header(part, "Content-ID").strip().strip("<>")
+    name = clean_text(part.get_filename() or "") or (f"inline-{cid}" if cid else "attachment")
     inline = part.get_content_disposition() == "inline" or bool(cid)
     return InboundFile(name=name, data=data, content_id=cid, inline=inline)
 
@@ -149,7 +154,7 @@ def _file(part) -> InboundFile:
 def parse(raw: bytes) -> ParsedEmail:
     """Parse RFC 822 bytes. Raises UnreadableEmail when there is no sender address."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    from_name, from_email = parseaddr(str(msg.get("From", "")))
+    from_name, from_email = parseaddr(_header(msg, "From"))
     if "@" not in from_email:
         raise UnreadableEmail("The message has no sender address.")
     text_part = msg.get_body(preferencelist=("plain",))
@@ -166,12 +171,12 @@ def parse(raw: bytes) -> ParsedEmail:
             or part.get_content_disposition() == "attachment"
         )
     ]
-    references = MSGID.findall(str(msg.get("References", "")))
+    references = MSGID.findall(_header(msg, "References"))
     return ParsedEmail(
-        message_id=(MSGID.findall(str(msg.get("Message-ID", ""))) or [""])[0][:255],
-        in_reply_to=str(msg.get("In-Reply-To", ""))[:255],
+        message_id=(MSGID.findall(_header(msg, "Message-ID")) or [""])[0][:255],
+        in_reply_to=_header(msg, "In-Reply-To")[:255],
         references=references,
-        subject=" ".join(str(msg.get("Subject", "")).split())[:250],
+        subject=" ".join(_header(msg, "Subject").split())[:250],
         from_email=from_email.strip().lower(),
         from_name=from_name.strip(),
         text=_text(text_part) if text_part is not None else "",

@@ -1,6 +1,7 @@
 """Every message body becomes safe HTML here, whatever the channel (nh3 / Ammonia)."""
 
 import html
+import re
 
 import markdown as md
 import nh3
@@ -18,6 +19,32 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "cid"}
+
+
+# C0 controls other than tab, newline and carriage return, and DEL. NUL cannot be stored in a
+# PostgreSQL text column at all; the others only garble pages and exports.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Text from outside that nobody can be asked to fix (email): undecodable bytes (lone
+    surrogates from a lying charset) become U+FFFD, control characters are dropped."""
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # surrogates that were not escaped bytes
+        raw = value.encode("utf-8", "surrogatepass")
+    return _CONTROL.sub("", raw.decode("utf-8", "replace"))
+
+
+def has_nul(value) -> bool:
+    """True when a NUL character hides anywhere in a JSON-like value (keys included)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 def clean_html(raw: str) -> str:

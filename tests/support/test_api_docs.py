@@ -48,3 +48,25 @@ def test_docs_render_for_a_logged_in_user_from_our_own_static_files(logged_in):
 def test_api_refuses_anonymous_callers(client):
     response = client.get("/api/v1/tickets/")
     assert response.status_code in (401, 403)
+
+
+def test_unknown_api_urls_answer_404_in_json_and_pages_in_html(logged_in):
+    api = logged_in.get("/api/v1/tickets/not-a-number/")
+    assert api.status_code == 404
+    assert api.json() == {"detail": "Not found."}
+    page = logged_in.get("/no/such/page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
+def test_schema_documents_the_errors_every_endpoint_can_give(logged_in):
+    schema = logged_in.get("/api/schema/", {"format": "json"}).json()
+    detail = schema["paths"]["/api/v1/tickets/{id}/"]["get"]["responses"]
+    assert {"200", "401", "403", "404", "429"} <= set(detail)
+    assert detail["404"]["content"]["application/json"]["schema"]["required"] == ["detail"]
+    create = schema["paths"]["/api/v1/tickets/"]["post"]
+    assert "400" in create["responses"]
+    assert list(create["requestBody"]["content"]) == ["application/json"]
+    patch = schema["paths"]["/api/v1/tickets/{id}/"]["patch"]["requestBody"]["content"]
+    ref = patch["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "version" in schema["components"]["schemas"][ref]["required"]

@@ -11,7 +11,9 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from teams.demo import seed_people
@@ -46,12 +48,18 @@ def world(db, settings):
     seed_tickets(count=60, days=10, seed=7)
     lead = Agent.objects.get(user__username="lead")
     _, secret = api_token_create(user=lead.user, name="schemathesis", scope="write", days=1)
-    return {
+    # As Django's test client does: requests must not close the test's database connection
+    # (its transaction holds the seeded rows).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield {
         "headers": {"Authorization": f"Token {secret}"},
         "tickets": list(Ticket.objects.visible_to(lead.user).values_list("pk", flat=True)),
         "attachments": list(Attachment.objects.values_list("pk", flat=True)) or [1],
         "teams": list(Team.objects.order_by("slug").values_list("slug", flat=True)),
     }
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def aim_at_real_rows(case, world):

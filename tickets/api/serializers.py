@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ..models import Attachment, Category, Escalation, Message, Ticket
+from ..sanitize import has_nul
 
 PRIORITY_NAMES = {p.label.lower(): p.value for p in Ticket.Priority}
 
@@ -102,6 +103,11 @@ class TicketPatchSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(required=False, allow_null=True)
     add_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     remove_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+
+    def validate_custom_fields(self, value):
+        if has_nul(value):
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return value
 
 
 class MessageSerializer(serializers.ModelSerializer):
