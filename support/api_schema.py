@@ -19,7 +19,7 @@ ERRORS = {
     "400": ("Invalid input: the reasons per field, or `detail`.", VALIDATION),
     "401": ("No, unknown, expired or revoked credentials.", DETAIL),
     "403": ("Your role, or a read-only token, may not do this.", DETAIL),
-    "404": ("Not found, or not visible to you.", DETAIL),
+    "404": ("Not found, or not visible to you (or an invalid page cursor).", DETAIL),
     "429": ("Too many requests; retry after `Retry-After` seconds.", DETAIL),
 }
 
@@ -33,7 +33,9 @@ class AutoSchema(SpectacularAutoSchema):
         wanted = {"401", "403", "429"}
         if operation.get("parameters") or operation.get("requestBody"):
             wanted.add("400")
-        if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        params = operation.get("parameters", [])
+        # 404: an id in the path that is not yours, or a stale or forged page cursor.
+        if any(p.get("in") == "path" or p.get("name") == "cursor" for p in params):
             wanted.add("404")
         for code in sorted(wanted):
             responses.setdefault(code, {"description": ERRORS[code][0]})

@@ -323,6 +323,9 @@ FRONTLINE = {
     # mailbox to poll, e.g. imaps://user:password@imap.example.com/INBOX (empty: no polling).
     "INBOUND_EMAIL_SECRET": env.str("INBOUND_EMAIL_SECRET", default=""),
     "INBOUND_IMAP_URL": env.str("INBOUND_IMAP_URL", default=""),
+    # Webhook calls allowed per client address per hour (a relay's bursts fit; a secret-guessing
+    # loop does not).
+    "INBOUND_EMAIL_RATE_PER_IP": env.int("INBOUND_EMAIL_RATE_PER_IP", default=1200),
     # Public help form: submissions allowed per IP and per email address per hour.
     "HELP_FORM_RATE_PER_IP": env.int("HELP_FORM_RATE_PER_IP", default=10),
     "HELP_FORM_RATE_PER_EMAIL": env.int("HELP_FORM_RATE_PER_EMAIL", default=5),

@@ -8,9 +8,10 @@ falls back to icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -57,6 +58,24 @@ class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     """Several objects by slug (?category=billing&category=feedback)."""
 
 
+class _UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """ISO 8601 with any offset, handed to the database in UTC. (PostgreSQL refuses offsets
+    beyond ±15:59, e.g. "+22:10", with an error that used to be a 500.)"""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("That date is out of range.") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
+
+
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     # Own columns: no join, so no DISTINCT (which made PostgreSQL sort every column).
@@ -81,16 +100,16 @@ class TicketFilter(django_filters.FilterSet):
     )
     breached = django_filters.BooleanFilter(method="filter_breached")
     reopened = django_filters.BooleanFilter(method="filter_reopened")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    solved_after = django_filters.IsoDateTimeFilter(field_name="solved_at", lookup_expr="gte")
-    solved_before = django_filters.IsoDateTimeFilter(field_name="solved_at", lookup_expr="lt")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    solved_after = UtcIsoDateTimeFilter(field_name="solved_at", lookup_expr="gte")
+    solved_before = UtcIsoDateTimeFilter(field_name="solved_at", lookup_expr="lt")
+    due_after = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
     # CSAT: rated tickets (or those rated satisfied / dissatisfied / a given score), by when.
     csat = django_filters.ChoiceFilter(method="filter_csat", choices=CSAT_CHOICES, label="CSAT")
-    rated_after = django_filters.IsoDateTimeFilter(field_name="csat__rated_at", lookup_expr="gte")
-    rated_before = django_filters.IsoDateTimeFilter(field_name="csat__rated_at", lookup_expr="lt")
+    rated_after = UtcIsoDateTimeFilter(field_name="csat__rated_at", lookup_expr="gte")
+    rated_before = UtcIsoDateTimeFilter(field_name="csat__rated_at", lookup_expr="lt")
     # SLA targets that ended (met or breached) — of a kind, under a policy, in a window; the
     # companions are read by filter_sla_outcome (tickets.querysets.TicketSLAQuerySet).
     sla_outcome = django_filters.ChoiceFilter(
@@ -100,8 +119,8 @@ class TicketFilter(django_filters.FilterSet):
     sla_policy = django_filters.CharFilter(
         method="filter_sla_part", help_text='An SLA policy id, or "none" for default targets'
     )
-    sla_ended_after = django_filters.IsoDateTimeFilter(method="filter_sla_part")
-    sla_ended_before = django_filters.IsoDateTimeFilter(method="filter_sla_part")
+    sla_ended_after = UtcIsoDateTimeFilter(method="filter_sla_part")
+    sla_ended_before = UtcIsoDateTimeFilter(method="filter_sla_part")
 
     class Meta:
         model = Ticket

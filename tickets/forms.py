@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from django import forms
+from django.core import signing
 
 from .models import Category, Ticket, WebhookDelivery, WebhookEvent
 
@@ -132,6 +134,31 @@ class HelpForm(forms.Form):
         label="Leave this field empty", required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )  # fmt: skip
+    # One per rendering of the form (signed, dated): a submission replayed or double-clicked
+    # files one ticket (tickets/views/public.py).
+    nonce = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form is incomplete; reload the page and send again."},
+    )
+
+    NONCE_SALT = "tickets.help.nonce"
+    NONCE_MAX_AGE = 6 * 3600
+
+    @classmethod
+    def new_nonce(cls) -> str:
+        return signing.dumps(secrets.token_urlsafe(16), salt=cls.NONCE_SALT)
+
+    def clean_nonce(self):
+        value = self.cleaned_data["nonce"]
+        try:
+            signing.loads(value, salt=self.NONCE_SALT, max_age=self.NONCE_MAX_AGE)
+        except signing.SignatureExpired as exc:
+            raise forms.ValidationError(
+                "This form was open for more than 6 hours; please send it again."
+            ) from exc
+        except signing.BadSignature as exc:
+            raise forms.ValidationError("This form is not valid; reload the page.") from exc
+        return value
 
     def __init__(self, *args, public_categories=None, **kwargs):
         super().__init__(*args, **kwargs)

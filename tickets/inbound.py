@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -172,8 +173,13 @@ def parse(raw: bytes) -> ParsedEmail:
         )
     ]
     references = MSGID.findall(_header(msg, "References"))
+    # A message without a Message-ID gets one from its bytes, so the same bytes delivered
+    # twice (a replayed webhook call, a re-polled mailbox) are recognised as a duplicate.
+    message_id = (MSGID.findall(_header(msg, "Message-ID")) or [""])[0][:255] or (
+        f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.frontline>"
+    )
     return ParsedEmail(
-        message_id=(MSGID.findall(_header(msg, "Message-ID")) or [""])[0][:255],
+        message_id=message_id,
         in_reply_to=_header(msg, "In-Reply-To")[:255],
         references=references,
         subject=" ".join(_header(msg, "Subject").split())[:250],

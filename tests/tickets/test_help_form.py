@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.factories import png_bytes
+from tickets.forms import HelpForm
 from tickets.models import Attachment, Ticket
 
 PNG = png_bytes()
@@ -24,6 +25,7 @@ def form(category, **over):
         "category": category.slug,
         "subject": "Code never arrives",
         "description": "I asked **three** times.",
+        "nonce": HelpForm.new_nonce(),
     }
     data.update(over)
     return data

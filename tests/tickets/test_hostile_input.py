@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import TicketFactory
 from tickets import services
+from tickets.forms import HelpForm
 from tickets.models import Message, Ticket
 
 XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)">'
@@ -120,7 +121,8 @@ def test_api_search_with_hostile_queries_never_fails(api, agent, q):
 
 def help_form(category, **overrides):
     return {"email": "maya@users.example.org", "name": "Maya", "category": category.slug,
-            "subject": "Can't log in", "description": "The code never arrives.", **overrides}  # fmt: skip
+            "subject": "Can't log in", "description": "The code never arrives.",
+            "nonce": HelpForm.new_nonce(), **overrides}  # fmt: skip
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -251,3 +253,14 @@ def test_garbage_that_is_not_an_email_is_a_400_not_a_500(client, settings):
             HTTP_X_FRONTLINE_SECRET="s3cret",
         )  # fmt: skip
         assert response.status_code in (202, 400, 415), (body, response.content)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0416-10-23T16:15:45+22:10", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
+     "2026-13-01T00:00:00Z", "yesterday"],
+)  # fmt: skip
+def test_api_date_filters_with_extreme_offsets_are_400_or_answered_never_500(api, value):
+    # Found by the schemathesis run on PostgreSQL: "+22:10" was a DataError (500).
+    response = api.get("/api/v1/tickets/", {"created_after": value, "due_before": value})
+    assert response.status_code in (200, 400), response.content

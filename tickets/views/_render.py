@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
+from rest_framework.settings import api_settings
 
 from ..attachments import IMAGE_TYPES, preview_type, reencode_image
 
@@ -11,6 +12,20 @@ from ..attachments import IMAGE_TYPES, preview_type, reencode_image
 def render_page_or_partial(request, template: str, partial: str, context: dict, status=200):
     name = f"{template}#{partial}" if request.htmx else template
     return render(request, name, context, status=status)
+
+
+def client_ip(request) -> str:
+    """The caller's address for per-address limits: REMOTE_ADDR, or with NUM_PROXIES = n the
+    n-th address from the right of X-Forwarded-For (what the nearest proxy saw). A client
+    cannot pick its own address by sending X-Forwarded-For when no proxy is configured."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = api_settings.NUM_PROXIES or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if addresses:
+            return addresses[-min(proxies, len(addresses))]
+    return remote
 
 
 def uploaded_files(request, field: str = "files") -> list[tuple[str, bytes]]:

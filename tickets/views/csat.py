@@ -5,15 +5,28 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ..models import CSATResponse
-from ..services.csat import SurveyError, csat_comment, csat_rate, csat_token, read_token
+from ..services.csat import (
+    RATE_WINDOW,
+    SurveyError,
+    csat_comment,
+    csat_rate,
+    csat_token,
+    read_token,
+)
+from ._render import client_ip
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 def _error(request, exc: SurveyError):
-    return render(request, "tickets/csat_error.html", {"message": exc.message}, status=exc.status)
+    response = render(
+        request, "tickets/csat_error.html", {"message": exc.message}, status=exc.status
+    )
+    if exc.status == 429:
+        response["Retry-After"] = str(RATE_WINDOW)
+    return response
 
 
 def csat_rate_view(request, token: str):

@@ -17,7 +17,7 @@ from .. import services
 from ..forms import HelpForm
 from ..inbound import UnreadableEmail
 from ..models import Category, Ticket
-from ._render import uploaded_files
+from ._render import client_ip, uploaded_files
 
 RATE_WINDOW = 3600
 THANKS_SALT = "tickets.help.thanks"
@@ -40,38 +40,68 @@ def _over_limit(kind: str, key: str, limit: int) -> bool:
     return count > limit
 
 
+def _too_many(request, form):
+    form.add_error(None, "Too many requests from you in the last hour. Please try later.")
+    response = render(request, "tickets/help.html", {"form": form}, status=429)
+    response["Retry-After"] = str(RATE_WINDOW)
+    return response
+
+
+def _thanks(pk: int):
+    return redirect("help:thanks", token=signing.dumps(pk, salt=THANKS_SALT))
+
+
 def help_form_view(request):
-    """GET: the form. POST: honeypot, rate limits, then the ticket and a confirmation."""
+    """GET: the form. POST: honeypot, rate limits, replay guard, then the ticket and a
+    confirmation. The same submission sent twice (double click, back-and-resend, a replayed
+    request) files one ticket and shows its confirmation again."""
     form = HelpForm(
-        request.POST or None, request.FILES or None, public_categories=public_categories()
+        request.POST or None,
+        request.FILES or None,
+        public_categories=public_categories(),
+        initial={"nonce": HelpForm.new_nonce()},
     )
     if request.method != "POST":
         return render(request, "tickets/help.html", {"form": form})
     if not form.is_valid():
+        if "nonce" in form.errors:  # expired or forged: offer a fresh one with the answers
+            form.data = form.data.copy()
+            form.data["nonce"] = HelpForm.new_nonce()
         return render(request, "tickets/help.html", {"form": form}, status=400)
     data = form.cleaned_data
     if data["website"]:  # a bot filled the honeypot: look successful, do nothing
-        return redirect("help:thanks", token=signing.dumps(0, salt=THANKS_SALT))
+        return _thanks(0)
     limits = settings.FRONTLINE
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     if _over_limit("ip", ip, limits["HELP_FORM_RATE_PER_IP"]) or _over_limit(
         "email", data["email"], limits["HELP_FORM_RATE_PER_EMAIL"]
     ):
-        form.add_error(None, "Too many requests from you in the last hour. Please try later.")
-        return render(request, "tickets/help.html", {"form": form}, status=429)
+        return _too_many(request, form)
     files = uploaded_files(request)
     if len(files) > limits["ATTACHMENT_MAX_COUNT"]:
         form.add_error("files", f"At most {limits['ATTACHMENT_MAX_COUNT']} files.")
         return render(request, "tickets/help.html", {"form": form}, status=400)
+    claim = f"help:nonce:{data['nonce']}"
+    if not cache.add(claim, 0, HelpForm.NONCE_MAX_AGE):
+        earlier = cache.get(claim)
+        if earlier:
+            return _thanks(earlier)
+        form.add_error(None, "This request is already being sent; wait a moment.")
+        return render(request, "tickets/help.html", {"form": form}, status=409)
     try:
         ticket = services.ticket_submit_web(
             subject=data["subject"], description=data["description"], email=data["email"],
             name=data["name"], category=data["category"], files=files,
         )  # fmt: skip
     except ValidationError as exc:
+        cache.delete(claim)  # nothing was filed: the corrected form may use it
         form.add_error("files", exc)
         return render(request, "tickets/help.html", {"form": form}, status=400)
-    return redirect("help:thanks", token=signing.dumps(ticket.pk, salt=THANKS_SALT))
+    except BaseException:
+        cache.delete(claim)
+        raise
+    cache.set(claim, ticket.pk, HelpForm.NONCE_MAX_AGE)
+    return _thanks(ticket.pk)
 
 
 def help_thanks_view(request, token: str):
@@ -87,7 +117,12 @@ def help_thanks_view(request, token: str):
 @require_POST
 def inbound_email_view(request):
     """A mail relay posts one raw RFC 822 message (Content-Type: message/rfc822) with the
-    shared secret in X-Frontline-Secret. 202 filed or skipped, 4xx with the reason."""
+    shared secret in X-Frontline-Secret. 202 filed, skipped or duplicate (a replay files
+    nothing), 4xx with the reason; calls per client address are limited (429)."""
+    if _over_limit("inbound", client_ip(request), settings.FRONTLINE["INBOUND_EMAIL_RATE_PER_IP"]):
+        response = JsonResponse({"detail": "Too many requests; retry later."}, status=429)
+        response["Retry-After"] = str(RATE_WINDOW)
+        return response
     secret = settings.FRONTLINE.get("INBOUND_EMAIL_SECRET", "")
     if not secret:
         return JsonResponse({"detail": "The inbound email webhook is not configured."}, status=403)
