@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
-from rest_framework.settings import api_settings
+
+from teams.services.audit import client_ip as audit_client_ip
 
 from ..attachments import IMAGE_TYPES, preview_type, reencode_image
 
@@ -15,17 +16,9 @@ def render_page_or_partial(request, template: str, partial: str, context: dict, 
 
 
 def client_ip(request) -> str:
-    """The caller's address for per-address limits: REMOTE_ADDR, or with NUM_PROXIES = n the
-    n-th address from the right of X-Forwarded-For (what the nearest proxy saw). A client
-    cannot pick its own address by sending X-Forwarded-For when no proxy is configured."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = api_settings.NUM_PROXIES or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
-        if addresses:
-            return addresses[-min(proxies, len(addresses))]
-    return remote
+    """The caller's address for per-address limits on the public doors: the one the audit
+    trail and login lockouts use (NUM_PROXIES decides; X-Forwarded-For alone cannot)."""
+    return audit_client_ip(request) or ""
 
 
 def uploaded_files(request, field: str = "files") -> list[tuple[str, bytes]]:
