@@ -2,6 +2,8 @@
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -214,3 +216,25 @@ def test_schema_documents_the_escalation_endpoints(client):
         "/api/v1/escalations/{id}/resolve/",
     ):
         assert path in schema
+
+
+def test_escalations_page_query_count_does_not_grow_with_rows(
+    client, agent, lead, requester, category, team, django_assert_max_num_queries
+):
+    client.force_login(lead.user)
+    url = reverse("tickets:escalations")
+
+    def add(n):
+        for i in range(n):
+            t = services.ticket_create(
+                subject=f"T{i}", body="x", requester=requester, category=category, team=team
+            )
+            services.ticket_escalate(ticket=t, by=agent.user, reason="r", level=1, brief=BRIEF)
+
+    add(1)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    add(6)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(url)
+    assert page.content.decode().count('class="card escalation') == 7
