@@ -59,7 +59,7 @@ def _start_worker(url: str, tmp_path: Path, name: str, pool: list[str], **env_ex
          "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    _wait(lambda: b"ready" in log_path.read_bytes(), 60, f"{name} ready")
+    _wait(lambda: b"ready" in log_path.read_bytes(), 180, f"{name} ready")
     return proc, log, log_path
 
 
