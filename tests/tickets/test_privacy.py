@@ -14,6 +14,7 @@ import time_machine
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -278,7 +279,8 @@ def closed_tickets(settings, tmp_path, team, agent):
                 status=Ticket.Status.CLOSED,
                 closed_at=timezone.now(),
             )
-            AttachmentFactory(ticket=ticket)
+            attachment = AttachmentFactory(ticket=ticket)
+            attachment.preview.save("preview.png", ContentFile(b"pixels"))
             out[sensitivity] = ticket
     return out
 
@@ -290,12 +292,15 @@ def test_retention_purges_sensitive_attachments_after_n_days(settings, closed_ti
         "RETENTION_ANONYMISE_DAYS": 0,
     }
     paths = {s: Path(t.attachments.get().file.path) for s, t in closed_tickets.items()}
+    previews = {s: Path(t.attachments.get().preview.path) for s, t in closed_tickets.items()}
     with time_machine.travel(T0 + timedelta(days=29), tick=False):
         assert retention_run().attachments == 0
     with time_machine.travel(T0 + timedelta(days=31), tick=False):
         result = retention_run()
-    assert (result.attachments, result.files) == (2, 2)
+    assert (result.attachments, result.files) == (2, 4)  # uploads and their previews
     assert paths["none"].exists()
+    assert previews["none"].exists()
+    assert not previews["sensitive"].exists()
     assert not paths["sensitive"].exists()
     assert not paths["restricted"].exists()
     assert Attachment.objects.get().ticket == closed_tickets["none"]

@@ -183,10 +183,7 @@ def _erase_tickets(requesters: list[Requester], scrub: Scrubber, counts: Erasure
         email_references="",
     )
     for attachment in Attachment.objects.filter(ticket_id__in=ids):
-        if attachment.file:
-            attachment.file.delete(save=False)
-            counts.files += 1
-        attachment.delete()
+        counts.files += _attachment_delete(attachment)
         counts.attachments += 1
     Ticket.objects.filter(pk__in=ids).update(subject=ERASED_SUBJECT)
     CSATResponse.objects.filter(ticket_id__in=ids).exclude(comment="").update(comment="")
@@ -201,6 +198,18 @@ def _erase_tickets(requesters: list[Requester], scrub: Scrubber, counts: Erasure
     for model in (Message, TicketEvent, Notification, Escalation):
         qs = model._base_manager.filter(ticket_id__in=ids)
         _rewrite(qs, _text_fields(model), local, counts)
+
+
+def _attachment_delete(attachment: Attachment) -> int:
+    """Delete every stored file of the attachment (the upload, its preview) and the row;
+    returns the number of files removed."""
+    removed = 0
+    for f in attachment._meta.get_fields():
+        if isinstance(f, models.FileField) and getattr(attachment, f.name):
+            getattr(attachment, f.name).delete(save=False)
+            removed += 1
+    attachment.delete()
+    return removed
 
 
 def _tombstone(requesters: list[Requester]) -> None:
@@ -346,10 +355,7 @@ def _purge_sensitive_attachments(cutoff, result: RetentionResult) -> None:
         ticket__category__sensitivity__in=(Sensitivity.SENSITIVE, Sensitivity.RESTRICTED),
     )
     for attachment in qs.iterator():
-        if attachment.file:
-            attachment.file.delete(save=False)
-            result.files += 1
-        attachment.delete()
+        result.files += _attachment_delete(attachment)
         result.attachments += 1
 
 
