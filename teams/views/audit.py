@@ -33,7 +33,7 @@ def audit_view(request):
     form, valid, values = _filtered(request)
     entries, older = [], None
     if valid:
-        rows = list(selectors.audit_entries(**values).select_related(None)[: PAGE + 1])
+        rows = list(selectors.audit_entries(**values)[: PAGE + 1])
         entries = rows[:PAGE]
         older = entries[-1].pk if len(rows) > PAGE else None
     query = request.GET.copy()

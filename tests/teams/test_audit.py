@@ -311,3 +311,22 @@ def test_csv_export_holds_the_filtered_entries_and_is_itself_audited(client, adm
     record = AuditEntry.objects.filter(action=A.AUDIT_EXPORT).get()
     assert record.actor == admin
     assert record.detail == {"filters": {"actor": "bob"}, "rows": 5, "complete": True}
+
+
+def test_the_page_reads_the_same_number_of_queries_for_5_or_50_entries(client, admin):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(conn) as ctx:
+            assert client.get("/teams/audit/").status_code == 200
+        return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]])
+
+    for _ in range(5):
+        audit_record(actor=admin, action=A.EXPORT, target=("metrics.dataset", "tickets"))
+    few = queries()
+    for _ in range(60):
+        audit_record(actor=admin, action=A.EXPORT, target=("metrics.dataset", "tickets"))
+    assert queries() == few
