@@ -221,6 +221,20 @@ def test_erasure_leaves_no_trace_in_any_table_file_or_export(client, places):
     assert csv_run.file.read().decode("utf-8-sig").count("\n") == csv_run.row_count + 1
 
 
+def test_someone_else_with_the_same_name_keeps_their_name_and_messages(places, team, category):
+    namesake = Requester.objects.create(email="other-quillon@example.net", name=NAME)
+    theirs = ticket_create(
+        subject=f"{NAME} again", body=f"I am {NAME}, not the other one.",
+        requester=namesake, category=category, team=team,
+    )  # fmt: skip
+    requester_erase(requester=places["requester"], by=places["admin"], reason="GDPR #2")
+    namesake.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (namesake.email, namesake.name) == ("other-quillon@example.net", NAME)
+    assert theirs.subject == f"{NAME} again"
+    assert theirs.messages.get().body_text == f"I am {NAME}, not the other one."
+
+
 def test_the_erasure_is_audited_with_a_hash_not_the_address(places):
     requester = places["requester"]
     requester_erase(requester=requester, by=places["admin"], reason=f"Ticket 88 from {EMAIL}")

@@ -97,14 +97,22 @@ class Scrubber:
 
     rules: list[tuple[str, re.Pattern, str]] = field(default_factory=list)  # needle, re, new
     exact: dict[str, str] = field(default_factory=dict)  # whole JSON string values
+    unique: set[str] = field(default_factory=set)  # needles only this person has (email, phone)
 
-    def add(self, value: str, new: str, *, words: bool, min_len: int) -> None:
+    def add(self, value: str, new: str, *, words: bool, min_len: int, unique=False) -> None:
         value = (value or "").strip()
         if len(value) < min_len:
             return
         body = re.escape(value)
         pattern = rf"(?<!\w){body}(?!\w)" if words else body
         self.rules.append((value.lower(), re.compile(pattern, re.IGNORECASE), new))
+        if unique:
+            self.unique.add(value.lower())
+
+    def strict(self) -> Scrubber:
+        """Only the identifiers no one else has: for rows that belong to other requesters and
+        their tickets, where a name or handle may well be someone else's."""
+        return Scrubber(rules=[r for r in self.rules if r[0] in self.unique], unique=self.unique)
 
     @property
     def needles(self) -> list[str]:
@@ -149,10 +157,10 @@ def _scrubber_for(requesters: list[Requester]) -> Scrubber:
     scrub = Scrubber()
     for r in requesters:
         email, name = tombstone_email(r.pk), tombstone_name(r.pk)
-        scrub.add(r.email, email, words=False, min_len=3)
+        scrub.add(r.email, email, words=False, min_len=3, unique=True)
         scrub.add(r.name, name, words=True, min_len=3)
         scrub.add(r.handle, name, words=True, min_len=3)
-        scrub.add(r.phone, "[erased phone]", words=False, min_len=6)
+        scrub.add(r.phone, "[erased phone]", words=False, min_len=6, unique=True)
     return scrub
 
 
@@ -233,18 +241,31 @@ def _text_fields(model) -> list[models.Field]:
     ]
 
 
-def _sweep(scrub: Scrubber, counts: ErasureCounts) -> None:
-    """Every text and JSON column of every table: replace the identifiers left anywhere."""
-    needles = scrub.needles + list(scrub.exact)
-    if not needles:
-        return
+def _sweep(full: Scrubber, counts: ErasureCounts) -> None:
+    """Every text and JSON column of every table: replace the identifiers left anywhere.
+
+    Rows tied to a ticket or a requester (other people's tickets, messages, events) get only
+    the identifiers unique to the person (email, phone): another requester may share their
+    name. Other rows (payloads, admin log entries, …) get the name and handle too. The
+    requester table itself is never swept: the erased row is tombstoned, the others are not
+    theirs.
+    """
+    strict = full.strict()
     user_model = get_user_model()._meta.label_lower
     for model in apps.get_models():
         label = model._meta.label_lower
         if label in SKIP_MODELS or label == user_model or not model._meta.managed:
             continue
+        if model is Requester:
+            continue
+        bound = any(
+            f.is_relation and f.related_model in (Ticket, Requester)
+            for f in model._meta.concrete_fields
+        )
+        scrub = strict if bound else full
         fields = _text_fields(model)
-        if not fields:
+        needles = scrub.needles + list(scrub.exact)
+        if not fields or not needles:
             continue
         q = reduce(
             or_,
