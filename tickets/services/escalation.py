@@ -35,7 +35,7 @@ from ..models import (
 )
 from ._base import lock, save
 from .notify import notifications_create
-from .sla import sla_sync
+from .sla import sla_batch, sla_sync
 from .webhooks import webhooks_emit, webhooks_emit_for_ids
 
 ESCALATED_TAG = "escalated"
@@ -149,8 +149,9 @@ def _bump_priority(ticket_ids, now) -> None:
         )
         for t, p in old.items()
     )
-    for ticket in Ticket.objects.filter(pk__in=old).select_related("category"):
-        sla_sync(ticket, now)
+    with sla_batch():
+        for ticket in Ticket.objects.filter(pk__in=old).select_related("category"):
+            sla_sync(ticket, now)
 
 
 def _act_breached(rows, now) -> None:

@@ -14,6 +14,9 @@ Solving stops every clock. Ticket.due_at becomes the earliest due time of the ru
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -55,12 +58,42 @@ def policy_matches(policy: SLAPolicy, ticket: Ticket, category_ids: set[int]) ->
     return not (policy.requester_tiers and requester_tier(ticket) not in policy.requester_tiers)
 
 
+# Within `sla_batch()`, the active policies and the team calendars are read once for all the
+# tickets of the batch instead of once per ticket (the sweep's bump, resyncs, backfills).
+_batch: ContextVar[dict | None] = ContextVar("sla_batch", default=None)
+
+
+@contextmanager
+def sla_batch() -> Iterator[None]:
+    """Read SLA policies and team calendars once while syncing many tickets in this block."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _cached(key, load):
+    cache = _batch.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def _active_policies() -> list[tuple[SLAPolicy, set[int]]]:
+    return [
+        (policy, {c.pk for c in policy.categories.all()})
+        for policy in SLAPolicy.objects.filter(active=True).prefetch_related("categories")
+    ]
+
+
 def targets_for(ticket: Ticket) -> Targets:
     """The first active policy matching the ticket; else the default reply targets by priority
     (calendar minutes from settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"])."""
-    policies = SLAPolicy.objects.filter(active=True).prefetch_related("categories")
-    for policy in policies:
-        if policy_matches(policy, ticket, {c.pk for c in policy.categories.all()}):
+    for policy, category_ids in _cached("policies", _active_policies):
+        if policy_matches(policy, ticket, category_ids):
             minutes = {
                 Kind.FIRST_REPLY: policy.first_reply_minutes,
                 Kind.NEXT_REPLY: policy.next_reply_minutes,
@@ -88,6 +121,10 @@ def _holidays(country: str, years: tuple[int, ...]) -> frozenset:
 
 def team_calendar(team_id: int | None, around: datetime) -> BusinessCalendar:
     """The business-hours calendar of the team (24/7 when the team has none set)."""
+    return _cached(("calendar", team_id, around.year), lambda: _team_calendar(team_id, around))
+
+
+def _team_calendar(team_id: int | None, around: datetime) -> BusinessCalendar:
     settings_row = (
         TeamServiceSettings.objects.select_related("business_hours").filter(team_id=team_id).first()
         if team_id
@@ -302,12 +339,14 @@ def _sync_each(pending, now: datetime, batch: int) -> int:
     from django.db import transaction
 
     synced, after = 0, 0
-    while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:batch]):
-        for ticket in Ticket.objects.filter(pk__in=ids).select_related("category").order_by("pk"):
-            with transaction.atomic():
-                sla_sync(ticket, now)
-            synced += 1
-        after = ids[-1]
+    with sla_batch():
+        while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:batch]):
+            tickets = Ticket.objects.filter(pk__in=ids).select_related("category").order_by("pk")
+            for ticket in tickets:
+                with transaction.atomic():
+                    sla_sync(ticket, now)
+                synced += 1
+            after = ids[-1]
     return synced
 
 
