@@ -66,7 +66,7 @@ def test_reminder_after_three_days_is_a_threaded_email_to_the_requester(
     assert msg["Auto-Submitted"] == "auto-generated"
     reply_id = pending.messages.get(author_user__isnull=False).email_message_id
     assert reply_id
-    assert msg["In-Reply-To"] == reply_id
+    assert msg["In-Reply-To"].strip() == reply_id
     assert reply_id in msg["References"]
     text, html = (
         part.get_payload(decode=True).decode() for part in msg.walk() if not part.is_multipart()
