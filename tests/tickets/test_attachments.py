@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from tests.factories import AgentFactory, MessageFactory, TeamFactory, TicketFactory, png_bytes
 from tickets import services
 from tickets.attachments import sniff_content_type
+from tickets.forms import HelpForm
 from tickets.models import Attachment
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +207,7 @@ def test_help_form_refuses_an_svg_with_a_message(client, category, settings, tmp
             "email": "maya@users.example.org",
             "name": "Maya",
             "category": category.slug,
+            "nonce": HelpForm.new_nonce(),
             "files": SimpleUploadedFile("evidence.png", b"<svg onload=alert(1)></svg>"),
         },
     )
