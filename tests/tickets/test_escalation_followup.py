@@ -149,7 +149,9 @@ def test_solved_ticket_is_not_escalated_further(ticket, agent, lead):
 # Priority bump retargets the SLA ----------------------------------------------------------
 
 
-def test_breach_priority_bump_recomputes_due_times_per_policy(requester, category, team, agent):
+def test_breach_priority_bump_recomputes_due_times_per_policy(
+    requester, category, team, agent, django_capture_on_commit_callbacks
+):
     SLAPolicy.objects.create(
         name="High", position=0, priorities=[3], first_reply_minutes=30,
         resolution_minutes=120, business_time=False,
@@ -164,7 +166,8 @@ def test_breach_priority_bump_recomputes_due_times_per_policy(requester, categor
         )
     resolution = TicketSLA.objects.get(ticket=ticket, kind="resolution")
     assert resolution.due_at == START + timedelta(minutes=600)
-    with at(START + timedelta(minutes=61)):
+    # the worker retargets after the sweep's commit
+    with at(START + timedelta(minutes=61)), django_capture_on_commit_callbacks(execute=True):
         assert len(sla_sweep().breached) == 1
     ticket.refresh_from_db()
     resolution.refresh_from_db()
@@ -185,7 +188,9 @@ def test_breach_priority_bump_recomputes_due_times_per_policy(requester, categor
         assert sla_sweep().breached == []  # retargeting never escalates the same breach twice
 
 
-def test_breached_target_the_new_policy_drops_stays_on_record(requester, category, team):
+def test_breached_target_the_new_policy_drops_stays_on_record(
+    requester, category, team, django_capture_on_commit_callbacks
+):
     SLAPolicy.objects.create(
         name="High", position=0, priorities=[3], resolution_minutes=120, business_time=False
     )
@@ -196,7 +201,7 @@ def test_breached_target_the_new_policy_drops_stays_on_record(requester, categor
         ticket = ticket_create(
             subject="Locked", body="Help", requester=requester, category=category, team=team
         )
-    with at(START + timedelta(minutes=61)):
+    with at(START + timedelta(minutes=61)), django_capture_on_commit_callbacks(execute=True):
         sla_sweep()
     first = TicketSLA.objects.get(ticket=ticket, kind="first_reply")
     assert (first.met, first.stopped_at) == (False, START + timedelta(minutes=61))

@@ -35,7 +35,7 @@ from ..models import (
 )
 from ._base import lock, save
 from .notify import notifications_create
-from .sla import sla_batch, sla_sync
+from .sla import sla_resync_later
 from .webhooks import webhooks_emit, webhooks_emit_for_ids
 
 ESCALATED_TAG = "escalated"
@@ -149,9 +149,12 @@ def _bump_priority(ticket_ids, now) -> None:
         )
         for t, p in old.items()
     )
-    with sla_batch():
-        for ticket in Ticket.objects.filter(pk__in=old).select_related("category"):
-            sla_sync(ticket, now)
+    # Retargeting is per ticket (policy conditions, calendars): the worker does it right after
+    # commit, in batches, so the sweep itself stays a few set-based statements however many
+    # tickets breach at once.
+    ids = sorted(old)
+    for start in range(0, len(ids), 500):
+        sla_resync_later(ticket_ids=ids[start : start + 500])
 
 
 def _act_breached(rows, now) -> None:

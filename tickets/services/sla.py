@@ -368,6 +368,18 @@ def sla_resync_unsolved(*, now: datetime | None = None, batch: int = 500) -> int
     return _sync_each(Ticket.objects.unsolved().order_by("pk"), now, batch)
 
 
+def sla_resync_later(*, ticket_ids: list[int]) -> None:
+    """Recompute these tickets' SLA targets after commit, in the worker, through the outbox
+    (the sweep's priority bump: a higher priority may fall under another policy)."""
+    outbox_add(task="sla.resync_tickets", payload={"ids": list(ticket_ids)})
+
+
+@outbox_handler("sla.resync_tickets")
+def _resync_tickets(payload: dict) -> None:
+    pending = Ticket.objects.unsolved().filter(pk__in=payload["ids"]).order_by("pk")
+    _sync_each(pending, timezone.now(), batch=500)
+
+
 def sla_policies_changed() -> None:
     """An SLA policy was created, edited or deleted: resync unsolved tickets after commit, in
     the worker, through the outbox (a broker outage loses nothing)."""
