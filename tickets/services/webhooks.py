@@ -161,6 +161,47 @@ def _subscribers(event: str) -> list[WebhookEndpoint]:
     ]
 
 
+def _record(
+    *, event: str, tickets, endpoints: list[WebhookEndpoint], extra: dict | None, now
+) -> list[WebhookDelivery]:
+    """One event per ticket (its id shared by that ticket's deliveries), a delivery per
+    subscribed endpoint, written together; the POSTs are handed to the outbox after commit."""
+    deliveries = []
+    for ticket in tickets:
+        event_id = str(uuid.uuid4())
+        payload = json.loads(
+            body_bytes(
+                {
+                    "id": event_id,
+                    "event": event,
+                    "created_at": now,
+                    "data": {"ticket": ticket_data(ticket), **(extra or {})},
+                }
+            )
+        )
+        deliveries += [
+            WebhookDelivery(
+                endpoint=e,
+                event=event,
+                event_id=event_id,
+                ticket_id=ticket.pk,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for e in endpoints
+        ]
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries)
+    ids = [d.pk for d in deliveries if d.pk] or list(
+        WebhookDelivery.objects.filter(event_id__in={d.event_id for d in deliveries})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), 500):
+        outbox_add(task="webhooks.dispatch", payload={"ids": ids[start : start + 500]})
+    return deliveries
+
+
 def webhooks_emit(
     *, event: str, ticket: Ticket, extra: dict | None = None, now=None
 ) -> list[WebhookDelivery]:
@@ -169,43 +210,31 @@ def webhooks_emit(
     endpoints = _subscribers(event)
     if not endpoints:
         return []
-    now = now or timezone.now()
-    event_id = str(uuid.uuid4())
-    payload = json.loads(
-        body_bytes(
-            {
-                "id": event_id,
-                "event": event,
-                "created_at": now,
-                "data": {"ticket": ticket_data(ticket), **(extra or {})},
-            }
-        )
+    return _record(
+        event=event, tickets=[ticket], endpoints=endpoints, extra=extra, now=now or timezone.now()
     )
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            endpoint=e,
-            event=event,
-            event_id=event_id,
-            ticket_id=ticket.pk,
-            payload=payload,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for e in endpoints
-    )
-    ids = [d.pk for d in deliveries if d.pk] or list(
-        WebhookDelivery.objects.filter(event_id=event_id).values_list("pk", flat=True)
-    )
-    outbox_add(task="webhooks.dispatch", payload={"ids": ids})
-    return deliveries
 
 
 def webhooks_emit_for_ids(*, event: str, ticket_ids, extra: dict | None = None, now=None) -> int:
-    """The set-based form (e.g. the SLA sweep's escalations): one event per ticket id."""
-    if not ticket_ids or not _subscribers(event):
+    """The set-based form (e.g. the SLA sweep's escalations): one event per ticket id, the
+    subscribers read once and every delivery written in one statement."""
+    endpoints = _subscribers(event) if ticket_ids else []
+    if not endpoints:
         return 0
-    tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("category", "requester")
-    return sum(len(webhooks_emit(event=event, ticket=t, extra=extra, now=now)) for t in tickets)
+    tickets = (
+        Ticket.objects.filter(pk__in=ticket_ids)
+        .select_related("category", "requester")
+        .order_by("pk")
+    )
+    return len(
+        _record(
+            event=event,
+            tickets=tickets,
+            endpoints=endpoints,
+            extra=extra,
+            now=now or timezone.now(),
+        )
+    )
 
 
 @outbox_handler("webhooks.dispatch")
