@@ -40,3 +40,13 @@ def can_erase_requester(user) -> bool:
     from teams.models import Role
 
     return scope_for(user).role == Role.ADMIN
+
+
+def can_handle_escalation(user, escalation) -> bool:
+    """Acknowledge, resolve, de-escalate: leads, managers and admins whose scope holds the
+    receiving team (or the ticket's)."""
+    scope = scope_for(user)
+    if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
+        return False
+    team_id = escalation.team_id or escalation.ticket.team_id
+    return scope.all_teams or team_id in scope.team_ids

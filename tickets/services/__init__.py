@@ -9,7 +9,6 @@ from ._base import StaleVersionError, ensure_cleared
 from .automation import pending_automation_sweep
 from .email_in import IngestResult, email_ingest
 from .escalation import (
-    can_handle_escalation,
     escalation_acknowledge,
     escalation_resolve,
     sla_sweep,
@@ -50,7 +49,6 @@ __all__ = [
     "TransitionError",
     "attachment_add",
     "attachment_reveal",
-    "can_handle_escalation",
     "email_ingest",
     "escalation_acknowledge",
     "escalation_resolve",

@@ -20,8 +20,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from teams.models import Role, Team
-from teams.permissions import scope_for
+from teams.models import Team
 
 from .. import events
 from ..models import (
@@ -33,6 +32,7 @@ from ..models import (
     TicketEvent,
     TicketSLA,
 )
+from ..permissions import can_handle_escalation
 from ._base import lock, save
 from .notify import notifications_create
 from .sla import sla_resync_later
@@ -404,15 +404,6 @@ def ticket_escalate(
             items=[(user_id, ticket.pk, "escalation", text) for user_id in receivers], now=now
         )
     return escalation
-
-
-def can_handle_escalation(user, escalation: Escalation) -> bool:
-    """Leads, managers and admins whose scope holds the receiving team (or the ticket's)."""
-    scope = scope_for(user)
-    if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
-        return False
-    team_id = escalation.team_id or escalation.ticket.team_id
-    return scope.all_teams or team_id in scope.team_ids
 
 
 def _ensure_lead_of(user, escalation: Escalation) -> None:

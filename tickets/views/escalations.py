@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors, services
 from ..forms import ResolveEscalationForm
+from ..permissions import can_handle_escalation
 from ._render import render_page_or_partial
 
 TEMPLATE = "tickets/escalations.html"
@@ -24,7 +25,7 @@ TEMPLATE = "tickets/escalations.html"
 def _page(request, state: str, status: int = 200):
     rows = selectors.escalation_list(user=request.user, state=state)
     for escalation in rows:
-        escalation.can_handle = services.can_handle_escalation(request.user, escalation)
+        escalation.can_handle = can_handle_escalation(request.user, escalation)
     context = {
         "rows": rows,
         "state": state,

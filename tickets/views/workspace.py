@@ -24,7 +24,7 @@ from teams.permissions import scope_for
 
 from .. import forms, lifecycle, selectors, services
 from ..models import Attachment, Ticket
-from ..permissions import can_add_note, can_work
+from ..permissions import can_add_note, can_handle_escalation, can_work
 from ..presence import presence_touch
 from ..sanitize import markdown_to_html
 from ._render import (
@@ -50,7 +50,7 @@ def render_workspace(
     ws = ws or _workspace(request, pk)
     drafts = drafts or {}
     for escalation in ws.escalations:
-        escalation.can_handle = services.can_handle_escalation(request.user, escalation)
+        escalation.can_handle = can_handle_escalation(request.user, escalation)
     macro_text = extra.pop("macro_text", None)
     context = {
         "ws": ws,
