@@ -2,8 +2,9 @@
 
 The tickets list (/tickets/) reads `view` plus tickets.filters.TicketFilter: status (several),
 category (slug, several), team (id), vendor (id), assignee (id or "none"), channel, sla
-(breached / due_soon), reopened (true), created_/solved_/due_ after/before (ISO datetimes).
-`first_reply_after/before` is not in that FilterSet yet (listed in the metrics report).
+(breached / due_soon), reopened (true), created_/solved_/due_/first_reply_/rated_ after/before
+(ISO datetimes), csat, sla_outcome with sla_kind/sla_policy/sla_ended_after/before, and
+worked_by with worked_after/before (tickets with handle time of that agent in the window).
 """
 
 from __future__ import annotations

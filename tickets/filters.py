@@ -21,7 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from teams.models import Agent, Team
 
-from .models import Category, Message, Ticket, TicketSLA
+from .models import Category, Message, Ticket, TicketSLA, WorkSession
 
 DUE_SOON = timedelta(hours=1)
 CSAT_CHOICES = [
@@ -104,6 +104,8 @@ class TicketFilter(django_filters.FilterSet):
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     solved_after = UtcIsoDateTimeFilter(field_name="solved_at", lookup_expr="gte")
     solved_before = UtcIsoDateTimeFilter(field_name="solved_at", lookup_expr="lt")
+    first_reply_after = UtcIsoDateTimeFilter(field_name="first_reply_at", lookup_expr="gte")
+    first_reply_before = UtcIsoDateTimeFilter(field_name="first_reply_at", lookup_expr="lt")
     due_after = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
     due_before = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
     # CSAT: rated tickets (or those rated satisfied / dissatisfied / a given score), by when.
@@ -121,6 +123,13 @@ class TicketFilter(django_filters.FilterSet):
     )
     sla_ended_after = UtcIsoDateTimeFilter(method="filter_sla_part")
     sla_ended_before = UtcIsoDateTimeFilter(method="filter_sla_part")
+    # Tickets an agent worked on (handle time: work sessions with time in them) that started
+    # in a window; the companions are read by filter_worked_by.
+    worked_by = django_filters.CharFilter(
+        method="filter_worked_by", label="Worked by", help_text="A user id"
+    )
+    worked_after = UtcIsoDateTimeFilter(method="filter_sla_part")
+    worked_before = UtcIsoDateTimeFilter(method="filter_sla_part")
 
     class Meta:
         model = Ticket
@@ -188,7 +197,18 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(Exists(targets))
 
     def filter_sla_part(self, queryset, name, value):
-        return queryset  # read by filter_sla_outcome
+        return queryset  # read by filter_sla_outcome / filter_worked_by
+
+    def filter_worked_by(self, queryset, name, value):
+        value, c = value.strip(), self.form.cleaned_data
+        if not value.isdigit():
+            return queryset.none()
+        sessions = WorkSession.objects.filter(agent_id=int(value), seconds__gt=0)
+        if c.get("worked_after"):
+            sessions = sessions.filter(started_at__gte=c["worked_after"])
+        if c.get("worked_before"):
+            sessions = sessions.filter(started_at__lt=c["worked_before"])
+        return queryset.filter(pk__in=sessions.values("ticket_id"))
 
     def filter_reopened(self, queryset, name, value):
         if value is None:

@@ -265,6 +265,7 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
     base, empty = filters.ticket_params(), summarize([])
     solved_range = day_range(filters.start_day, filters.end_day, "solved")
     reply_range = day_range(filters.start_day, filters.end_day, "first_reply")
+    worked_range = day_range(filters.start_day, filters.end_day, "worked")
     out = []
     for a in agents:
         s = by_agent.get(a.user_id, empty)
@@ -283,6 +284,7 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
                     reopened="true",
                     **solved_range,
                 ),
+                "handle_url": tickets_url(base, worked_by=a.user_id, **worked_range),
                 "open_load": load.get(a.user_id, 0),
                 "productive_hours": hours.get(a.user_id),
                 "per_hour": (s["solved"] / hours[a.user_id]) if hours.get(a.user_id) else None,
@@ -425,6 +427,11 @@ def my_stats(*, user, filters: DashboardFilter) -> dict:
         "peers": len(peers),
         "solved_url": tickets_url(
             filters.ticket_params(), assignee=user.pk, status=list(Ticket.DONE), **solved_range
+        ),
+        "handle_url": tickets_url(
+            filters.ticket_params(),
+            worked_by=user.pk,
+            **day_range(filters.start_day, filters.end_day, "worked"),
         ),
         "charts": {
             "my_solved": chart(

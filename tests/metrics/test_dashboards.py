@@ -99,6 +99,18 @@ def test_numbers_open_exactly_the_tickets_behind_them(client, history):
     assert len(_listed(client, today["created_url"])) == today["created"]
 
 
+def test_first_reply_figure_opens_the_tickets_first_replied_in_the_range(client, history):
+    client.force_login(history["lead"])
+    start = days_ago(2).date().isoformat()  # a1's login ticket of 3 days ago falls outside
+    response = client.get("/metrics/team/", {"category": history["login"].slug, "start": start})
+    a1 = _row(response, history["a1"])
+    assert a1["summary"]["frt_count"] == 1
+    replied = Ticket.objects.get(
+        assignee=history["a1"], category=history["login"], created_at=days_ago(2)
+    )
+    assert _listed(client, a1["frt_url"]) == [replied.pk]
+
+
 def test_bad_filters_answer_400_with_a_message(client, history):
     client.force_login(history["lead"])
     response = client.get("/metrics/team/", {"start": "2026-03-10", "end": "2026-03-01"})

@@ -13,6 +13,7 @@ from metrics.models import DailyAgentRollup, DailyRollup
 from metrics.services import rollup_refresh
 from teams.models import Role
 from tests.factories import AgentFactory
+from tickets.models import Ticket
 from tickets.services import work_heartbeat
 
 from .conftest import NOW, days_ago, make_ticket
@@ -97,3 +98,32 @@ def test_handle_time_export_per_agent_per_day_csv_and_xlsx_in_scope(client, work
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     got = [list(r) for r in book.active.iter_rows(values_only=True)]
     assert got[1:] == [[datetime.combine(days_ago(1).date(), time()), worked["bpo1"].username, 1, 7, 7]]  # fmt: skip
+
+
+def _listed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.content.decode()[:500]
+    return sorted(t.pk for t in response.context["page"].rows)
+
+
+def test_handle_time_links_to_the_tickets_the_agent_worked_on(client, worked):
+    """a1 worked the login and the billing ticket of team A; the lead's figure opens exactly
+    those, narrowed to billing only the billing one; a2's opens the billing one; an
+    associate's own figure for today opens the ticket worked today."""
+    login = Ticket.objects.get(team=worked["team_a"], category=worked["login"]).pk
+    billing = Ticket.objects.get(team=worked["team_a"], category=worked["billing"]).pk
+    client.force_login(worked["lead"])
+    response = client.get("/metrics/team/")
+    rows = {r["agent"].user_id: r for r in response.context["associates"]}
+    assert _listed(client, rows[worked["a1"].pk]["handle_url"]) == sorted([login, billing])
+    assert _listed(client, rows[worked["a2"].pk]["handle_url"]) == [billing]
+    link = rows[worked["a1"].pk]["handle_url"].replace("&", "&amp;")
+    assert f'<a href="{link}">0.3 h</a>' in response.content.decode()
+    narrowed = client.get("/metrics/team/", {"category": "billing"}).context["associates"]
+    a1 = next(r for r in narrowed if r["agent"].user_id == worked["a1"].pk)
+    assert _listed(client, a1["handle_url"]) == [billing]
+
+    client.force_login(worked["a1"])
+    response = client.get("/metrics/me/", {"start": NOW.date().isoformat()})
+    assert response.context["mine"]["handle_count"] == 1
+    assert _listed(client, response.context["handle_url"]) == [login]
