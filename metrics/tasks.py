@@ -7,8 +7,9 @@ from . import services
 
 @shared_task(acks_late=True)
 def rollups_refresh() -> dict:
-    """Recompute the days touched by tickets changed since the last run."""
-    return services.rollup_refresh()
+    """Recompute the days touched by tickets changed since the last run, then the next week
+    of a pending backfill (after an upgrade or a first run over a large history)."""
+    return {**services.rollup_refresh(), "backfill": services.rollup_backfill_step()}
 
 
 @shared_task(acks_late=True)

@@ -20,7 +20,14 @@ from .reports import (
     report_schedule_save,
     viewer_zone,
 )
-from .rollups import rollup_backfill, rollup_rebuild_days, rollup_refresh, ticket_metrics_recompute
+from .rollups import (
+    rollup_backfill,
+    rollup_backfill_pending_from,
+    rollup_backfill_step,
+    rollup_rebuild_days,
+    rollup_refresh,
+    ticket_metrics_recompute,
+)
 
 __all__ = [
     "product_feedback_file",
@@ -41,6 +48,8 @@ __all__ = [
     "qa_sample_week",
     "qa_score",
     "rollup_backfill",
+    "rollup_backfill_pending_from",
+    "rollup_backfill_step",
     "rollup_rebuild_days",
     "rollup_refresh",
     "scorecard_publish",

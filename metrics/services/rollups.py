@@ -27,6 +27,11 @@ from ..models import (
 from ..models.rollups import RollupFigures
 
 WATERMARK = "rollups"
+# The first UTC day whose tickets have not been re-rolled since an upgrade added rollup
+# tables or figures (migration 0015) or since a first refresh that read only recent changes;
+# rollup_backfill_step works forward from it, BACKFILL_STEP_DAYS of created tickets a run.
+BACKFILL = "backfill"
+BACKFILL_STEP_DAYS = 7
 CHUNK = 2000
 # A ticket is re-read when it changed within this margin before the watermark too, so a
 # transaction that committed late (updated_at set before the last run read) is not missed.
@@ -389,10 +394,11 @@ def rollup_refresh(*, now: datetime | None = None) -> dict:
         since = None
         changed = Ticket.objects.all()
     elif mark is None:
-        # Too much history for one task run: take the last days now; `rollup_backfill`
-        # (a management command, no time limit) rebuilds older ranges.
+        # Too much history for one task run: take the last days now; the older history is
+        # left to rollup_backfill_step (a week per run) or the `rollup_backfill` command.
         since = now - FIRST_RUN_DAYS
         changed = Ticket.objects.filter(updated_at__gt=since)
+        rollup_backfill_pending_from(day=_first_ticket_day())
     else:
         since = mark.value - OVERLAP
         changed = Ticket.objects.filter(updated_at__gt=since)
@@ -418,8 +424,13 @@ def rollup_refresh(*, now: datetime | None = None) -> dict:
     return {"tickets": len(ids), "days": len(days), "rows": rows}
 
 
-def rollup_backfill(*, start: date, end: date, now: datetime | None = None) -> dict:
-    """Rebuild every ticket created in [start, end] (UTC days) and every day they count on."""
+def rollup_backfill(
+    *, start: date, end: date, now: datetime | None = None, later_days: bool = True
+) -> dict:
+    """Rebuild every ticket created in [start, end] (UTC days) and every day they count on
+    (with later_days=False only the days of the range: enough when working forward, since a
+    ticket counts on no day before its creation). A pending backfill (BACKFILL) that starts
+    inside the range moves past it."""
     now = now or timezone.now()
     lo = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
@@ -430,5 +441,50 @@ def rollup_backfill(*, start: date, end: date, now: datetime | None = None) -> d
     )
     days = ticket_metrics_recompute(ticket_ids=ids, now=now)
     span = {start + timedelta(days=i) for i in range((end - start).days + 1)}
-    rows = rollup_rebuild_days(days=days | span)
-    return {"tickets": len(ids), "days": len(days | span), "rows": rows}
+    rebuilt = days | span if later_days else span
+    rows = rollup_rebuild_days(days=rebuilt)
+    pending = RollupWatermark.objects.filter(name=BACKFILL).first()
+    if pending is not None and start <= pending.value.astimezone(UTC).date() <= end:
+        if end >= now.astimezone(UTC).date():
+            pending.delete()
+        else:
+            pending.value = hi
+            pending.save(update_fields=["value"])
+    return {"tickets": len(ids), "days": len(rebuilt), "rows": rows}
+
+
+def _first_ticket_day() -> date | None:
+    first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    return _day(first)
+
+
+def rollup_backfill_pending_from(*, day: date | None) -> None:
+    """Mark every ticket created from `day` on as due for a backfill (an earlier pending
+    start is kept); nothing when there are no tickets."""
+    if day is None:
+        return
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    pending = RollupWatermark.objects.filter(name=BACKFILL).first()
+    if pending is None:
+        RollupWatermark.objects.create(name=BACKFILL, value=start)
+    elif start < pending.value:
+        pending.value = start
+        pending.save(update_fields=["value"])
+
+
+def rollup_backfill_step(*, now: datetime | None = None, days: int = BACKFILL_STEP_DAYS) -> dict:
+    """Backfill the next `days` UTC days of a pending backfill (oldest first), if any: each
+    day is final once its step ran, since its tickets were all created on or before it.
+    Safe to run twice (it recomputes and replaces whole days)."""
+    now = now or timezone.now()
+    pending = RollupWatermark.objects.filter(name=BACKFILL).first()
+    if pending is None:
+        return {"pending": False}
+    start = pending.value.astimezone(UTC).date()
+    end = min(start + timedelta(days=days - 1), now.astimezone(UTC).date())
+    if end < start:  # a start in the future: nothing left to do
+        pending.delete()
+        return {"pending": False}
+    result = rollup_backfill(start=start, end=end, now=now, later_days=False)
+    left = RollupWatermark.objects.filter(name=BACKFILL).exists()
+    return {"pending": left, "start": start.isoformat(), "end": end.isoformat(), **result}

@@ -1,5 +1,6 @@
 """Rollups equal a straight computation from the raw tickets, after backfill and incrementally."""
 
+import importlib
 import random
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,15 @@ from django.core.management.base import CommandError
 from django_celery_beat.models import PeriodicTask
 
 from metrics import histogram
-from metrics.models import DailyAgentRollup, DailyRollup, DailyTeamRollup, RollupWatermark
+from metrics.models import (
+    DailyAgentRollup,
+    DailyRollup,
+    DailySLARollup,
+    DailyTeamRollup,
+    DailyTeamSLARollup,
+    RollupWatermark,
+    TicketMetric,
+)
 from metrics.selectors.summary import COUNTS
 from metrics.services import rollup_backfill, rollup_refresh
 from metrics.services.rollups import agent_rollups_rebuild
@@ -302,4 +311,87 @@ def test_first_refresh_of_a_large_history_reads_only_recent_changes(monkeypatch)
     later = START + timedelta(days=10)
     with time_machine.travel(later, tick=False):
         assert rollup_refresh(now=later)["tickets"] == 0  # all changed long before
-    assert RollupWatermark.objects.get().value == later
+    assert RollupWatermark.objects.get(name="rollups").value == later
+    # The older history is left to the backfill, a week per run of the refresh task.
+    assert RollupWatermark.objects.get(name="backfill").value == START
+    assert not DailyRollup.objects.exists()
+    with time_machine.travel(later, tick=False):
+        rollups_refresh.delay()
+    assert sum(DailyRollup.objects.values_list("created", flat=True)) == 4
+    _assert_rollups_equal_raw(later)
+    assert RollupWatermark.objects.get(name="backfill").value == START + timedelta(days=7)
+    with time_machine.travel(later, tick=False):
+        rollups_refresh.delay()  # days 8-11: through today, so the backfill is done
+    assert not RollupWatermark.objects.filter(name="backfill").exists()
+    _assert_rollups_equal_raw(later)
+
+
+def _rolled_up_before_the_upgrade(now):
+    """An installation rolled up by the code before SLA kinds, handle time and the SLA-by-
+    policy tables: those figures are zero or missing, CSAT was never counted."""
+    with time_machine.travel(now, tick=False):
+        rollup_backfill(start=START.date(), end=(START + timedelta(days=10)).date(), now=now)
+        rollup_refresh(now=now)
+    DailySLARollup.objects.all().delete()
+    DailyTeamSLARollup.objects.all().delete()
+    zero = dict.fromkeys([n for n in COUNTS if n.startswith(("sla_", "handle_", "csat_"))], 0)
+    for model in (DailyRollup, DailyAgentRollup, DailyTeamRollup):
+        model.objects.update(**zero)
+    TicketMetric.objects.update(csat_rating=None, csat_agent=None, csat_day=None, sla_days=[])
+
+
+def _migrate_forward(name):
+    from django.apps import apps
+    from django.db import connection
+
+    module = importlib.import_module(f"metrics.migrations.{name}")
+    module.schedule_backfill(apps, connection.schema_editor())
+
+
+def test_an_upgraded_installation_gets_its_history_backfilled_by_the_refresh_task():
+    rng = random.Random(11)
+    tickets, agents = _generate_history(rng, tickets=30, start=START, days=10)
+    _rate_some(random.Random(2), tickets, agents)
+    now = START + timedelta(days=12)
+    with time_machine.travel(now, tick=False):
+        sla_sweep(now=now)
+    _rolled_up_before_the_upgrade(now)
+    assert not DailyRollup.objects.exclude(handle_count=0).exists()
+
+    _migrate_forward("0015_backfill_after_upgrade")
+    assert RollupWatermark.objects.get(name="backfill").value == START
+    with time_machine.travel(now, tick=False):
+        rollups_refresh.delay()  # the first week
+        assert RollupWatermark.objects.get(name="backfill").value == START + timedelta(days=7)
+        rollups_refresh.delay()  # the rest, through today
+    assert not RollupWatermark.objects.filter(name="backfill").exists()
+    _assert_rollups_equal_raw(now)
+    _assert_agent_rollups_equal_fine()
+    ended = TicketSLA.objects.exclude(met=None, breached_at=None).count()
+    assert ended > 0
+    assert sum(r.met + r.breached for r in DailySLARollup.objects.all()) == ended
+    assert sum(r.met + r.breached for r in DailyTeamSLARollup.objects.all()) == ended
+
+
+def test_backfill_command_finishes_the_pending_backfill_at_once(capsys):
+    _generate_history(random.Random(4), tickets=6, start=START, days=3)
+    now = START + timedelta(days=40)
+    _rolled_up_before_the_upgrade(now)
+    _migrate_forward("0015_backfill_after_upgrade")
+    with time_machine.travel(now, tick=False):
+        call_command("rollup_backfill", "--pending")
+    out = capsys.readouterr().out
+    assert "Backfilled 6 tickets over 41 days from 2026-03-01." in out
+    assert not RollupWatermark.objects.filter(name="backfill").exists()
+    _assert_rollups_equal_raw(now)
+    with time_machine.travel(now, tick=False):
+        call_command("rollup_backfill", "--pending")
+    assert "No backfill pending." in capsys.readouterr().out
+    with pytest.raises(CommandError, match="--pending"):
+        call_command("rollup_backfill")
+
+
+def test_a_fresh_installation_schedules_no_backfill():
+    _generate_history(random.Random(4), tickets=2, start=START, days=1)
+    _migrate_forward("0015_backfill_after_upgrade")  # tickets, but never rolled up
+    assert not RollupWatermark.objects.exists()
