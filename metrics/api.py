@@ -6,16 +6,19 @@ from datetime import date
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for, teams_for
+from teams.permissions import scope_for, teams_for
+from tickets.models import TicketSLA
 
 from . import selectors
 from .definitions import DEFINITIONS
 from .filters import DashboardFilter
+from .permissions import can_see_team_figures, figures_agent_scope
 from .selectors.alerts import volume_spikes
 from .selectors.summary import group
 
@@ -31,6 +34,10 @@ FIGURES = (
     "created", "solved", "reopened", "one_touch", "frt_count", "frt_p50", "frt_p90", "frt_mean",
     "resolution_count", "resolution_p50", "resolution_p90", "reopen_rate", "one_touch_rate",
     "sla_achieved", "sla_breached", "sla_rate", "qa_count", "qa_mean",
+    "sla_first_reply_met", "sla_first_reply_breached", "sla_first_reply_rate",
+    "sla_next_reply_met", "sla_next_reply_breached", "sla_next_reply_rate",
+    "sla_resolution_met", "sla_resolution_breached", "sla_resolution_rate",
+    "handle_seconds", "handle_count", "handle_minutes_per_ticket",
     "csat_1", "csat_2", "csat_3", "csat_4", "csat_5", "csat_rated", "csat_pct", "csat_mean",
     "csat_low", "csat_high",
 )  # fmt: skip
@@ -55,6 +62,18 @@ class SummarySerializer(serializers.Serializer):
     sla_achieved = serializers.IntegerField()
     sla_breached = serializers.IntegerField()
     sla_rate = serializers.FloatField(allow_null=True)
+    sla_first_reply_met = serializers.IntegerField()
+    sla_first_reply_breached = serializers.IntegerField()
+    sla_first_reply_rate = serializers.FloatField(allow_null=True)
+    sla_next_reply_met = serializers.IntegerField()
+    sla_next_reply_breached = serializers.IntegerField()
+    sla_next_reply_rate = serializers.FloatField(allow_null=True)
+    sla_resolution_met = serializers.IntegerField()
+    sla_resolution_breached = serializers.IntegerField()
+    sla_resolution_rate = serializers.FloatField(allow_null=True)
+    handle_seconds = serializers.FloatField(help_text="handle time, all agents' work sessions")
+    handle_count = serializers.IntegerField(help_text="ticket-days worked (ticket × agent × day)")
+    handle_minutes_per_ticket = serializers.FloatField(allow_null=True)
     qa_count = serializers.IntegerField()
     qa_mean = serializers.FloatField(allow_null=True)
     csat_1 = serializers.IntegerField()
@@ -85,9 +104,7 @@ class _MetricsView(APIView):
     def filters(self, request) -> DashboardFilter:
         if not scope_for(request.user).is_staff_member:
             raise PermissionDenied("Metrics are for support staff.")
-        if self.lead_or_manager_only and not (
-            can_view_team_dashboard(request.user) or can_view_overview(request.user)
-        ):
+        if self.lead_or_manager_only and not can_see_team_figures(request.user):
             raise PermissionDenied("This endpoint is for leads, managers and QA.")
         filters = DashboardFilter(request.query_params, request=request)
         if not filters.is_valid():
@@ -178,6 +195,156 @@ class QueueView(_MetricsView):
                 ],
             }
         )
+
+
+class SLAKindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TicketSLA.Kind.choices)
+    name = serializers.CharField()
+    met = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="met / (met + breached)")
+
+
+class SLAPolicySerializer(SLAKindSerializer):
+    policy = serializers.IntegerField(allow_null=True, help_text="null: default targets")
+    policy_name = serializers.CharField()
+
+
+class SLASerializer(serializers.Serializer):
+    """SLA targets that ended in the period (met or breached), per kind and per policy."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    kinds = SLAKindSerializer(many=True)
+    policies = SLAPolicySerializer(many=True)
+
+
+class SLAView(_MetricsView):
+    lead_or_manager_only = True
+
+    @extend_schema(parameters=FILTER_PARAMS, responses=SLASerializer)
+    def get(self, request):
+        """SLA achievement per target kind and per SLA policy × kind over the period."""
+        filters = self.filters(request)
+        policies = selectors.sla_by_policy(user=request.user, filters=filters)
+        figures = ("met", "breached", "rate")
+        return Response(
+            {
+                **self.period(filters),
+                "kinds": [
+                    {"kind": k["kind_id"], "name": k["kind"], **{f: k[f] for f in figures}}
+                    for k in selectors.sla_by_kind(policies)
+                ],
+                "policies": [
+                    {
+                        "policy": p["policy_id"],
+                        "policy_name": p["policy"],
+                        "kind": p["kind_id"],
+                        "name": p["kind"],
+                        **{f: p[f] for f in figures},
+                    }
+                    for p in policies
+                ],
+            }
+        )
+
+
+class CSATFiguresSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="ratings")
+    satisfied = serializers.IntegerField(help_text="ratings of 4 or 5")
+    pct = serializers.FloatField(allow_null=True, help_text="satisfied / n")
+    mean = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True, help_text="95% Wilson interval, low")
+    high = serializers.FloatField(allow_null=True, help_text="95% Wilson interval, high")
+
+
+class CSATGroupSerializer(CSATFiguresSerializer):
+    key = serializers.CharField(help_text="category slug or channel")
+    name = serializers.CharField()
+
+
+class CSATSerializer(serializers.Serializer):
+    """Ratings given in the period, credited as the pages credit them."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    total = CSATFiguresSerializer()
+    categories = CSATGroupSerializer(many=True)
+    channels = CSATGroupSerializer(many=True)
+
+
+def _csat(figures: dict) -> dict:
+    low, high = figures["interval"] or (None, None)
+    return {
+        **{k: figures[k] for k in ("n", "satisfied", "pct", "mean")},
+        "low": low,
+        "high": high,
+    }
+
+
+class CSATView(_MetricsView):
+    lead_or_manager_only = True
+
+    @extend_schema(parameters=FILTER_PARAMS, responses=CSATSerializer)
+    def get(self, request):
+        """CSAT per category and per channel over the period (n, % 4-5 with its 95% Wilson
+        interval, mean)."""
+        filters = self.filters(request)
+        data = selectors.csat_breakdown(user=request.user, filters=filters)
+        return Response(
+            {
+                **self.period(filters),
+                "total": _csat(data["total"]),
+                **{
+                    part: [{"key": g["key"], "name": g["label"], **_csat(g)} for g in data[part]]
+                    for part in ("categories", "channels")
+                },
+            }
+        )
+
+
+class HandleTimeSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="UTC day")
+    agent = serializers.IntegerField(source="agent_id", help_text="user id")
+    username = serializers.CharField(source="agent__username")
+    tickets = serializers.IntegerField(help_text="tickets worked that day")
+    seconds = serializers.FloatField(help_text="handle time")
+    minutes_per_ticket = serializers.SerializerMethodField()
+
+    def get_minutes_per_ticket(self, row) -> float:
+        return row["seconds"] / 60 / row["tickets"]
+
+
+class HandleTimePagination(CursorPagination):
+    ordering = ("-day", "agent_id")
+    page_size = 500
+
+
+class HandleTimeView(_MetricsView, generics.ListAPIView):
+    """Handle time per agent per UTC day, newest day first: every agent in the caller's scope
+    for leads, managers and QA; associates get their own days only."""
+
+    serializer_class = HandleTimeSerializer
+    pagination_class = HandleTimePagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        filters = self.filters(self.request)
+        agent = figures_agent_scope(self.request.user)
+        wanted = self.request.query_params.get("agent", "").strip()
+        if wanted:
+            if not wanted.isdigit():
+                raise ValidationError({"agent": ["A user id."]})
+            if agent is not None and int(wanted) != agent:
+                raise PermissionDenied("Associates read their own handle time only.")
+            agent = int(wanted)
+        return selectors.handle_time_per_agent_day(
+            user=self.request.user, filters=filters, agent_id=agent
+        )
+
+    @extend_schema(parameters=[*FILTER_PARAMS, OpenApiParameter("agent", int)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class DefinitionSerializer(serializers.Serializer):

@@ -10,5 +10,8 @@ urlpatterns = [
     path("agents/", api.AgentsView.as_view(), name="api-metrics-agents"),
     path("teams/", api.TeamsView.as_view(), name="api-metrics-teams"),
     path("queue/", api.QueueView.as_view(), name="api-metrics-queue"),
+    path("sla/", api.SLAView.as_view(), name="api-metrics-sla"),
+    path("csat/", api.CSATView.as_view(), name="api-metrics-csat"),
+    path("handle-time/", api.HandleTimeView.as_view(), name="api-metrics-handle-time"),
     path("definitions/", api.DefinitionsView.as_view(), name="api-metrics-definitions"),
 ]

@@ -94,6 +94,24 @@ class DashboardFilter(django_filters.FilterSet):
     def end_day(self) -> date:
         return self.form.cleaned_data["end"]
 
+    @property
+    def needs_fine_rows(self) -> bool:
+        """A category or channel choice: only the fine rollups (DailyRollup,
+        DailySLARollup) carry those; the coarser tables carry the sensitivity instead."""
+        c = self.form.cleaned_data
+        return bool(c.get("category") or c.get("channel"))
+
+    def coarse_queryset(self, qs):
+        """A coarse rollup queryset (team and sensitivity, no category or channel) narrowed
+        to the range, team and vendor chosen."""
+        c = self.form.cleaned_data
+        qs = qs.between(self.start_day, self.end_day)
+        if c.get("team"):
+            qs = qs.filter(team=c["team"])
+        if c.get("vendor"):
+            qs = qs.filter(team__vendor=c["vendor"])
+        return qs
+
     def ticket_q(self) -> Q:
         """The non-date choices as a filter on tickets."""
         c, q = self.form.cleaned_data, Q()

@@ -1,7 +1,7 @@
 """Who may do what in metrics: predicates built on teams.permissions' scope (never ad hoc)."""
 
 from teams.models import Role
-from teams.permissions import scope_for
+from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for
 from tickets.models import Ticket
 
 REVIEWER_ROLES = (Role.LEAD, Role.QA_ANALYST, Role.MANAGER, Role.ADMIN)
@@ -30,3 +30,15 @@ def can_resolve_dispute(user, review) -> bool:
 def can_export(user) -> bool:
     """Exports and scheduled reports: the teams.export_reports permission (managers, admins)."""
     return scope_for(user).is_staff_member and user.has_perm("teams.export_reports")
+
+
+def can_see_team_figures(user) -> bool:
+    """Figures of other people and whole teams (dashboards, breakdowns, the metrics API's
+    team endpoints): leads, managers, QA analysts and admins, within their scope."""
+    return can_view_team_dashboard(user) or can_view_overview(user)
+
+
+def figures_agent_scope(user) -> int | None:
+    """Whose per-agent figures the viewer may read: None for every agent in their scope
+    (can_see_team_figures), else only their own user id (an associate's My stats)."""
+    return None if can_see_team_figures(user) else user.pk

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.db import connection
-from django.db.models import Case, CharField, F, Func, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, F, Func, QuerySet, Value, When
 from django.db.models.functions import Cast
 
 from teams.permissions import agents_visible_to, scope_for
@@ -16,6 +16,7 @@ from tickets.models import Ticket
 
 from ..filters import DashboardFilter
 from ..models import DailyRollup, QAReview
+from ..selectors.breakdowns import handle_time_per_agent_day
 from ..selectors.summary import ROLLUP_FIELDS, group
 from . import pgcsv
 
@@ -189,13 +190,7 @@ def qa_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
 
 def handle_time_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
     """Handle time per agent per UTC day (metric "handle-time"), from the daily rollups."""
-    qs = (
-        filters.filter_queryset(DailyRollup.objects.visible_to(user))
-        .filter(handle_count__gt=0)
-        .order_by("day", "agent__username")
-        .values("day", "agent__username")
-        .annotate(seconds=Sum("handle_seconds"), tickets=Sum("handle_count"))
-    )
+    qs = handle_time_per_agent_day(user=user, filters=filters).order_by("day", "agent__username")
     header = ["Day (UTC)", "Agent", "Tickets handled", "Handle time (min)", "Per ticket (min)"]
 
     def rows():

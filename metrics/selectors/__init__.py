@@ -1,6 +1,6 @@
 """Reads for metrics pages and endpoints; import from `metrics.selectors`."""
 
-from .breakdowns import csat_breakdown, sla_by_policy
+from .breakdowns import csat_breakdown, handle_time_per_agent_day, sla_by_kind, sla_by_policy
 from .dashboards import (
     chart,
     lead_dashboard,
@@ -26,6 +26,8 @@ from .summary import medians, summarize
 
 __all__ = [
     "csat_breakdown",
+    "handle_time_per_agent_day",
+    "sla_by_kind",
     "sla_by_policy",
     "calibration",
     "current_versions",

@@ -12,7 +12,7 @@ from tickets.models import SLAPolicy, Ticket, TicketSLA
 
 from ..filters import DashboardFilter
 from ..links import day_range, tickets_url
-from ..models import DailyRollup, DailySLARollup, DailyTeamSLARollup
+from ..models import DailyAgentRollup, DailyRollup, DailySLARollup, DailyTeamSLARollup
 from .summary import CSAT_SCORES, wilson_interval
 
 CSAT_FIELDS = tuple(f"csat_{n}" for n in CSAT_SCORES)
@@ -57,6 +57,7 @@ def csat_breakdown(*, user, filters: DashboardFilter) -> dict:
             where = {**base, param: value}
             out.append(
                 {
+                    "key": value,
                     "label": g["label"],
                     **figures,
                     "url": tickets_url(where, csat="rated", **rated),
@@ -83,15 +84,10 @@ def csat_breakdown(*, user, filters: DashboardFilter) -> dict:
 def sla_by_policy(*, user, filters: DashboardFilter) -> list[dict]:
     """Per SLA policy and target kind: targets met and breached that ended in the range, the
     achievement rate, and links to the tickets with those targets."""
-    c = filters.form.cleaned_data
-    if c.get("category") or c.get("channel"):
+    if filters.needs_fine_rows:
         qs = filters.filter_queryset(DailySLARollup.objects.visible_to(user))
     else:  # the per-team table: a few rows per team and day
-        qs = DailyTeamSLARollup.objects.visible_to(user).between(filters.start_day, filters.end_day)
-        if c.get("team"):
-            qs = qs.filter(team=c["team"])
-        if c.get("vendor"):
-            qs = qs.filter(team__vendor=c["vendor"])
+        qs = filters.coarse_queryset(DailyTeamSLARollup.objects.visible_to(user))
     rows = list(
         qs.order_by().values("policy_id", "kind").annotate(met=Sum("met"), breached=Sum("breached"))
     )
@@ -111,7 +107,9 @@ def sla_by_policy(*, user, filters: DashboardFilter) -> list[dict]:
         total = r["met"] + r["breached"]
         out.append(
             {
+                "policy_id": r["policy_id"],
                 "policy": names.get(r["policy_id"], "No policy (default targets)"),
+                "kind_id": r["kind"],
                 "kind": kinds.get(r["kind"], r["kind"]),
                 "kind_order": order.index(r["kind"]) if r["kind"] in order else 99,
                 "met": r["met"],
@@ -122,3 +120,37 @@ def sla_by_policy(*, user, filters: DashboardFilter) -> list[dict]:
             }
         )
     return sorted(out, key=lambda x: (x["policy"], x["kind_order"]))
+
+
+def sla_by_kind(policies: list[dict]) -> list[dict]:
+    """sla_by_policy's rows summed per target kind (first reply, next reply, resolution)."""
+    kinds: dict[str, dict] = {}
+    for p in policies:
+        k = kinds.setdefault(
+            p["kind_id"],
+            {"kind_id": p["kind_id"], "kind": p["kind"], "order": p["kind_order"], "met": 0,
+             "breached": 0},
+        )  # fmt: skip
+        k["met"] += p["met"]
+        k["breached"] += p["breached"]
+    for k in kinds.values():
+        total = k["met"] + k["breached"]
+        k["rate"] = k["met"] / total if total else None
+    return sorted(kinds.values(), key=lambda k: k.pop("order"))
+
+
+def handle_time_per_agent_day(*, user, filters: DashboardFilter, agent_id: int | None = None):
+    """Handle time per UTC day × agent (dicts: day, agent_id, agent__username, seconds,
+    tickets — ticket-days worked), for the agents and tickets the viewer may see; unordered."""
+    if filters.needs_fine_rows:
+        qs = filters.filter_queryset(DailyRollup.objects.visible_to(user))
+    else:
+        qs = filters.coarse_queryset(DailyAgentRollup.objects.visible_to(user))
+    if agent_id is not None:
+        qs = qs.filter(agent_id=agent_id)
+    return (
+        qs.filter(handle_count__gt=0)
+        .order_by()
+        .values("day", "agent_id", "agent__username")
+        .annotate(seconds=Sum("handle_seconds"), tickets=Sum("handle_count"))
+    )

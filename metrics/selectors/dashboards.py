@@ -41,8 +41,7 @@ def rollup_rows(*, user, filters: DashboardFilter, per_agent: bool = True) -> li
     agent × team × sensitivity: one query); otherwise from the fine DailyRollups (two queries:
     counts summed in SQL, then the histograms merged here). With per_agent=False (pages that
     show teams only) they come from DailyTeamRollup, with agent_id None."""
-    c = filters.form.cleaned_data
-    if not (c.get("category") or c.get("channel")):
+    if not filters.needs_fine_rows:
         model = DailyAgentRollup if per_agent else DailyTeamRollup
         return _coarse_rows(model, user=user, filters=filters)
     qs = filters.filter_queryset(DailyRollup.objects.visible_to(user)).order_by()
@@ -63,12 +62,7 @@ def rollup_rows(*, user, filters: DashboardFilter, per_agent: bool = True) -> li
 
 
 def _coarse_rows(model, *, user, filters: DashboardFilter) -> list[dict]:
-    c = filters.form.cleaned_data
-    qs = model.objects.visible_to(user).between(filters.start_day, filters.end_day)
-    if c.get("team"):
-        qs = qs.filter(team=c["team"])
-    if c.get("vendor"):
-        qs = qs.filter(team__vendor=c["vendor"])
+    qs = filters.coarse_queryset(model.objects.visible_to(user))
     keys = ("day", "agent_id", "team_id") if model is DailyAgentRollup else ("day", "team_id")
     rows: dict[tuple, dict] = {}
     for r in qs.order_by().values(*keys, *COUNTS, "frt_hist", "resolution_hist"):

@@ -16,6 +16,7 @@ from teams.permissions import can_view_overview, can_view_team_dashboard, scope_
 from .. import selectors
 from ..definitions import DEFINITIONS
 from ..filters import DashboardFilter
+from ..permissions import can_see_team_figures
 
 
 def _filters(request) -> DashboardFilter:
@@ -86,7 +87,7 @@ def my_stats_view(request):
 @login_required
 def csat_view(request):
     """CSAT per category and per channel (n, % with its Wilson interval, mean)."""
-    if not (can_view_team_dashboard(request.user) or can_view_overview(request.user)):
+    if not can_see_team_figures(request.user):
         raise PermissionDenied("CSAT breakdowns are for leads, managers and QA analysts.")
     filters = _filters(request)
     if not filters.is_valid():

@@ -9,15 +9,16 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for
+from teams.permissions import scope_for
 from tickets.models import Category
 
 from .. import services
+from ..permissions import can_see_team_figures
 from ..selectors.alerts import product_feedback_tickets, product_feedback_visible
 
 
 def _require_dashboard(user):
-    if not (can_view_team_dashboard(user) or can_view_overview(user)):
+    if not can_see_team_figures(user):
         raise PermissionDenied("Product feedback is for leads, managers and QA analysts.")
 
 

@@ -152,3 +152,44 @@ def test_sla_by_policy_with_a_category_filter_reads_the_fine_rows(client, slas):
     coarse = DailyTeamSLARollup.objects.aggregate(m=Sum("met"), b=Sum("breached"))
     fine = DailySLARollup.objects.aggregate(m=Sum("met"), b=Sum("breached"))
     assert coarse == fine == {"m": 3, "b": 2}
+
+
+def test_api_csat_per_category_and_channel_matches_the_page(client, rated):
+    client.force_login(rated["lead"])
+    body = client.get("/api/v1/metrics/csat/").json()
+    assert body["total"]["n"] == 3
+    login = next(c for c in body["categories"] if c["key"] == "account-access")
+    assert (login["n"], login["satisfied"], login["pct"], login["mean"]) == (2, 1, 0.5, 3.5)
+    assert (login["low"], login["high"]) == pytest.approx(wilson_interval(1, 2))
+    assert {c["key"]: (c["n"], c["pct"]) for c in body["channels"]} == {
+        "web": (2, 1.0),
+        "email": (1, 0.0),
+    }
+    narrowed = client.get("/api/v1/metrics/csat/", {"category": "billing"}).json()
+    assert [(c["key"], c["n"]) for c in narrowed["categories"]] == [("billing", 1)]
+    client.force_login(rated["manager"])  # the BPO team's rating of 1 counts for the manager
+    web = client.get("/api/v1/metrics/csat/", {"channel": "web"}).json()["total"]
+    assert (web["n"], web["satisfied"]) == (3, 2)
+    client.force_login(rated["a1"])
+    assert client.get("/api/v1/metrics/csat/").status_code == 403
+
+
+def test_api_sla_achievement_per_kind_and_per_policy(client, slas):
+    client.force_login(slas["manager"])
+    body = client.get("/api/v1/metrics/sla/").json()
+    kinds = {k["kind"]: (k["met"], k["breached"], k["rate"]) for k in body["kinds"]}
+    assert kinds == {"first_reply": (1, 2, pytest.approx(1 / 3)), "resolution": (2, 0, 1.0)}
+    urgent = SLAPolicy.objects.get(name="Urgent").pk
+    policies = {(p["policy"], p["kind"]): (p["met"], p["breached"]) for p in body["policies"]}
+    assert policies == {
+        (urgent, "first_reply"): (1, 1),
+        (urgent, "resolution"): (2, 0),
+        (None, "first_reply"): (0, 1),
+    }
+    billing = client.get("/api/v1/metrics/sla/", {"category": "billing"}).json()
+    assert [(k["kind"], k["breached"]) for k in billing["kinds"]] == [("first_reply", 1)]
+    summary = client.get("/api/v1/metrics/summary/").json()
+    assert (summary["sla_first_reply_met"], summary["sla_first_reply_breached"]) == (1, 2)
+    assert summary["sla_resolution_rate"] == 1.0
+    client.force_login(slas["bpo_lead"])  # another team's targets are not theirs
+    assert client.get("/api/v1/metrics/sla/").json()["kinds"] == []

@@ -127,3 +127,52 @@ def test_handle_time_links_to_the_tickets_the_agent_worked_on(client, worked):
     response = client.get("/metrics/me/", {"start": NOW.date().isoformat()})
     assert response.context["mine"]["handle_count"] == 1
     assert _listed(client, response.context["handle_url"]) == [login]
+
+
+def test_api_handle_time_per_agent_per_day_in_scope(client, worked):
+    yesterday, today = days_ago(1).date().isoformat(), NOW.date().isoformat()
+    client.force_login(worked["manager"])
+    body = client.get("/api/v1/metrics/handle-time/").json()
+    rows = {(r["day"], r["username"]): r for r in body["results"]}
+    assert set(rows) == {
+        (today, worked["a1"].username),
+        (yesterday, worked["a1"].username),
+        (yesterday, worked["a2"].username),
+        (yesterday, worked["bpo1"].username),
+    }
+    a1 = rows[(yesterday, worked["a1"].username)]
+    assert (a1["agent"], a1["tickets"], a1["seconds"], a1["minutes_per_ticket"]) == (
+        worked["a1"].pk, 2, 900, 7.5,
+    )  # fmt: skip
+    assert body["results"][0]["day"] == today  # newest first
+    billing = client.get("/api/v1/metrics/handle-time/", {"category": "billing"}).json()
+    assert sorted((r["username"], r["seconds"]) for r in billing["results"]) == sorted(
+        [(worked["a1"].username, 300), (worked["a2"].username, 240)]
+    )
+    one = client.get("/api/v1/metrics/handle-time/", {"agent": worked["a2"].pk}).json()
+    assert [(r["day"], r["seconds"]) for r in one["results"]] == [(yesterday, 240)]
+    assert client.get("/api/v1/metrics/handle-time/", {"agent": "me"}).status_code == 400
+
+    client.force_login(worked["lead"])  # team A only
+    usernames = {
+        r["username"] for r in client.get("/api/v1/metrics/handle-time/").json()["results"]
+    }
+    assert usernames == {worked["a1"].username, worked["a2"].username}
+
+    client.force_login(worked["a2"])  # an associate: their own days only
+    own = client.get("/api/v1/metrics/handle-time/").json()["results"]
+    assert [(r["username"], r["seconds"]) for r in own] == [(worked["a2"].username, 240)]
+    assert client.get("/api/v1/metrics/handle-time/", {"agent": worked["a1"].pk}).status_code == 403
+
+
+def test_api_handle_time_pages_with_a_cursor(client, worked, monkeypatch):
+    from metrics.api import HandleTimePagination
+
+    monkeypatch.setattr(HandleTimePagination, "page_size", 3)
+    client.force_login(worked["manager"])
+    first = client.get("/api/v1/metrics/handle-time/").json()
+    assert len(first["results"]) == 3
+    second = client.get(first["next"]).json()
+    assert second["next"] is None
+    seen = [(r["day"], r["agent"]) for r in first["results"] + second["results"]]
+    assert len(seen) == len(set(seen)) == 4
