@@ -23,6 +23,7 @@ from .models import (
     Vendor,
 )
 from .selectors import agents_on_shift, rotas_prefetched
+from .selectors.rota import on_shift_changed
 from .services import agent_create, policy_publish, presence_set, roles_sync_groups
 
 User = get_user_model()
@@ -253,6 +254,7 @@ def seed_rota(*, teams: dict[str, Team]) -> None:
                 if d not in off
             ]
     ShiftTemplate.objects.bulk_create(rows)
+    on_shift_changed()  # bulk_create sends no signals
 
 
 def seed_presence(*, teams: dict[str, Team], rng: random.Random) -> None:

@@ -1,6 +1,9 @@
 """Audit-trail receivers for events raised by Django itself (third-party code for us): logins,
 logouts, failed logins, and changes made in the Django admin to users, groups and people.
-Frontline's own writes call `teams.services.audit_record` directly."""
+Frontline's own writes call `teams.services.audit_record` directly.
+
+Also cache invalidation: any write to a rota, or to an agent's team, status or time zone,
+forgets the cached "who is on shift" answers (teams.selectors.rota.teams_on_shift)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from .models import AuditEntry
+from .models import Agent, AuditEntry, ShiftException, ShiftTemplate, Team, TimeOff
 from .services.audit import audit_record
 
 # Admin changes to these models change who may do what; they are audited.
@@ -67,6 +70,19 @@ def on_delete(sender, instance, **kwargs):
     )
 
 
+# Agent fields that decide whether the agent counts as on shift for a team.
+ON_SHIFT_FIELDS = {"team", "team_id", "status", "time_zone"}
+
+
+def on_rota_write(sender, instance, **kwargs):
+    from .selectors.rota import on_shift_changed
+
+    update_fields = kwargs.get("update_fields")
+    if sender is Agent and update_fields is not None and not ON_SHIFT_FIELDS & set(update_fields):
+        return  # presence and the like: every few minutes per agent, and no bearing on shifts
+    on_shift_changed()
+
+
 def connect() -> None:
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
     from django.db.models.signals import post_delete, post_save
@@ -77,3 +93,7 @@ def connect() -> None:
     post_save.connect(on_admin_log, sender=LogEntry, dispatch_uid="audit-admin-log")
     post_delete.connect(on_delete, sender=get_user_model(), dispatch_uid="audit-user-deleted")
     post_delete.connect(on_delete, sender=Group, dispatch_uid="audit-group-deleted")
+    for model in (Agent, Team, ShiftTemplate, ShiftException, TimeOff):
+        uid = f"on-shift-{model._meta.model_name}"
+        post_save.connect(on_rota_write, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(on_rota_write, sender=model, dispatch_uid=f"{uid}-deleted")

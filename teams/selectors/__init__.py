@@ -42,6 +42,7 @@ from .rota import (
     rotas_prefetched,
     team_on_shift_per_hour,
     team_week_grid,
+    teams_on_shift,
     teams_on_shift_per_hour,
     week_start_for,
 )
@@ -87,5 +88,6 @@ __all__ = [
     "team_list_for_user",
     "team_members",
     "team_on_shift_per_hour",
+    "teams_on_shift",
     "teams_on_shift_per_hour",
 ]

@@ -15,7 +15,7 @@ from tests.factories import (
     TeamFactory,
 )
 from tickets.models import RoutingRule, Ticket, TicketEvent, TicketRouting
-from tickets.services import ticket_create
+from tickets.services import routing_decide, ticket_create
 
 pytestmark = pytest.mark.django_db
 MONDAY_10_UTC = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -127,3 +127,33 @@ def test_push_mode_leaves_ticket_unassigned_when_everyone_is_full(
         ticket = create(billing)
     ticket.refresh_from_db()
     assert ticket.assignee is None
+
+
+def test_follow_the_sun_sees_a_rota_edit_at_once(billing, teams):
+    RoutingRule.objects.create(name="Billing", team=teams["en"])
+    en = AgentFactory(team=teams["en"])
+    ShiftTemplateFactory(
+        agent=AgentFactory(team=teams["de"]), weekday=0, start=dt.time(8), end=dt.time(16)
+    )
+    with time_machine.travel(MONDAY_10_UTC, tick=False):
+        assert create(billing).team == teams["de"]
+        shift = ShiftTemplateFactory(agent=en, weekday=0, start=dt.time(9), end=dt.time(17))
+        assert create(billing).team == teams["en"]
+        shift.delete()
+        assert create(billing).team == teams["de"]
+
+
+def test_routing_queries_do_not_grow_with_team_members(
+    billing, teams, django_assert_max_num_queries
+):
+    """A decision reads the rules (and their categories) and the teams; who is on shift
+    comes from the cache. Here nobody is: the owner keeps it after looking for cover."""
+    RoutingRule.objects.create(name="Billing", team=teams["en"])
+    for team in (teams["en"], teams["de"]):
+        for _ in range(5):
+            ShiftTemplateFactory(agent=AgentFactory(team=team), weekday=0, start=dt.time(18))
+    with time_machine.travel(MONDAY_10_UTC, tick=False):
+        create(billing)  # warms the on-shift answers for this hour
+        with django_assert_max_num_queries(3):
+            decision = routing_decide(category=billing)
+    assert (decision.team, decision.followed_sun) == (teams["en"], False)

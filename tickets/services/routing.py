@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from teams.models import Agent, Sensitivity, Team
-from teams.selectors import agents_on_shift, available_agents, rotas_prefetched
+from teams.selectors import available_agents, teams_on_shift
 
 from .. import events
 from ..models import Category, RoutingRule, Tag, Ticket, TicketRouting
@@ -58,8 +58,7 @@ def rule_matches(rule: RoutingRule, facts: dict, category_ids: set[int]) -> bool
 
 
 def team_has_someone_on_shift(team: Team, now) -> bool:
-    members = rotas_prefetched(Agent.objects.filter(team=team, status=Agent.Status.ACTIVE))
-    return bool(agents_on_shift(agents=members, at=now))
+    return team.pk in teams_on_shift(team_ids=[team.pk], at=now)
 
 
 def serving_teams(category: Category):
@@ -102,10 +101,11 @@ def routing_decide(
         chosen = chosen or (teams[0] if teams else None)
         decision = Decision(None, chosen, chosen)
     if decision.team is not None and not team_has_someone_on_shift(decision.team, now):
-        for other in serving_teams(category):
-            if other.pk != decision.team.pk and team_has_someone_on_shift(other, now):
-                decision.team, decision.followed_sun = other, True
-                break
+        others = [t for t in serving_teams(category) if t.pk != decision.team.pk]
+        on_shift = teams_on_shift(team_ids=[t.pk for t in others], at=now)
+        cover = next((t for t in others if t.pk in on_shift), None)
+        if cover is not None:
+            decision.team, decision.followed_sun = cover, True
     return decision
 
 
