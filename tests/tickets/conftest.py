@@ -60,6 +60,15 @@ def lead(team):
 
 
 @pytest.fixture
+def manager(team):
+    """The team's manager (called in when an escalation goes unacknowledged)."""
+    boss = AgentFactory(team=team, role=Role.MANAGER)
+    team.manager = boss.user
+    team.save()
+    return boss
+
+
+@pytest.fixture
 def requester(db):
     return RequesterFactory(name="Maya Chen", email="maya@users.example.org")
 

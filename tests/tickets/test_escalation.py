@@ -11,7 +11,14 @@ from django.db import connection
 
 from teams.models import Role, Sensitivity
 from tests.factories import AgentFactory, TeamFactory
-from tickets.models import Escalation, Notification, SLAPolicy, Ticket, TicketSLA
+from tickets.models import (
+    Escalation,
+    Notification,
+    SLAPolicy,
+    TeamServiceSettings,
+    Ticket,
+    TicketSLA,
+)
 from tickets.selectors import ticket_list_for_queue
 from tickets.services import ticket_create, ticket_reply, ticket_requester_reply
 from tickets.services.escalation import (
@@ -178,3 +185,105 @@ def test_manual_escalation_needs_a_brief_and_notifies_the_lead(ticket, agent, le
     assert esc.acknowledged_by == lead.user
     assert esc.resolved_at is not None
     assert "escalated" not in tags(ticket)
+
+
+# SLA escalations carry the acknowledgement deadline of manual ones ---------------------------
+
+
+@pytest.fixture
+def trust(policy):
+    """A specialist team the policy sends long breaches to, with its own 15-minute deadline."""
+    trust = TeamFactory(name="Trust & Safety")
+    trust.lead = AgentFactory(team=trust, role=Role.LEAD).user
+    trust.save()
+    TeamServiceSettings.objects.create(team=trust, escalation_ack_minutes=15)
+    return trust
+
+
+def test_sla_breach_unacknowledged_by_the_deadline_goes_up_once(
+    ticket, lead, manager, team, settings
+):
+    settings.FRONTLINE = {**settings.FRONTLINE, "ESCALATION_ACK_MINUTES": 30}
+    with at(START + timedelta(minutes=61)):
+        sla_sweep()
+    esc = Escalation.objects.get(ticket=ticket, source=Escalation.Source.SLA)
+    assert (esc.team, esc.ack_due_at) == (team, START + timedelta(minutes=91))
+    with at(START + timedelta(minutes=90)):
+        assert sla_sweep().ack_missed == []
+    with at(START + timedelta(minutes=92)):
+        assert sla_sweep().ack_missed == [esc.pk]
+        assert sla_sweep().ack_missed == []
+    further = Escalation.objects.get(parent=esc)
+    assert (further.level, further.source) == (2, Escalation.Source.ACK_MISSED)
+    assert further.ack_due_at == START + timedelta(minutes=122)
+    assert Notification.objects.filter(user=manager.user, kind="escalation").count() == 1
+
+
+def test_sla_breach_acknowledged_in_time_stays_with_the_lead(ticket, lead, manager):
+    with at(START + timedelta(minutes=61)):
+        sla_sweep()
+    esc = Escalation.objects.get(ticket=ticket)
+    with at(START + timedelta(minutes=70)):
+        escalation_acknowledge(escalation=esc, by=lead.user)
+    with at(START + timedelta(hours=6)):
+        assert sla_sweep().ack_missed == []
+    assert Escalation.objects.filter(ticket=ticket).count() == 1
+    assert not Notification.objects.filter(user=manager.user).exists()
+
+
+def test_team_ack_minutes_apply_to_sla_breaches(ticket, lead, team):
+    TeamServiceSettings.objects.create(team=team, escalation_ack_minutes=5)
+    with at(START + timedelta(minutes=61)):
+        sla_sweep()
+    esc = Escalation.objects.get(ticket=ticket)
+    assert esc.ack_due_at == START + timedelta(minutes=66)
+
+
+def test_two_missed_breaches_of_one_ticket_raise_it_one_level(ticket, lead, policy):
+    policy.resolution_minutes = 60
+    policy.save()
+    with at(START):
+        ticket_reply(ticket=ticket, by=lead.user, body="Looking")  # first reply met
+    TicketSLA.objects.filter(ticket=ticket).update(
+        due_at=START + timedelta(minutes=60), at_risk_at=START, stopped_at=None, met=None
+    )
+    with at(START + timedelta(minutes=61)):
+        assert len(sla_sweep().breached) == 2
+    with at(START + timedelta(hours=2)):
+        assert len(sla_sweep().ack_missed) == 2
+    raised = Escalation.objects.filter(ticket=ticket, source=Escalation.Source.ACK_MISSED)
+    assert list(raised.values_list("level", flat=True)) == [2]
+
+
+def test_specialist_level_from_the_policy_has_its_team_deadline_and_is_not_doubled(
+    ticket, lead, policy, trust, settings
+):
+    settings.FRONTLINE = {**settings.FRONTLINE, "ESCALATION_ACK_MINUTES": 120}
+    policy.second_level_team, policy.second_level_after_minutes = trust, 30
+    policy.save()
+    with at(START + timedelta(minutes=61)):
+        sla_sweep()
+    with at(START + timedelta(minutes=91)):
+        assert len(sla_sweep().second_level) == 1
+    second = Escalation.objects.get(ticket=ticket, level=2)
+    assert (second.team, second.ack_due_at) == (trust, START + timedelta(minutes=106))
+    # The lead's own deadline passes while the ticket is already with the specialists.
+    with at(START + timedelta(minutes=182)):
+        sla_sweep()
+    assert not Escalation.objects.filter(ticket=ticket, level=2).exclude(pk=second.pk).exists()
+    # The specialists missed theirs: level 3.
+    assert Escalation.objects.get(parent=second).level == 3
+
+
+def test_missed_acknowledgement_first_means_no_second_policy_level(ticket, lead, policy, trust):
+    policy.second_level_team, policy.second_level_after_minutes = trust, 60
+    policy.save()
+    with at(START + timedelta(minutes=61)):
+        sla_sweep()
+    with at(START + timedelta(minutes=92)):
+        assert len(sla_sweep().ack_missed) == 1
+    with at(START + timedelta(minutes=122)):
+        assert sla_sweep().second_level == []
+    assert Escalation.objects.filter(ticket=ticket, level=2).count() == 1
+    ticket.refresh_from_db()
+    assert ticket.team != trust

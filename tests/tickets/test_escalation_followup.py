@@ -47,14 +47,6 @@ def at(when):
 
 
 @pytest.fixture
-def manager(team):
-    boss = AgentFactory(team=team, role=Role.MANAGER)
-    team.manager = boss.user
-    team.save()
-    return boss
-
-
-@pytest.fixture
 def ticket(requester, category, team, agent, lead):
     with at(START):
         t = ticket_create(

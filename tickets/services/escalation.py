@@ -10,6 +10,7 @@ the next sweep does the whole work again, once.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -94,12 +95,12 @@ def _kind_label(kind: str) -> str:
     return TicketSLA.Kind(kind).label.lower()
 
 
-def _people_for(ticket_ids) -> dict[int, tuple[int | None, int | None, str, str]]:
-    """ticket id → (assignee id, team lead id, reference text, team name)."""
+def _people_for(ticket_ids) -> dict[int, tuple[int | None, int | None, str, int | None]]:
+    """ticket id → (assignee id, team lead id, reference text, team id)."""
     rows = Ticket.objects.filter(pk__in=ticket_ids).values_list(
-        "pk", "assignee_id", "team__lead_id", "subject", "team__name"
+        "pk", "assignee_id", "team__lead_id", "subject", "team_id"
     )
-    return {pk: (a, lead, f"FL-{pk} {subject}", team or "") for pk, a, lead, subject, team in rows}
+    return {pk: (a, lead, f"FL-{pk} {subject}", team) for pk, a, lead, subject, team in rows}
 
 
 def _tag_escalated(ticket_ids) -> None:
@@ -162,6 +163,7 @@ def _act_breached(rows, now) -> None:
     policies = {p.pk: p for p in SLAPolicy.objects.filter(pk__in={r[3] for r in rows if r[3]})}
     bump = {t for _pk, t, _k, pol in rows if pol is None or policies[pol].bump_priority}
     people = _people_for(ticket_ids)
+    deadlines = _ack_deadlines({p[3] for p in people.values()}, 1, now)
     Escalation.objects.bulk_create(
         [
             Escalation(
@@ -169,8 +171,10 @@ def _act_breached(rows, now) -> None:
                 sla_id=pk,
                 source=Escalation.Source.SLA,
                 level=1,
+                team_id=people[t][3],
                 reason=f"{TicketSLA.Kind(kind).label} target breached",
                 created_at=now,
+                ack_due_at=deadlines[people[t][3]],
             )
             for pk, t, kind, _pol in rows
         ],
@@ -199,6 +203,7 @@ def _act_breached(rows, now) -> None:
 def _act_second_level(policy: SLAPolicy, rows, now) -> None:
     team = policy.second_level_team
     ticket_ids = {r[1] for r in rows}
+    ack_due = _ack_due(team.pk, 2, now)
     Escalation.objects.bulk_create(
         [
             Escalation(
@@ -210,6 +215,7 @@ def _act_second_level(policy: SLAPolicy, rows, now) -> None:
                 reason=f"{TicketSLA.Kind(kind).label} still breached after "
                 f"{policy.second_level_after_minutes} minutes",
                 created_at=now,
+                ack_due_at=ack_due,
             )
             for pk, t, kind in rows
         ],
@@ -253,6 +259,19 @@ def _ack_due(team_id: int | None, level: int, now: datetime) -> datetime | None:
     return now + timedelta(minutes=ack_minutes(team_id)) if level < MAX_LEVEL else None
 
 
+def _ack_deadlines(team_ids, level: int, now: datetime) -> dict[int | None, datetime | None]:
+    """`_ack_due` for many teams at once (one query): the sweep escalates in sets."""
+    if level >= MAX_LEVEL:
+        return dict.fromkeys(team_ids)
+    own = dict(
+        TeamServiceSettings.objects.filter(
+            team_id__in=team_ids - {None}, escalation_ack_minutes__isnull=False
+        ).values_list("team_id", "escalation_ack_minutes")
+    )
+    default = settings.FRONTLINE["ESCALATION_ACK_MINUTES"]
+    return {t: now + timedelta(minutes=own.get(t) or default) for t in team_ids}
+
+
 def _claim_ack_missed(now) -> list[tuple]:
     # Two statuses are done (solved, closed): fixed placeholders, no SQL built from data.
     solved, closed = Ticket.DONE
@@ -265,10 +284,38 @@ def _claim_ack_missed(now) -> list[tuple]:
     )
 
 
+def _open_at_or_above(ticket_ids, level: int) -> set[int]:
+    """Tickets that already have an open escalation at `level` or higher."""
+    return set(
+        Escalation.objects.filter(
+            ticket_id__in=ticket_ids, level__gte=level, resolved_at__isnull=True
+        ).values_list("ticket_id", flat=True)
+    )
+
+
 def _act_ack_missed(ids, now) -> None:
     """Each escalation nobody acknowledged goes one level up, once: to the team its team's
-    service settings name (a specialist team), else it stays and the manager is called in."""
-    missed = Escalation.objects.filter(pk__in=ids).select_related("ticket", "team")
+    service settings name (a specialist team), else it stays and the manager is called in.
+    Set-based: a wave of SLA breaches makes a wave of missed deadlines. One ticket goes up
+    one level per sweep however many of its escalations were missed, and an escalation
+    already overtaken (the ticket has an open one above it, e.g. the SLA's second level) is
+    left as missed: the ticket is up there already."""
+    missed = sorted(
+        Escalation.objects.filter(pk__in=ids).select_related("ticket"),
+        key=lambda e: (-e.level, e.created_at, e.pk),
+    )
+    above = {
+        (t, level)
+        for level in {e.level for e in missed}
+        for t in _open_at_or_above({e.ticket_id for e in missed if e.level == level}, level + 1)
+    }
+    firsts = {}
+    for esc in missed:
+        if (esc.ticket_id, esc.level) not in above:
+            firsts.setdefault(esc.ticket_id, esc)
+    missed = list(firsts.values())
+    if not missed:
+        return
     onward = dict(
         TeamServiceSettings.objects.filter(
             team_id__in={e.team_id for e in missed}, escalate_unacknowledged_to__isnull=False
@@ -278,33 +325,52 @@ def _act_ack_missed(ids, now) -> None:
         t.pk: t
         for t in Team.objects.filter(pk__in={*onward.values(), *(e.team_id for e in missed)})
     }
-    notes = []
+    targets = {e.pk: teams.get(onward.get(e.team_id, e.team_id)) for e in missed}
+    deadlines = {
+        level: _ack_deadlines({getattr(t, "pk", None) for t in targets.values()}, level, now)
+        for level in {min(e.level + 1, MAX_LEVEL) for e in missed}
+    }
+    rows, logged, moves, notes = [], [], defaultdict(list), []
     for esc in missed:
-        team = teams.get(onward.get(esc.team_id, esc.team_id))
+        team, ticket = targets[esc.pk], esc.ticket
         level = min(esc.level + 1, MAX_LEVEL)
         waited = int((now - esc.created_at).total_seconds() // 60)
-        Escalation.objects.create(
-            ticket=esc.ticket,
-            source=Escalation.Source.ACK_MISSED,
-            level=level,
-            team=team,
-            reason=f"L{esc.level} escalation not acknowledged within {waited} minutes",
-            brief=esc.brief,
-            raised_by=None,
-            created_at=now,
-            parent=esc,
-            ack_due_at=_ack_due(getattr(team, "pk", None), level, now),
-        )
-        ticket = esc.ticket
-        events.record(ticket, None, "escalated", "level", esc.level, level, at=now)
-        if team is not None and team.pk != ticket.team_id:
-            events.record(ticket, None, "team", "team", ticket.team_id or "", team.pk, at=now)
-            Ticket.objects.filter(pk=ticket.pk).update(
-                team=team, assignee=None, version=F("version") + 1
+        rows.append(
+            Escalation(
+                ticket=ticket,
+                source=Escalation.Source.ACK_MISSED,
+                level=level,
+                team=team,
+                reason=f"L{esc.level} escalation not acknowledged within {waited} minutes",
+                brief=esc.brief,
+                created_at=now,
+                parent=esc,
+                ack_due_at=deadlines[level][getattr(team, "pk", None)],
             )
+        )
+        logged.append(
+            TicketEvent(
+                ticket=ticket, created_at=now, kind="escalated", field="level",
+                old=str(esc.level), new=str(level),
+            )
+        )  # fmt: skip
+        if team is not None and team.pk != ticket.team_id:
+            logged.append(
+                TicketEvent(
+                    ticket=ticket, created_at=now, kind="team", field="team",
+                    old=str(ticket.team_id or ""), new=str(team.pk),
+                )
+            )  # fmt: skip
+            moves[team.pk].append(ticket.pk)
         text = f"Escalation L{level} (not acknowledged in time) needs you: {ticket.reference}"
         for user_id in {getattr(team, "lead_id", None), getattr(team, "manager_id", None)} - {None}:
             notes.append((user_id, ticket.pk, "escalation", text))
+    Escalation.objects.bulk_create(rows, ignore_conflicts=True)
+    TicketEvent.objects.bulk_create(logged)
+    for team_id, ticket_ids in moves.items():
+        Ticket.objects.filter(pk__in=ticket_ids).update(
+            team_id=team_id, assignee=None, version=F("version") + 1
+        )
     webhooks_emit_for_ids(
         event="ticket.escalated",
         ticket_ids={e.ticket_id for e in missed},
@@ -334,6 +400,9 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
         ).select_related("second_level_team")
         for policy in second:
             rows = _claim_second_level(policy, now)
+            # A ticket a missed acknowledgement already raised to level 2 is not raised again.
+            above = _open_at_or_above({r[1] for r in rows}, 2) if rows else set()
+            rows = [r for r in rows if r[1] not in above]
             if rows:
                 _act_second_level(policy, rows, now)
                 result.second_level += [r[0] for r in rows]
