@@ -4,7 +4,9 @@ A ticket out of scope is never found at all (404); these answer "may this user, 
 the ticket, also change it?" for pages and API alike.
 """
 
-from teams.models import Role
+from django.db.models import BigIntegerField, Value
+
+from teams.models import Role, Sensitivity, Team
 from teams.permissions import scope_for
 
 
@@ -50,3 +52,42 @@ def can_handle_escalation(user, escalation) -> bool:
         return False
     team_id = escalation.team_id or escalation.ticket.team_id
     return scope.all_teams or team_id in scope.team_ids
+
+
+def escalation_targets(user, ticket) -> list[Team]:
+    """The teams `user` may escalate `ticket` to, by name: the ticket's own team (its lead,
+    then its manager, by level), the team its service settings send unacknowledged
+    escalations on to, and specialist teams serving the ticket's category — a team that also
+    serves sensitive or restricted categories (trust & safety), or one an SLA policy or a
+    team's settings names as where escalations go. Not peer teams, nor other vendors' teams.
+    Nothing for those who cannot work tickets. Three small queries (teams are few)."""
+    from .models import Category, SLAPolicy, TeamServiceSettings
+
+    if not can_work(user):
+        return []
+    routes = (
+        TeamServiceSettings.objects.filter(escalate_unacknowledged_to__isnull=False)
+        .values_list("team_id", "escalate_unacknowledged_to")
+        .order_by()
+        .union(
+            SLAPolicy.objects.filter(second_level_team__isnull=False)
+            .values_list(Value(None, output_field=BigIntegerField()), "second_level_team")
+            .order_by()
+        )
+    )
+    designated, wanted = set(), {ticket.team_id}
+    for source, target in routes:
+        designated.add(target)
+        if source is not None and source == ticket.team_id:
+            wanted.add(target)
+    slug = ticket.category.slug if ticket.category_id else None
+    delicate = set(
+        Category.objects.exclude(sensitivity=Sensitivity.NONE).values_list("slug", flat=True)
+    )
+    teams = Team.objects.only("pk", "name", "categories").order_by("name")
+    return [
+        t
+        for t in teams
+        if t.pk in wanted
+        or (slug in (t.categories or ()) and (t.pk in designated or delicate & set(t.categories)))
+    ]

@@ -8,9 +8,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from teams.models import Role
-from tests.factories import AgentFactory, TeamFactory
+from tests.factories import AgentFactory, TeamFactory, UserFactory
 from tickets import services
-from tickets.models import Escalation, Notification
+from tickets.models import Escalation, Notification, SLAPolicy, TeamServiceSettings
+from tickets.permissions import escalation_targets
 
 BRIEF = {"tried": "Reset the password twice", "risk": "Account takeover", "needed": "T&S check"}
 
@@ -62,8 +63,10 @@ def test_escalation_without_a_brief_is_refused_and_keeps_what_was_typed(client, 
     assert not Escalation.objects.exists()
 
 
-def test_escalating_to_a_specialist_team_hands_the_ticket_over(client, agent, ticket):
-    specialists = TeamFactory(name="Trust & Safety")
+def test_escalating_to_a_specialist_team_hands_the_ticket_over(client, agent, ticket, sensitive):
+    specialists = TeamFactory(
+        name="Trust & Safety", categories=[ticket.category.slug, sensitive.slug]
+    )
     ts_lead = AgentFactory(team=specialists, role=Role.LEAD)
     specialists.lead = ts_lead.user
     specialists.save()
@@ -148,6 +151,57 @@ def test_notifications_page_lists_and_marks_read(client, agent, other_agent, lea
     assert ">New</span>" not in client.get(reverse("tickets:notifications")).content.decode()
 
 
+# Where an escalation may go ------------------------------------------------------------------
+
+
+@pytest.fixture
+def targets(ticket, team, sensitive, restricted):
+    """Around a ticket of Account access: a trust & safety team serving it (and sensitive
+    work), another vendor's peer team serving the same category, a specialist serving other
+    categories only, and the team's configured onward team (serving nothing in particular)."""
+    category = ticket.category.slug
+    return {
+        "trust": TeamFactory(name="Trust & Safety", categories=[category, sensitive.slug]),
+        "peer": TeamFactory(name="Partner Care", categories=[category, "billing"]),
+        "elsewhere": TeamFactory(name="Child Safety", categories=[restricted.slug]),
+        "onward": TeamServiceSettings.objects.create(
+            team=team, escalate_unacknowledged_to=TeamFactory(name="Care Leads")
+        ).escalate_unacknowledged_to,
+    }
+
+
+def test_escalate_form_offers_only_specialists_serving_the_category(client, agent, ticket, targets):
+    client.force_login(agent.user)
+    page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    form = page[page.index('id="esc-team"') :]
+    form = form[: form.index("</select>")]
+    offered = [name for name in ("Trust &amp; Safety", "Partner Care", "Child Safety",
+                                  "Care Leads", ticket.team.name) if name in form]  # fmt: skip
+    assert offered == ["Trust &amp; Safety", "Care Leads"]
+    assert "This ticket&#x27;s team" in form or "This ticket's team" in form
+
+
+def test_escalating_to_a_peer_team_of_another_vendor_is_refused(client, agent, ticket, targets):
+    client.force_login(agent.user)
+    response = client.post(
+        reverse("tickets:escalate", args=[ticket.pk]),
+        escalate_form(level="2", team=str(targets["peer"].pk)),
+    )
+    assert response.status_code == 422
+    assert "does not take escalations of this ticket" in response.content.decode()
+    assert not Escalation.objects.exists()
+    ticket.refresh_from_db()
+    assert ticket.team != targets["peer"]
+
+
+def test_designated_specialist_serving_the_category_is_a_target(ticket, targets, agent):
+    ops = TeamFactory(name="Escalations Desk", categories=[ticket.category.slug])
+    assert ops not in escalation_targets(agent.user, ticket)
+    SLAPolicy.objects.create(name="Any", second_level_team=ops)
+    assert ops in escalation_targets(agent.user, ticket)
+    assert escalation_targets(UserFactory(), ticket) == []
+
+
 # API -----------------------------------------------------------------------------------------
 
 
@@ -195,6 +249,19 @@ def test_api_escalate_rejects_bad_input_with_reasons(agent, ticket):
     assert "team" in bad_team.json()
     assert api.get("/api/v1/escalations/?state=maybe").status_code == 400
     assert api.get("/api/v1/escalations/?ticket=abc").status_code == 400
+
+
+def test_api_escalates_only_to_the_ticket_targets(agent, ticket, targets):
+    api = api_for(agent.user)
+    url = f"/api/v1/tickets/{ticket.pk}/escalate/"
+    body = {"reason": "Threat", "level": 2, "brief": BRIEF}
+    peer = api.post(url, {**body, "team": targets["peer"].pk}, format="json")
+    assert peer.status_code == 400
+    assert "does not take escalations" in str(peer.json())
+    assert not Escalation.objects.exists()
+    trust = api.post(url, {**body, "team": targets["trust"].pk}, format="json")
+    assert trust.status_code == 201, trust.content
+    assert trust.json()["team"] == targets["trust"].pk
 
 
 def test_api_escalations_are_scoped_to_visible_tickets(agent, ticket):

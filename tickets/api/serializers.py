@@ -172,7 +172,8 @@ class EscalateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Receiving team; default: the ticket's",
+        help_text="Receiving team; default: the ticket's. Otherwise a specialist team that "
+        "serves the ticket's category or the team's onward escalation team (400 for others)",
     )
     brief = BriefSerializer()
 

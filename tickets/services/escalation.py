@@ -33,7 +33,7 @@ from ..models import (
     TicketEvent,
     TicketSLA,
 )
-from ..permissions import can_handle_escalation
+from ..permissions import can_handle_escalation, escalation_targets
 from ._base import lock, save
 from .notify import notifications_create
 from .sla import sla_resync_later
@@ -428,7 +428,8 @@ def ticket_escalate(
     *, ticket: Ticket, by, reason: str, level: int, brief: dict, team: Team | None = None
 ) -> Escalation:
     """An associate raises the ticket to `level` with a reason and a structured hand-off brief
-    (what was tried, the risk, what is needed). Tags it, notifies the receiving lead."""
+    (what was tried, the risk, what is needed). Tags it, notifies the receiving lead. `team`
+    must be one of `escalation_targets(by, ticket)` (ValidationError otherwise)."""
     if not reason.strip():
         raise ValidationError("Say why the ticket needs escalating.")
     if level not in LEVELS:
@@ -436,6 +437,11 @@ def ticket_escalate(
     ticket = lock(ticket)
     if ticket.status in Ticket.DONE:
         raise ValidationError("A solved or closed ticket cannot be escalated.")
+    if team is not None and team.pk not in {t.pk for t in escalation_targets(by, ticket)}:
+        raise ValidationError(
+            f"{team} does not take escalations of this ticket: choose its own team or a "
+            "specialist team that serves its category."
+        )
     now = timezone.now()
     target = team or ticket.team
     escalation = Escalation.objects.create(

@@ -24,7 +24,7 @@ from teams.permissions import scope_for
 
 from .. import forms, lifecycle, selectors, services
 from ..models import Attachment, Ticket
-from ..permissions import can_add_note, can_handle_escalation, can_work
+from ..permissions import can_add_note, can_handle_escalation, can_work, escalation_targets
 from ..presence import presence_touch
 from ..sanitize import markdown_to_html
 from ._render import (
@@ -66,7 +66,9 @@ def render_workspace(
         "can_work": can_work(request.user),
         "can_note": can_add_note(request.user),
         "escalation_levels": forms.EscalateForm.base_fields["level"].choices,
-        "escalation_teams": Team.objects.only("pk", "name") if can_work(request.user) else [],
+        "escalation_teams": [  # the ticket's own team is the form's first choice
+            t for t in escalation_targets(request.user, ws.ticket) if t.pk != ws.ticket.team_id
+        ],
         "posted": extra.pop("posted", {}),
         "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
         "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
