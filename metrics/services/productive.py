@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from teams.models import Agent
 from teams.selectors import productive_seconds_by_day, rotas_prefetched
+from tickets.bulk import insert_objects
 
 from ..models import AgentDay
 
@@ -45,5 +46,5 @@ def productive_time_refresh(*, days: Iterable[date], now: datetime | None = None
         if (agent.pk, day) in seconds
     ]
     AgentDay.objects.filter(day__in=days).delete()
-    AgentDay.objects.bulk_create(rows, batch_size=BATCH)
+    insert_objects(AgentDay, rows, batch_size=BATCH)
     return len(rows)

@@ -10,10 +10,11 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from tickets.bulk import insert_objects
 from tickets.models import Category, CSATResponse, Ticket, TicketSLA, WorkSession
 
 from .. import histogram
-from ..facts import TICKET_FIELDS, facts_for_tickets
+from ..facts import TICKET_FIELDS, TicketFacts, facts_for_tickets
 from ..models import (
     DailyAgentRollup,
     DailyRollup,
@@ -82,6 +83,44 @@ def _sla_days(ticket_ids: list[int]) -> dict[int, set[date]]:
     return out
 
 
+def ticket_metric_values(
+    row: dict,
+    f: TicketFacts,
+    *,
+    csat: tuple[int, int | None, datetime] | None,
+    sla_days: Iterable[date],
+    now: datetime,
+) -> dict:
+    """The TicketMetric fields (attnames, no primary key) of a ticket row (TICKET_FIELDS), its
+    facts, its CSAT (rating, credited agent id, rated at) and the days its SLA targets ended.
+    A pure function: bench/generate.py builds a million rows with it from data in memory."""
+    rating, csat_agent, rated_at = csat or (None, None, None)
+    return {
+        "ticket_id": row["pk"],
+        "agent_id": row["assignee_id"],
+        "team_id": row["team_id"],
+        "category_id": row["category_id"],
+        "channel": row["channel"],
+        "created_day": _day(row["created_at"]),
+        "first_reply_day": _day(f.first_reply_at),
+        "solved_day": _day(f.latest_solved_at) if f.solved else None,
+        "sla_days": sorted(d.isoformat() for d in sla_days),
+        "first_reply_minutes": f.first_reply_minutes,
+        "first_resolution_minutes": f.first_resolution_minutes,
+        "full_resolution_minutes": f.full_resolution_minutes,
+        "requester_wait_minutes": f.requester_wait_minutes,
+        "agent_wait_minutes": f.agent_wait_minutes,
+        "on_hold_minutes": f.on_hold_minutes,
+        "solved": f.solved,
+        "reopens": f.reopens,
+        "one_touch": f.one_touch,
+        "csat_rating": rating,
+        "csat_agent_id": csat_agent,
+        "csat_day": _day(rated_at),
+        "computed_at": now,
+    }
+
+
 def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set[date]:
     """Recompute TicketMetric rows for these tickets; returns every day they counted on,
     before or after (the days whose rollups must be rebuilt)."""
@@ -102,30 +141,14 @@ def ticket_metrics_recompute(*, ticket_ids: Iterable[int], now: datetime) -> set
         sla_days = _sla_days(chunk)
         fresh = []
         for row, f in facts_for_tickets(rows, now=now):
-            rating, csat_agent, rated_at = csat.get(row["pk"], (None, None, None))
             m = TicketMetric(
-                ticket_id=row["pk"],
-                agent_id=row["assignee_id"],
-                team_id=row["team_id"],
-                category_id=row["category_id"],
-                channel=row["channel"],
-                created_day=_day(row["created_at"]),
-                first_reply_day=_day(f.first_reply_at),
-                solved_day=_day(f.latest_solved_at) if f.solved else None,
-                sla_days=sorted(d.isoformat() for d in sla_days.get(row["pk"], ())),
-                first_reply_minutes=f.first_reply_minutes,
-                first_resolution_minutes=f.first_resolution_minutes,
-                full_resolution_minutes=f.full_resolution_minutes,
-                requester_wait_minutes=f.requester_wait_minutes,
-                agent_wait_minutes=f.agent_wait_minutes,
-                on_hold_minutes=f.on_hold_minutes,
-                solved=f.solved,
-                reopens=f.reopens,
-                one_touch=f.one_touch,
-                csat_rating=rating,
-                csat_agent_id=csat_agent,
-                csat_day=_day(rated_at),
-                computed_at=now,
+                **ticket_metric_values(
+                    row,
+                    f,
+                    csat=csat.get(row["pk"]),
+                    sla_days=sla_days.get(row["pk"], ()),
+                    now=now,
+                )
             )
             if row["pk"] in old:
                 m.pk = old[row["pk"]].pk
@@ -209,15 +232,15 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
     coarse = agent_rollups(rows.values())
     with transaction.atomic():
         DailySLARollup.objects.filter(day__in=days).delete()
-        DailySLARollup.objects.bulk_create(sla_rows, batch_size=CHUNK)
+        insert_objects(DailySLARollup, sla_rows)
         DailyTeamSLARollup.objects.filter(day__in=days).delete()
-        DailyTeamSLARollup.objects.bulk_create(team_sla_rollups(sla_rows), batch_size=CHUNK)
+        insert_objects(DailyTeamSLARollup, team_sla_rollups(sla_rows))
         DailyRollup.objects.filter(day__in=days).delete()
-        DailyRollup.objects.bulk_create(rows.values(), batch_size=CHUNK)
+        insert_objects(DailyRollup, rows.values())
         DailyAgentRollup.objects.filter(day__in=days).delete()
-        DailyAgentRollup.objects.bulk_create(coarse, batch_size=CHUNK)
+        insert_objects(DailyAgentRollup, coarse)
         DailyTeamRollup.objects.filter(day__in=days).delete()
-        DailyTeamRollup.objects.bulk_create(team_rollups(coarse), batch_size=CHUNK)
+        insert_objects(DailyTeamRollup, team_rollups(coarse))
     return len(rows)
 
 
@@ -373,11 +396,11 @@ def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
         sla = team_sla_rollups(DailySLARollup.objects.filter(day=day))
         with transaction.atomic():
             DailyTeamSLARollup.objects.filter(day=day).delete()
-            DailyTeamSLARollup.objects.bulk_create(sla, batch_size=CHUNK)
+            insert_objects(DailyTeamSLARollup, sla)
             DailyAgentRollup.objects.filter(day=day).delete()
-            DailyAgentRollup.objects.bulk_create(coarse, batch_size=CHUNK)
+            insert_objects(DailyAgentRollup, coarse)
             DailyTeamRollup.objects.filter(day=day).delete()
-            DailyTeamRollup.objects.bulk_create(team_rollups(coarse), batch_size=CHUNK)
+            insert_objects(DailyTeamRollup, team_rollups(coarse))
         made += len(coarse)
     return made
 
