@@ -5,11 +5,16 @@
 Creates the bench database afresh (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/frontline_bench), migrates it, creates 6 vendors, 20 teams
 and 300 agents through the ORM, then streams requesters, tickets (one year of history),
-messages (~4 per ticket), events, tags, QA reviews, exposure entries, shifts and a year of
-presence through COPY in chunks (never the whole data set in memory) while the secondary
-indexes and foreign keys are dropped; rebuilds them, ANALYZEs, and builds TicketMetric rows and
-daily rollups with the metrics app's own services. Skipped when the database already holds a
-finished data set of the requested size (BENCH_REGENERATE=1 forces it).
+messages (~4 per ticket), events, tags, CSAT ratings, running SLA targets, QA reviews, exposure
+entries, shifts and a year of presence through COPY in chunks (never the whole data set in
+memory) while the secondary indexes and foreign keys are dropped. Each ticket's TicketMetric
+row is built in the same pass from the data in memory, by the metrics app's own compute_facts
+and ticket_metric_values (reading 4M messages and events back was most of the run), and a
+sample is checked against ticket_metrics_recompute over the loaded rows. Then it rebuilds the
+indexes, VACUUM ANALYZEs, and builds the daily rollups and productive time with the metrics
+app's own services. Skipped when the database already holds a finished data set of the
+requested size (BENCH_REGENERATE=1 forces it). BENCH_STEP=rollups rebuilds TicketMetric rows
+and rollups of a loaded data set through the app (after the metrics code changed).
 
 Same BENCH_SEED and the same UTC day (or BENCH_NOW, ISO) give the same data.
 """
@@ -54,6 +59,8 @@ BIG_TABLES = [
     "teams_exposureentry",
     "teams_presencelog",
     "metrics_ticketmetric",
+    "tickets_csatresponse",
+    "tickets_ticketsla",
 ]
 # Loaded with indexes dropped too, but keyed by ticket_id (no id sequence to advance).
 KEYED_TABLES = ["tickets_ticketsearch"]
@@ -75,7 +82,10 @@ WORDS = [
 
 
 def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] generate: {msg}", flush=True)
+    """Print with the time and this process's CPU seconds so far (with finished workers)."""
+    t = os.times()
+    cpu = t.user + t.system + t.children_user + t.children_system
+    print(f"[{time.strftime('%H:%M:%S')}] generate: {msg} (cpu {cpu:.0f}s)", flush=True)
 
 
 # ---------------------------------------------------------------- database lifecycle
@@ -391,6 +401,8 @@ REQUESTER_COLS = (
 
 
 def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict:
+    from metrics.models import TicketMetric
+    from tickets.bulk import copy_line
     from tickets.demo import (
         AGENT_REPLIES,
         CATEGORIES,
@@ -401,7 +413,10 @@ def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict
     from tickets.demo import FIRST as RFIRST
     from tickets.demo import LAST as RLAST
 
-    targets = {1: 24 * 3600, 2: 8 * 3600, 3: 4 * 3600, 4: 3600}
+    fields = [f for f in TicketMetric._meta.concrete_fields if not f.primary_key]
+    metric_fields = [f.attname for f in fields]
+    metric_columns = ", ".join(["id"] + [f.column for f in fields])
+    targets = {p: m * 60 for p, m in REPLY_MINUTES.items()}
     start_s = now_s - DAYS * 86400
 
     # Requesters: 0.6 per ticket.
@@ -436,13 +451,15 @@ def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict
     workspace_id = TICKETS  # the newest ticket: team 0, the demo associate's, 20 messages
     ex_sens = {c[0]: c[2] for c in cats}
 
-    msg_id = ev_id = tag_id = qa_id = ans_id = ex_id = 0
+    msg_id = ev_id = tag_id = qa_id = ans_id = ex_id = csat_id = sla_id = 0
     counts = dict.fromkeys(("messages", "events", "tags", "qa", "exposure", "open"), 0)
+    now = utc(now_s)
 
     span = now_s - start_s - 3600
     for lo in range(0, TICKETS, CHUNK):
         t_lines, m_lines, e_lines, g_lines = [], [], [], []
         q_lines, a_lines, x_lines = [], [], []
+        c_lines, s_lines, k_lines = [], [], []
         for i in range(lo, min(TICKETS, lo + CHUNK)):
             tid = i + 1
             created = start_s + int(span * i / TICKETS) + rng.randrange(0, 600)
@@ -556,6 +573,29 @@ def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict
                 e_lines.append(
                     f"{ev_id}\t{tid}\t{n(actor)}\t{ts(at)}\t{kind}\t{field}\t{old}\t{new}"
                 )
+            csat = None
+            if solved and tid % 4 == 0 and solved + 3600 < now_s:
+                csat_id += 1
+                csat, line = csat_row(csat_id, tid, assignee, solved, now_s)
+                c_lines.append(line)
+            ended = set()
+            if status in ("new", "open", "pending", "on_hold"):
+                for target in sla_targets(
+                    tid, status, priority, created, first_reply, last_req, last_public, now_s
+                ):
+                    sla_id += 1
+                    s_lines.append(f"{sla_id}\t{tid}\t{target[0]}")
+                    if target[1] is not None:
+                        ended.add(target[1])
+            metric = ticket_metric(
+                {
+                    "pk": tid, "created_at": utc(created), "status": status,
+                    "reopen_count": reopen, "solved_at": utc(solved), "assignee_id": assignee,
+                    "team_id": team_pk, "category_id": cat_pk, "channel": channel,
+                },
+                thread, evs, csat, ended, now,
+            )  # fmt: skip
+            k_lines.append(f"{tid}\t{copy_line(metric[a] for a in metric_fields)}")
             if rng.random() < 0.25:
                 for tag in rng.sample(tags, rng.choice((1, 1, 2))):
                     tag_id += 1
@@ -591,12 +631,106 @@ def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict
         )
         writer.put("metrics_qaanswer", "id, review_id, criterion_id, value", a_lines)
         writer.put("teams_exposureentry", "id, user_id, ticket_id, sensitivity, at", x_lines)
+        writer.put("tickets_csatresponse", CSAT_COLS, c_lines)
+        writer.put("tickets_ticketsla", SLA_COLS, s_lines)
+        writer.put("metrics_ticketmetric", metric_columns, k_lines)
         counts["messages"], counts["events"], counts["tags"] = msg_id, ev_id, tag_id
         counts["qa"], counts["exposure"] = qa_id, ex_id
+        counts["csat"], counts["sla"] = csat_id, sla_id
         if (lo // CHUNK) % 10 == 0:
             log(f"{min(TICKETS, lo + CHUNK):,} tickets streamed")
     counts.update(requesters=n_req, workspace_ticket=workspace_id)
     return counts
+
+
+CSAT_COLS = (
+    "id, ticket_id, rating, comment, agent_id, source, survey_sent_at, used_values, rated_at, "
+    "created_at, updated_at"
+)
+SLA_COLS = (
+    "id, ticket_id, policy_id, kind, target_minutes, business_time, started_at, due_at, "
+    "at_risk_at, paused_at, paused_minutes, stopped_at, breached_at, met, warned_at, "
+    "escalation_level"
+)
+REPLY_MINUTES = {1: 1440, 2: 480, 3: 240, 4: 60}
+RESOLUTION_MINUTES = 3 * 24 * 60
+
+
+def utc(sec: int | None) -> datetime | None:
+    return None if sec is None else datetime.fromtimestamp(sec, UTC)
+
+
+def csat_row(pk: int, tid: int, agent: int, solved: int, now_s: int) -> tuple[tuple, str]:
+    """A rating on a quarter of the solved tickets (every fourth id), sent an hour after the
+    solve and credited to the assignee (who wrote the last public reply): (rating, agent,
+    rated at) as the metrics read it, and the COPY line."""
+    mod = tid * 7919 % 100
+    rating = 5 if mod < 55 else 4 if mod < 75 else 3 if mod < 85 else 2 if mod < 93 else 1
+    sent = solved + 3600
+    rated = min(sent + tid * 31 % 4320 * 60, now_s)
+    comment = "Thanks, quick and clear." if tid % 40 == 0 else ""
+    line = (
+        f"{pk}\t{tid}\t{rating}\t{comment}\t{agent}\tsurvey\t{ts(sent)}\t[]\t{ts(rated)}\t"
+        f"{ts(sent)}\t{ts(rated)}"
+    )
+    return (rating, agent, utc(rated)), line
+
+
+def sla_targets(tid, status, priority, created, first_reply, last_req, last_public, now_s):
+    """The running SLA targets of an unsolved ticket, 24/7 with no policy: first or next reply
+    while it waits on us (new, open) and resolution (paused while pending / on hold). Targets
+    due more than an hour ago are as an earlier sweep left them (warned, breached, escalation
+    level 1). Yields (COPY line after id and ticket, the UTC day it ended or None)."""
+    targets = []
+    if status in ("new", "open"):
+        kind = "first_reply" if first_reply is None else "next_reply"
+        targets.append((kind, REPLY_MINUTES[priority], last_req, None))
+    paused = (last_public or created) if status in ("pending", "on_hold") else None
+    targets.append(("resolution", RESOLUTION_MINUTES, created, paused))
+    for kind, minutes, started, paused_at in targets:
+        due, at_risk = started + minutes * 60, started + minutes * 45
+        breached = met = warned = None
+        level = 0
+        if due < now_s - 3600:
+            breached, met, warned, level = due, False, at_risk, 1
+        elif at_risk < now_s - 3600:
+            warned = at_risk
+        from metrics.services.rollups import sla_ended_at
+
+        ended = sla_ended_at(met, None, utc(breached), utc(due))
+        yield (
+            f"\\N\t{kind}\t{minutes}\tf\t{ts(started)}\t{ts(due)}\t{ts(at_risk)}\t"
+            f"{ts(paused_at)}\t0\t\\N\t{ts(breached)}\t{n_bool(met)}\t{ts(warned)}\t{level}",
+            ended.date() if ended else None,
+        )
+
+
+def n_bool(value: bool | None) -> str:
+    return "\\N" if value is None else "t" if value else "f"
+
+
+def ticket_metric(row: dict, thread: list, evs: list, csat, sla_days: set, now: datetime) -> dict:
+    """The ticket's TicketMetric fields from what was just generated, through the metrics
+    app's own compute_facts and ticket_metric_values (the same code ticket_metrics_recompute
+    runs over the database): public messages are the replies, status events the changes."""
+    from metrics.facts import Reply, StatusChange, compute_facts
+    from metrics.services.rollups import ticket_metric_values
+
+    replies = [Reply(utc(at), kind == "a") for kind, at, _text in thread if kind != "n"]
+    changes = [
+        StatusChange(utc(at), old, new) for _a, at, kind, _f, old, new in evs if kind == "status"
+    ]
+    facts = compute_facts(
+        ticket_id=row["pk"],
+        created_at=row["created_at"],
+        status=row["status"],
+        reopen_count=row["reopen_count"],
+        solved_at=row["solved_at"],
+        replies=replies,
+        changes=changes,
+        now=now,
+    )
+    return ticket_metric_values(row, facts, csat=csat, sla_days=sla_days, now=now)
 
 
 def qa_scorecard() -> dict:
@@ -754,91 +888,6 @@ def _metrics_worker(args) -> int:
     return hi - lo
 
 
-PRIORITY_MINUTES = "CASE priority WHEN 1 THEN 1440 WHEN 2 THEN 480 WHEN 3 THEN 240 ELSE 60 END"
-RESOLUTION_MINUTES = 3 * 24 * 60
-
-
-def table_exists(cur, name: str) -> bool:
-    cur.execute("SELECT to_regclass(%s)", (name,))
-    return cur.fetchone()[0] is not None
-
-
-def extras(dsn: str, now: datetime) -> dict:
-    """Set-based, from the loaded tickets, for tables this version of the code has: CSAT on a
-    quarter of solved tickets (credited to the assignee, who wrote the last public reply) and
-    running SLA targets on every unsolved ticket (first or next reply while waiting on us, and
-    resolution, paused while pending / on hold). Targets that fell due more than an hour ago
-    are marked as an earlier sweep left them (warned, breached, escalation level 1)."""
-    out = {}
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        if table_exists(cur, "tickets_csatresponse"):
-            cur.execute(
-                """INSERT INTO tickets_csatresponse (ticket_id, rating, comment, agent_id, source,
-                       survey_sent_at, used_values, rated_at, created_at, updated_at)
-                   SELECT id,
-                       CASE WHEN (id * 7919) %% 100 < 55 THEN 5 WHEN (id * 7919) %% 100 < 75 THEN 4
-                            WHEN (id * 7919) %% 100 < 85 THEN 3 WHEN (id * 7919) %% 100 < 93 THEN 2
-                            ELSE 1 END,
-                       CASE WHEN id %% 40 = 0 THEN 'Thanks, quick and clear.' ELSE '' END,
-                       assignee_id, 'survey', solved_at + interval '1 hour', '[]'::jsonb,
-                       LEAST(solved_at + interval '1 hour' + (id * 31 %% 4320) * interval '1 minute',
-                             %(now)s),
-                       solved_at + interval '1 hour',
-                       LEAST(solved_at + interval '1 hour' + (id * 31 %% 4320) * interval '1 minute',
-                             %(now)s)
-                   FROM tickets_ticket
-                   WHERE status IN ('solved', 'closed') AND id %% 4 = 0
-                     AND solved_at + interval '1 hour' < %(now)s""",
-                {"now": now},
-            )
-            out["csat"] = cur.rowcount
-        if table_exists(cur, "tickets_ticketsla"):
-            reply = f"""INSERT INTO tickets_ticketsla (ticket_id, policy_id, kind, target_minutes,
-                       business_time, started_at, due_at, at_risk_at, paused_at, paused_minutes,
-                       stopped_at, breached_at, met, warned_at, escalation_level)
-                   SELECT id, NULL, CASE WHEN first_reply_at IS NULL THEN 'first_reply'
-                                         ELSE 'next_reply' END,
-                       {PRIORITY_MINUTES}, false, s, s + {PRIORITY_MINUTES} * interval '1 minute',
-                       s + {PRIORITY_MINUTES} * interval '45 second', NULL, 0, NULL, NULL, NULL,
-                       NULL, 0
-                   FROM (SELECT *, COALESCE(last_requester_reply_at, created_at) AS s
-                         FROM tickets_ticket WHERE status IN ('new', 'open')) t"""  # noqa: S608
-            cur.execute(reply)
-            out["sla_reply"] = cur.rowcount
-            cur.execute(
-                f"""INSERT INTO tickets_ticketsla (ticket_id, policy_id, kind, target_minutes,
-                       business_time, started_at, due_at, at_risk_at, paused_at, paused_minutes,
-                       stopped_at, breached_at, met, warned_at, escalation_level)
-                   SELECT id, NULL, 'resolution', {RESOLUTION_MINUTES}, false, created_at,
-                       created_at + interval '{RESOLUTION_MINUTES} minute',
-                       created_at + interval '{RESOLUTION_MINUTES * 45} second',
-                       CASE WHEN status IN ('pending', 'on_hold')
-                            THEN COALESCE(last_public_reply_at, created_at) END,
-                       0, NULL, NULL, NULL, NULL, 0
-                   FROM tickets_ticket WHERE status IN ('new', 'open', 'pending', 'on_hold')"""  # noqa: S608
-            )
-            out["sla_resolution"] = cur.rowcount
-            cur.execute(
-                """UPDATE tickets_ticketsla SET warned_at = at_risk_at, breached_at = due_at,
-                       met = false, escalation_level = 1
-                   WHERE stopped_at IS NULL AND due_at < %s - interval '1 hour'""",
-                (now,),
-            )
-            cur.execute(
-                """UPDATE tickets_ticketsla SET warned_at = at_risk_at
-                   WHERE stopped_at IS NULL AND warned_at IS NULL
-                     AND at_risk_at < %s - interval '1 hour'""",
-                (now,),
-            )
-            cur.execute("ANALYZE tickets_ticketsla")
-        if "csat" in out:
-            cur.execute("ANALYZE tickets_csatresponse")
-    conn.close()
-    return out
-
-
 def _rebuild_worker(days: list[date]) -> int:
     from django.db import connections
 
@@ -887,6 +936,41 @@ def rollups(now: datetime, *, recompute_metrics: bool = False) -> dict:
     return out
 
 
+def verify_metrics(now: datetime, sample: int = 2000) -> int:
+    """Recompute the TicketMetric rows of a spread of tickets with the metrics app's
+    ticket_metrics_recompute (reading the loaded messages, events, CSAT and SLA targets, in a
+    transaction rolled back) and stop if any field differs from what the stream wrote."""
+    from django.db import transaction
+
+    from metrics.models import TicketMetric
+    from metrics.services.rollups import ticket_metrics_recompute
+
+    ids = sorted({1 + i * 7919 % TICKETS for i in range(sample)} | {TICKETS})
+    fields = [
+        f.attname
+        for f in TicketMetric._meta.concrete_fields
+        if not f.primary_key and f.name != "computed_at"
+    ]
+
+    def snapshot() -> dict:
+        rows = TicketMetric.objects.filter(ticket_id__in=ids).values(*fields)
+        return {r["ticket_id"]: r for r in rows}
+
+    written = snapshot()
+    with transaction.atomic():
+        ticket_metrics_recompute(ticket_ids=ids, now=now)
+        recomputed = snapshot()
+        transaction.set_rollback(True)
+    wrong = [t for t in ids if written.get(t) != recomputed.get(t)]
+    if wrong:
+        t = wrong[0]
+        raise SystemExit(
+            f"generate: {len(wrong)} of {len(ids)} ticket metrics differ from the metrics app's, "
+            f"e.g. ticket {t}: written {written.get(t)} != recomputed {recomputed.get(t)}"
+        )
+    return len(ids)
+
+
 def write_meta(dsn: str, meta: dict) -> None:
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
@@ -898,65 +982,6 @@ def write_meta(dsn: str, meta: dict) -> None:
             (str(meta["tickets"]), json.dumps(meta)),
         )
     conn.close()
-
-
-def extras_only(url: str) -> int:
-    """BENCH_STEP=extras: bring a loaded data set up to newer code (migrate; CSAT and SLA rows
-    when their tables appeared), recompute the metrics of the tickets with CSAT and rebuild
-    every day's rollups. BENCH_NOW must be the generation's `now`."""
-    now = datetime.fromisoformat(os.environ["BENCH_NOW"])
-    setup_django(url)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    dsn = pg_dsn(url)
-    t0 = time.perf_counter()
-    added = extras(dsn, now)
-    log(f"extras: {added}")
-    if added.get("csat"):
-        rebuild_csat_rollups(dsn, now)
-    conn = psycopg2.connect(dsn)
-    with conn.cursor() as cur:
-        cur.execute("SELECT value FROM bench_meta WHERE key = 'meta'")
-        meta = json.loads(cur.fetchone()[0])
-    conn.close()
-    meta["counts"].update(added)
-    meta["timings"]["extras_s"] = round(time.perf_counter() - t0, 1)
-    write_meta(dsn, meta)
-    log(f"extras in {meta['timings']['extras_s']:.0f}s")
-    return 0
-
-
-def _csat_worker(ids: list[int]) -> int:
-    from django.db import connections
-
-    from metrics.services.rollups import ticket_metrics_recompute
-
-    connections.close_all()
-    now = datetime.fromisoformat(os.environ["BENCH_NOW"])
-    ticket_metrics_recompute(ticket_ids=ids, now=now)
-    return len(ids)
-
-
-def rebuild_csat_rollups(dsn: str, now: datetime) -> None:
-    """Ticket metrics of the rated tickets (two processes), then every day's rollups."""
-    from django.db import connections
-
-    conn = psycopg2.connect(dsn)
-    with conn.cursor() as cur:
-        cur.execute("SELECT ticket_id FROM tickets_csatresponse ORDER BY ticket_id")
-        ids = [r[0] for r in cur.fetchall()]
-    conn.close()
-    connections.close_all()
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(2) as pool:
-        pool.map(_csat_worker, [ids[0::2], ids[1::2]])
-    log(f"metrics of {len(ids):,} rated tickets recomputed")
-    days = sorted({now.date() - timedelta(days=i) for i in range(DAYS + 1)})
-    mid = len(days) // 2
-    with ctx.Pool(2) as pool:
-        pool.map(_rebuild_worker, [days[:mid], days[mid:]])
-    log("daily rollups rebuilt")
 
 
 def rollups_only(url: str) -> int:
@@ -1012,8 +1037,6 @@ def main() -> int:
     url = bench_url()
     if os.environ.get("BENCH_STEP") == "rollups":
         return rollups_only(url)
-    if os.environ.get("BENCH_STEP") == "extras":
-        return extras_only(url)
     if os.environ.get("BENCH_REGENERATE") != "1" and existing_size(url) == TICKETS:
         print(
             f"generate: {db_name(url)} already holds {TICKETS:,} tickets (BENCH_REGENERATE=1 to rebuild)"
@@ -1064,15 +1087,16 @@ def main() -> int:
                 f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
     rebuild(dsn, indexes, fks)
-    counts.update(extras(dsn, now))
     vacuum(dsn)
     timings["index_s"] = time.perf_counter() - t0
     log(f"indexes, foreign keys, VACUUM ANALYZE in {timings['index_s']:.0f}s")
 
     t0 = time.perf_counter()
-    counts.update(rollups(now, recompute_metrics=True))
+    log(f"ticket metrics of {verify_metrics(now):,} tickets equal the metrics app's")
+    timings["verify_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    counts.update(rollups(now))
     with conn.cursor() as cur:
-        cur.execute("ANALYZE metrics_ticketmetric")
         cur.execute("ANALYZE metrics_dailyrollup")
     timings["rollups_s"] = time.perf_counter() - t0
     log(f"rollups in {timings['rollups_s']:.0f}s")
