@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+
+from support.cache import cache_version, cache_version_bump
 
 from .. import rota as rota_mod
 from ..models import Agent, ShiftException, Team, TimeOff
@@ -126,7 +125,7 @@ def team_week_grid(*, agents: Iterable[Agent], monday: date, tz) -> list[WeekRow
     """Who works when in the week starting `monday` (a date in `tz`, the viewer's zone);
     shifts crossing the viewer's midnight show as two pieces. Agents should be prefetched
     (rotas_prefetched with since=monday - 3 days)."""
-    bounds = [rota_mod.wall_to_utc(monday + timedelta(days=i), clock(0), tz) for i in range(8)]
+    bounds = [rota_mod.wall_to_utc(monday + timedelta(days=i), time(0), tz) for i in range(8)]
     rows = []
     for agent in agents:
         spans = rota_mod.intervals(rota_from_agent(agent), bounds[0], bounds[7])
@@ -154,38 +153,21 @@ def coverage_by_local_day(rows: list[HourCoverage], tz) -> list[tuple[date, list
 # Who is on shift, per team, for routing decisions ------------------------------------------
 #
 # Routing asks "has this team anyone on shift now?" for every new ticket; building every
-# member's rota each time cost most of a routing decision. The answer is kept in the cache as
-# each team's merged on-shift intervals within one UTC hour, so any instant of that hour is
-# answered exactly (to the microsecond, whatever the shift's seconds). Entries are keyed by a
-# version that `on_shift_changed` moves on every write that can change the answer (teams.signals:
-# shifts, exceptions, time off, an agent's team, status or time zone), once at once and once
-# after commit, so an answer read from rows about to change is never served after they did.
+# member's rota each time cost most of a routing decision. The answer is kept as each team's
+# merged on-shift intervals within one UTC hour, so any instant of that hour is answered
+# exactly (to the microsecond, whatever the shift's seconds): in the shared cache and in
+# process memory, both under a version that `on_shift_changed` moves on every write that can
+# change the answer (teams.signals: shifts, exceptions, time off, an agent's team, status or
+# time zone; support.cache moves it again on commit).
 
 _ON_SHIFT_VERSION = "teams:on-shift:version"
 _ON_SHIFT_TTL = 2 * 3600
-
-
-def _on_shift_version() -> int:
-    version = cache.get(_ON_SHIFT_VERSION)
-    if version is None:
-        # Not a counter from 1: a version lost from the cache must not meet old entries again.
-        cache.add(_ON_SHIFT_VERSION, time.time_ns(), None)
-        version = cache.get(_ON_SHIFT_VERSION, 0)
-    return version
-
-
-def _bump_on_shift_version() -> None:
-    try:
-        cache.incr(_ON_SHIFT_VERSION)
-    except ValueError:  # not in the cache (yet, or evicted)
-        cache.set(_ON_SHIFT_VERSION, time.time_ns(), None)
+_local: dict = {"version": None, "spans": {}}  # this process's copy for the current version
 
 
 def on_shift_changed() -> None:
-    """Forget every cached on-shift answer: now, and again when the transaction commits (a
-    reader in between may have cached what the rows said before the commit)."""
-    _bump_on_shift_version()
-    transaction.on_commit(_bump_on_shift_version)
+    """Forget every cached on-shift answer (call after writes signals do not see)."""
+    cache_version_bump(_ON_SHIFT_VERSION)
 
 
 def _team_spans_in_hour(team_ids: list[int], hour: datetime) -> dict[int, list[rota_mod.Interval]]:
@@ -202,16 +184,24 @@ def _team_spans_in_hour(team_ids: list[int], hour: datetime) -> dict[int, list[r
 
 def teams_on_shift(*, team_ids: Iterable[int], at: datetime | None = None) -> set[int]:
     """Which of `team_ids` have at least one active member on shift at `at` (default now).
-    Cached per team and UTC hour; a cold team costs four queries, a warm one none."""
+    Cached per team and UTC hour; a cold team costs four queries, a warm one none, and one
+    this process already read costs no more than the version check (one cache read)."""
     at = (at or timezone.now()).astimezone(UTC)
     hour = at.replace(minute=0, second=0, microsecond=0)
-    version = _on_shift_version()
+    version = cache_version(_ON_SHIFT_VERSION)
+    local = _local
+    if local["version"] != version or len(local["spans"]) > 10_000:
+        local = {"version": version, "spans": {}}
+        _local.update(local)
     keys = {t: f"teams:on-shift:{version}:{t}:{hour:%Y%m%d%H}" for t in dict.fromkeys(team_ids)}
-    cached = cache.get_many(list(keys.values()))
-    spans = {t: cached[k] for t, k in keys.items() if k in cached}
-    missing = [t for t in keys if t not in spans]
-    if missing:
-        fresh = _team_spans_in_hour(missing, hour)
-        cache.set_many({keys[t]: s for t, s in fresh.items()}, _ON_SHIFT_TTL)
-        spans.update(fresh)
+    spans = {t: local["spans"][k] for t, k in keys.items() if k in local["spans"]}
+    if len(spans) < len(keys):
+        shared = cache.get_many([k for t, k in keys.items() if t not in spans])
+        spans.update({t: shared[k] for t, k in keys.items() if k in shared})
+        missing = [t for t in keys if t not in spans]
+        if missing:
+            fresh = _team_spans_in_hour(missing, hour)
+            cache.set_many({keys[t]: s for t, s in fresh.items()}, _ON_SHIFT_TTL)
+            spans.update(fresh)
+        local["spans"].update({keys[t]: s for t, s in spans.items()})
     return {t for t, s in spans.items() if any(a <= at < b for a, b in s)}

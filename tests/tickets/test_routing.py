@@ -143,17 +143,41 @@ def test_follow_the_sun_sees_a_rota_edit_at_once(billing, teams):
         assert create(billing).team == teams["de"]
 
 
-def test_routing_queries_do_not_grow_with_team_members(
-    billing, teams, django_assert_max_num_queries
+def test_warm_routing_decision_reads_nothing_from_the_database(
+    billing, teams, django_assert_num_queries
 ):
-    """A decision reads the rules (and their categories) and the teams; who is on shift
-    comes from the cache. Here nobody is: the owner keeps it after looking for cover."""
+    """The rules, the teams and who is on shift come from the caches once warm; here nobody
+    is on shift, so the decision also looks for cover and the owner keeps the ticket."""
     RoutingRule.objects.create(name="Billing", team=teams["en"])
     for team in (teams["en"], teams["de"]):
         for _ in range(5):
             ShiftTemplateFactory(agent=AgentFactory(team=team), weekday=0, start=dt.time(18))
     with time_machine.travel(MONDAY_10_UTC, tick=False):
-        create(billing)  # warms the on-shift answers for this hour
-        with django_assert_max_num_queries(3):
+        create(billing)  # warms the rules and the on-shift answers for this hour
+        with django_assert_num_queries(0):
             decision = routing_decide(category=billing)
     assert (decision.team, decision.followed_sun) == (teams["en"], False)
+
+
+def test_rule_and_team_edits_are_seen_by_the_next_ticket(
+    billing, teams, django_capture_on_commit_callbacks
+):
+    rule = RoutingRule.objects.create(name="Billing", team=teams["en"])
+    assert create(billing).team == teams["en"]
+    rule.team = teams["de"]
+    rule.save()
+    assert create(billing).team == teams["de"]
+    other = CategoryFactory(slug="refunds")
+    rule.categories.add(other)  # now only refunds: billing falls through to the teams
+    assert create(billing, language="en").team == teams["en"]
+    rule.categories.clear()
+    assert create(billing).team == teams["de"]
+    RoutingRule.objects.filter(pk=rule.pk).delete()
+    assert create(billing, language="en").team == teams["en"]
+    teams["en"].work_mode = Team.WorkMode.PUSH
+    teams["en"].save()
+    agent = AgentFactory(team=teams["en"], presence=Presence.AVAILABLE)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = create(billing, language="en")
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent.user

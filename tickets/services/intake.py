@@ -11,7 +11,7 @@ from ..attachments import check_file, preview_type
 from ..models import Attachment, Category, Message, Requester, Ticket
 from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import reply_due
-from .routing import ticket_route
+from .routing import routing_apply, routing_decide, routing_record
 from .sla import sla_sync
 from .webhooks import webhooks_emit
 
@@ -65,9 +65,16 @@ def ticket_create(
         created_at=now,
         last_requester_reply_at=None if by else now,
     )
+    body_html = clean_html(body) if body_is_html else markdown_to_html(body)
+    decision = None
+    if team is None:  # routed before the INSERT, so the team and priority go in with it
+        decision = routing_decide(
+            category=category, language=language, country=requester.country, channel=channel,
+            subject=ticket.subject, body=html_to_text(body_html), now=now,
+        )  # fmt: skip
+        routing_apply(ticket=ticket, decision=decision)
     ticket.due_at = reply_due(ticket, now)
     ticket.save()
-    body_html = clean_html(body) if body_is_html else markdown_to_html(body)
     Message.objects.create(
         ticket=ticket,
         kind=Message.Kind.PUBLIC,
@@ -82,8 +89,8 @@ def ticket_create(
         email_references=email_references,
     )
     events.record(ticket, by, "created", "status", "", ticket.status, at=now)
-    if team is None:
-        ticket_route(ticket=ticket, body=html_to_text(body_html), now=now)
+    if decision is not None:
+        routing_record(ticket=ticket, decision=decision, now=now)
     sla_sync(ticket, now)
     webhooks_emit(event="ticket.created", ticket=ticket, now=now)
     return ticket

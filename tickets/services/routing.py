@@ -1,8 +1,10 @@
 """Routing a new ticket: rules (first match wins, default last), follow-the-sun, push mode.
 
-`routing_decide` is a pure read: which rule matches and which team gets the ticket now.
-`ticket_route` applies the decision inside ticket_create's transaction and records it
-(TicketRouting row + a "routed" TicketEvent); `ticket_return_to_owner` sends a
+`routing_decide` is a pure read: which rule matches and which team gets the ticket now (the
+rules and teams come from process memory while their cache version stands, who is on shift
+from teams_on_shift's cache: no query when warm). ticket_create applies the decision before
+the ticket's INSERT and records it after (`routing_apply`, `routing_record`: TicketRouting
+row + a "routed" TicketEvent); `ticket_route` does both for a ticket already saved; `ticket_return_to_owner` sends a
 follow-the-sun ticket back to its owner team when it opens again unassigned. Push-mode teams auto-assign after commit through
 the outbox (so a broker outage loses no assignment) via `ticket_auto_assign`: the available,
 skilled agent with the least open load under capacity.
@@ -13,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from support.cache import cache_version, cache_version_bump
 from teams.models import Agent, Sensitivity, Team
 from teams.selectors import available_agents, teams_on_shift
 
@@ -61,9 +65,48 @@ def team_has_someone_on_shift(team: Team, now) -> bool:
     return team.pk in teams_on_shift(team_ids=[team.pk], at=now)
 
 
-def serving_teams(category: Category):
+# The active rules (with their category ids) and the teams, read once per process and kept
+# while the version in the cache stands; tickets.signals moves it on any write to a rule, its
+# categories or a team (routing_config_changed).
+ROUTING_VERSION = "tickets:routing:version"
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    version: int
+    rules: tuple[tuple[RoutingRule, frozenset[int]], ...]
+    teams: tuple[Team, ...]
+
+
+_config: list[RoutingConfig] = []
+
+
+def routing_config_changed() -> None:
+    cache_version_bump(ROUTING_VERSION)
+
+
+def routing_config() -> RoutingConfig:
+    """The rules in order (default last) and the teams by pk: one cache read when current."""
+    version = cache_version(ROUTING_VERSION)
+    if _config and _config[0].version == version:
+        return _config[0]
+    rules = RoutingRule.objects.filter(active=True).select_related("team")
+    config = RoutingConfig(
+        version,
+        tuple(
+            (rule, frozenset(c.pk for c in rule.categories.all()))
+            for rule in rules.prefetch_related("categories")
+        ),
+        tuple(Team.objects.order_by("pk")),
+    )
+    _config[:] = [config]
+    return config
+
+
+def serving_teams(category: Category, config: RoutingConfig | None = None) -> list[Team]:
     """Teams that list the category among those they serve (the stand-in routing of old)."""
-    return [t for t in Team.objects.order_by("pk") if category.slug in (t.categories or [])]
+    teams = (config or routing_config()).teams
+    return [t for t in teams if category.slug in (t.categories or [])]
 
 
 def routing_decide(
@@ -90,18 +133,18 @@ def routing_decide(
         "tags": set(_norm(tags)),
     }
     decision = Decision(None, None, None)
-    rules = RoutingRule.objects.filter(active=True).select_related("team")
-    for rule in rules.prefetch_related("categories"):
-        if rule.is_default or rule_matches(rule, facts, {c.pk for c in rule.categories.all()}):
+    config = routing_config()
+    for rule, category_ids in config.rules:
+        if rule.is_default or rule_matches(rule, facts, category_ids):
             decision = Decision(rule, rule.team, rule.team, rule.set_priority, list(rule.add_tags))
             break
     else:
-        teams = serving_teams(category)
+        teams = serving_teams(category, config)
         chosen = next((t for t in teams if facts["language"] in (t.languages or [])), None)
         chosen = chosen or (teams[0] if teams else None)
         decision = Decision(None, chosen, chosen)
     if decision.team is not None and not team_has_someone_on_shift(decision.team, now):
-        others = [t for t in serving_teams(category) if t.pk != decision.team.pk]
+        others = [t for t in serving_teams(category, config) if t.pk != decision.team.pk]
         on_shift = teams_on_shift(team_ids=[t.pk for t in others], at=now)
         cover = next((t for t in others if t.pk in on_shift), None)
         if cover is not None:
@@ -122,6 +165,15 @@ def ticket_route(*, ticket: Ticket, body: str = "", now=None) -> Decision:
         body=body,
         now=now,
     )
+    fields = routing_apply(ticket=ticket, decision=decision)
+    if fields:
+        ticket.save(update_fields=fields)
+    routing_record(ticket=ticket, decision=decision, now=now)
+    return decision
+
+
+def routing_apply(*, ticket: Ticket, decision: Decision) -> list[str]:
+    """Set the decision's team and priority on the ticket (not saved); the fields changed."""
     fields = []
     if decision.team is not None and decision.team.pk != ticket.team_id:
         ticket.team = decision.team
@@ -129,8 +181,12 @@ def ticket_route(*, ticket: Ticket, body: str = "", now=None) -> Decision:
     if decision.priority and decision.priority != ticket.priority:
         ticket.priority = decision.priority
         fields.append("priority")
-    if fields:
-        ticket.save(update_fields=fields)
+    return fields
+
+
+def routing_record(*, ticket: Ticket, decision: Decision, now) -> None:
+    """After the ticket is saved with the decision applied: its tags, the record of which
+    rule sent it (TicketRouting and a "routed" event), and push-mode assignment after commit."""
     for name in decision.tags:
         ticket.tags.add(Tag.objects.get_or_create(name=name)[0])
     TicketRouting.objects.create(
@@ -147,7 +203,6 @@ def ticket_route(*, ticket: Ticket, body: str = "", now=None) -> Decision:
     events.record(ticket, None, "routed", "team", "", f"{decision.team or '—'} by {how}", at=now)
     if decision.team is not None and decision.team.work_mode == Team.WorkMode.PUSH:
         outbox_add(task="tickets.auto_assign", payload={"ticket_id": ticket.pk})
-    return decision
 
 
 def ticket_return_to_owner(*, ticket: Ticket, now=None) -> bool:
@@ -202,11 +257,17 @@ def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
         )
         if ticket is None or ticket.team_id is None:
             return None
+        # Open load counted per agent on the (assignee, status) index: a join with every
+        # ticket they ever had, then filtered, read thousands of rows per decision at scale.
+        open_load = (
+            Ticket.objects.filter(assignee=OuterRef("user_id"), status__in=Ticket.UNSOLVED)
+            .order_by()
+            .values("assignee")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         candidates = available_agents(Agent.objects.filter(team_id=ticket.team_id)).annotate(
-            load=Count(
-                "user__assigned_tickets",
-                filter=Q(user__assigned_tickets__status__in=Ticket.UNSOLVED),
-            )
+            load=Coalesce(Subquery(open_load), 0)
         )
         best = None
         for agent in candidates.select_related("user").order_by("pk"):

@@ -1,0 +1,29 @@
+"""Cache invalidation only (never ticket workflow): writes to routing rules, their
+categories or teams move the routing configuration's version, so every process reads the
+rules again on its next decision (tickets.services.routing.routing_config)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from teams.models import Team
+
+from .models import RoutingRule
+
+
+def on_routing_write(sender, **kwargs):
+    from .services.routing import routing_config_changed
+
+    routing_config_changed()
+
+
+def connect() -> None:
+    for model in (RoutingRule, Team):
+        name = model._meta.model_name
+        post_save.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-saved")
+        post_delete.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-gone")
+    m2m_changed.connect(
+        on_routing_write,
+        sender=RoutingRule.categories.through,
+        dispatch_uid="routing-rule-categories",
+    )
