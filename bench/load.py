@@ -40,7 +40,8 @@ import psycopg2  # noqa: E402
 from bench.common import RESULTS, ROOT, bench_url, db_name, machine, pg_dsn  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
-# BENCH_ONLY=pages,claims,sla,exports,rollup runs a subset; BENCH_OUT names the results file.
+# BENCH_ONLY=pages,claims,sla,exports,rollup,routing runs a subset; BENCH_OUT names the results
+# file. Only pages, claims, sla and exports need the gunicorn server.
 ONLY = {x for x in os.environ.get("BENCH_ONLY", "").split(",") if x}
 OUT = os.environ.get("BENCH_OUT", "latest.json")
 
@@ -49,7 +50,11 @@ def wanted(part: str) -> bool:
     return not ONLY or part in ONLY
 
 
+SERVER_PARTS = {"pages", "claims", "sla", "exports"}
 MAX_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1500"))
+# Auto-routing: new tickets routed, and tickets auto-assigned to a push-mode team.
+ROUTING_COUNT = int(os.environ.get("BENCH_ROUTING", "1000"))
+PUSH_COUNT = int(os.environ.get("BENCH_PUSH", "200"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 2))))
 HOST = "127.0.0.1"
 PY = sys.executable
@@ -493,6 +498,8 @@ def child_main(task: str, arg: str) -> None:
                 out[f"{label}_breached"] = len(result.breached)
                 transaction.set_rollback(True)
         print(json.dumps(out))
+    elif task == "routing":
+        print(json.dumps(routing_bench(params["count"], params["push"])))
     elif task == "rollup_refresh":
         from metrics.services.rollups import rollup_refresh
         from tickets.models import Ticket
@@ -506,6 +513,132 @@ def child_main(task: str, arg: str) -> None:
         result = rollup_refresh(now=now + timedelta(seconds=1))
         took = time.perf_counter() - t0
         print(json.dumps({"seconds": round(took, 2), "touched": touched, **result}))
+
+
+def routing_bench(count: int, push: int) -> dict:
+    """Time what routing adds to ticket_create (the decision: rules, follow-the-sun; the
+    record: TicketRouting and its event) on new tickets, and ticket_auto_assign for a push-mode team, all in one transaction that is rolled back.
+    The data set has no routing rules: the run adds one per team (category and language
+    conditions, as an admin would) and a default, so every decision walks a real rule list."""
+    import random
+
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from teams.models import Agent, Presence, Team
+    from teams.selectors import teams_on_shift
+    from teams.selectors.rota import on_shift_changed
+    from tickets.models import Category, Requester, RoutingRule, Ticket
+    from tickets.services.routing import (
+        routing_apply,
+        routing_decide,
+        routing_record,
+        ticket_auto_assign,
+    )
+
+    rng = random.Random(7)
+    out: dict = {}
+
+    def timed(fn, samples: list, cpu: list, queries: list | None = None):
+        with contextlib.ExitStack() as stack:
+            captured = stack.enter_context(CaptureQueriesContext(connection)) if queries else None
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = fn()
+            samples.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        if captured is not None:
+            queries[0].append(len(captured.captured_queries))
+        return result
+
+    with transaction.atomic():
+        teams = list(Team.objects.order_by("pk"))
+        categories = list(Category.objects.order_by("pk"))
+        requesters = list(Requester.objects.order_by("pk")[:1000])
+        for i, team in enumerate(teams):
+            rule = RoutingRule.objects.create(
+                name=f"bench {team.slug}", position=i, team=team, languages=team.languages[:1]
+            )
+            rule.categories.set([c for c in categories if c.slug in (team.categories or [])][:2])
+        RoutingRule.objects.create(name="bench default", is_default=True, team=teams[0])
+        now = datetime.now(UTC)
+
+        def new_ticket(**kw) -> Ticket:
+            return Ticket.objects.create(
+                subject="Bench routing", requester=rng.choice(requesters),
+                category=kw.pop("category", None) or rng.choice(categories), created_at=now,
+                channel=rng.choice(["web", "email", "api"]),
+                language=rng.choice(["en", "en", "es", "de", "pl", "tl", "fr"]), **kw,
+            )  # fmt: skip
+
+        on_shift_changed()
+        cold: list[float] = []
+        timed(lambda: teams_on_shift(team_ids=[t.pk for t in teams], at=now), cold, [])
+        out["on_shift_all_teams_cold_ms"] = round(cold[0], 2)
+        tickets = [new_ticket() for _ in range(count)]
+        wall: list[float] = []
+        cpu: list[float] = []
+        queries: list[list[int]] = [[]]
+        followed = 0
+        decide: list[float] = []
+
+        def route(t: Ticket):
+            """What ticket_create adds: decide before the INSERT, record after it."""
+            t0 = time.perf_counter()
+            decision = routing_decide(
+                category=t.category, language=t.language, country=t.requester.country,
+                channel=t.channel, subject=t.subject, body="Please help me", now=now,
+            )  # fmt: skip
+            decide.append((time.perf_counter() - t0) * 1000)
+            routing_apply(ticket=t, decision=decision)
+            routing_record(ticket=t, decision=decision, now=now)
+            return decision
+
+        for i, ticket in enumerate(tickets):
+            decision = timed(lambda t=ticket: route(t), wall, cpu, queries if i < 100 else None)
+            followed += decision.followed_sun
+        p50, p95 = percentiles(wall)
+        out.update(
+            p50_ms=round(p50, 2), p95_ms=round(p95, 2),
+            decide_p50_ms=round(statistics.median(decide), 2),
+            cpu_p50_ms=round(statistics.median(cpu), 2),
+            queries=statistics.median(queries[0]), queries_max=max(queries[0]),
+            decisions=len(wall), followed_sun=followed, rules=len(teams) + 1,
+            teams=len(teams), agents=Agent.objects.count(),
+        )  # fmt: skip
+
+        available = (
+            Agent.objects.filter(presence=Presence.AVAILABLE, status=Agent.Status.ACTIVE)
+            .values("team_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+        if available and push:
+            team = Team.objects.get(pk=available["team_id"])
+            team.work_mode = Team.WorkMode.PUSH
+            team.save(update_fields=["work_mode"])
+            skills = set(Agent.objects.filter(team=team).values_list("skills", flat=True)[0] or [])
+            usable = [c for c in categories if not skills or c.slug in skills] or categories
+            pushed = [new_ticket(team=team, category=rng.choice(usable)) for _ in range(push)]
+            wall, cpu, queries = [], [], [[]]
+            assigned = 0
+            for i, ticket in enumerate(pushed):
+                got = timed(
+                    lambda t=ticket: ticket_auto_assign(ticket_id=t.pk),
+                    wall, cpu, queries if i < 50 else None,
+                )  # fmt: skip
+                assigned += got is not None
+            p50, p95 = percentiles(wall)
+            out["push_auto_assign"] = {
+                "p50_ms": round(p50, 2), "p95_ms": round(p95, 2),
+                "cpu_p50_ms": round(statistics.median(cpu), 2),
+                "queries": statistics.median(queries[0]), "assigned": assigned,
+                "tickets": len(pushed), "available_agents": available["n"],
+            }  # fmt: skip
+        transaction.set_rollback(True)  # the data set stays as generated
+    on_shift_changed()  # nothing cached from inside the rolled-back transaction outlives it
+    return out
 
 
 # Bench logins whose role must pass a second factor: each HTTP login spends a recovery code
@@ -578,6 +711,17 @@ def main() -> int:
     var_dir = tempfile.mkdtemp(prefix="frontline-bench-")
     env = server_env(url, var_dir)
     results: dict[str, dict] = {}
+    if wanted("routing"):
+        log(f"auto-routing {ROUTING_COUNT} new tickets, push-assigning {PUSH_COUNT} (rolled back)")
+        results["auto_routing"] = run_child(
+            "routing", {"count": ROUTING_COUNT, "push": PUSH_COUNT}, env, timeout=900
+        )
+        save_partial(results)
+    if ONLY and not ONLY & SERVER_PARTS:
+        shutil.rmtree(var_dir, ignore_errors=True)
+        rollup_phase(env, results)
+        finish(url, meta, results, {}, load_before)
+        return 0
     log(f"{meta['tickets']:,} tickets in {db_name(url)}; static files into {var_dir}")
     subprocess.run(
         [PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
@@ -672,6 +816,12 @@ def main() -> int:
             server.kill()
         shutil.rmtree(var_dir, ignore_errors=True)
 
+    rollup_phase(env, results)
+    finish(url, meta, results, small_queries, load_before)
+    return 0
+
+
+def rollup_phase(env: dict, results: dict) -> None:
     if wanted("rollup"):
         log("incremental rollup refresh for one day")
         day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -679,8 +829,6 @@ def main() -> int:
         results["rollup_refresh_one_day"] = run_child(
             "rollup_refresh", {"day": day.isoformat()}, env
         )
-    finish(url, meta, results, small_queries, load_before)
-    return 0
 
 
 def claim_phases(url: str, claimers: list[Session], env: dict, results: dict) -> None:
@@ -825,6 +973,8 @@ def report(results: dict, info: dict) -> None:
             target = "≤ 150 MB"
         elif name == "sla_sweep_100k_open":
             target = "≤ 1 s"
+        elif name == "auto_routing":
+            target = "adds < 5 ms"
         if "status" in row:
             print(f"{name:<30}  {row['status']}")
             continue
