@@ -217,10 +217,15 @@ class TicketFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
-        qs = super().qs
-        if self.data.get("tag"):
-            qs = qs.distinct()
-        return qs
+        return self._distinct(super().qs)
+
+    def filter_each(self, querysets):
+        """These filters on each of several querysets: the disjoint parts of one scope
+        (TicketQuerySet.visible_parts) that tickets.pagination merges. After is_valid()."""
+        return [self._distinct(self.filter_queryset(qs)) for qs in querysets]
+
+    def _distinct(self, qs):
+        return qs.distinct() if self.data.get("tag") else qs
 
 
 def assignee_choices(user):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,7 +44,11 @@ class Page:
 
 def order(qs: QuerySet, sort: str) -> QuerySet:
     qs = qs.annotate(due_key=Coalesce(F("due_at"), Value(NO_DUE, output_field=DateTimeField())))
-    return qs.order_by(*[f"-{k}" if desc else k for k, desc in SORTS[sort]])
+    return qs.order_by(*_ordering(sort))
+
+
+def _ordering(sort: str) -> list[str]:
+    return [f"-{k}" if desc else k for k, desc in SORTS[sort]]
 
 
 def _encode(row, sort: str) -> str:
@@ -82,14 +87,25 @@ def after(qs: QuerySet, cursor: str, sort: str) -> QuerySet:
     return qs.filter(condition)
 
 
-def paginate(qs: QuerySet, *, sort: str, cursor: str | None, size: int = 50) -> Page:
-    """One page of `qs` in `sort` order after `cursor`; raises BadCursor on a forged cursor."""
+def paginate(
+    qs: QuerySet | Sequence[QuerySet], *, sort: str, cursor: str | None, size: int = 50
+) -> Page:
+    """One page of `qs` in `sort` order after `cursor`; raises BadCursor on a forged cursor.
+
+    `qs` may be disjoint parts of one list (TicketQuerySet.visible_parts): each part gives its
+    first size + 1 rows after the cursor and the database merges them (UNION ALL) in the same
+    order, so no part reads further than one page from its index."""
     if sort not in SORTS:
         sort = "urgent"
-    qs = order(qs, sort)
+    parts = [qs] if isinstance(qs, QuerySet) else list(qs)
+    parts = [order(part, sort) for part in parts]
     if cursor:
-        qs = after(qs, cursor, sort)
-    rows = list(qs[: size + 1])
+        parts = [after(part, cursor, sort) for part in parts]
+    query = parts[0]
+    if len(parts) > 1:
+        heads = [part[: size + 1] for part in parts]
+        query = heads[0].union(*heads[1:], all=True).order_by(*_ordering(sort))
+    rows = list(query[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, _encode(rows[-1], sort) if more and rows else None, sort)

@@ -1,6 +1,6 @@
 """Reusable, chainable ticket filters. `visible_to` is the one access scope for tickets."""
 
-from django.db import models
+from django.db import connections, models
 
 from teams.permissions import scope_for
 
@@ -27,6 +27,30 @@ class TicketQuerySet(models.QuerySet):
                 models.Q(team__vendor_id=scope.vendor_id) | models.Q(assignee_id=scope.user_id)
             )
         return qs.filter(category__sensitivity__in=scope.sensitivities)
+
+    def visible_parts(self, user) -> list[models.QuerySet]:
+        """`visible_to(user)` cut into disjoint parts that each follow one index: one part per
+        team in scope and one for the tickets assigned to the user in other teams (a scope over
+        every team, or a database that cannot order and limit each part of a UNION, is one
+        part). Each part is `visible_to(user)` narrowed further, so the parts never show more
+        than the scope; together they show all of it, because the scope only admits tickets of
+        its teams or assigned to the user.
+
+        For pages that read the first rows in an order (tickets.pagination.paginate): the
+        database walks each part's index in that order and stops, where the OR of the scope
+        would make it sort every matching row."""
+        scope = scope_for(user)
+        visible = self.visible_to(user)
+        features = connections[self.db].features
+        if (
+            scope.role is None
+            or scope.all_teams
+            or not features.supports_slicing_ordering_in_compound
+        ):
+            return [visible]
+        parts = [visible.filter(team_id=team_id) for team_id in sorted(scope.team_ids)]
+        assigned = visible.filter(assignee_id=scope.user_id)
+        return [*parts, assigned.exclude(team_id__in=scope.team_ids)]
 
     def assigned_to(self, user):
         return self.filter(assignee=user)

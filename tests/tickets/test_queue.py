@@ -10,7 +10,7 @@ from tickets import services
 from tickets.filters import TicketFilter
 from tickets.models import SavedView, Ticket
 from tickets.pagination import paginate
-from tickets.selectors import queue_counts, ticket_list_for_queue
+from tickets.selectors import queue_counts, ticket_list_for_queue, ticket_parts_for_queue
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 S = Ticket.Status
@@ -50,6 +50,28 @@ def test_views_and_counts(frozen, agent, other_agent, category, team):
         "all": 7,
         "breached": 1,
     }
+
+
+def test_mine_is_counted_at_once_and_team_counts_within_half_a_minute(
+    agent, other_agent, category, team
+):
+    """A claimed ticket shows in "Mine" on the next page; the team-wide badges, which read the
+    whole backlog, catch up with everyone's work within QUEUE_COUNTS_SECONDS."""
+    from tickets.selectors import QUEUE_COUNTS_SECONDS
+
+    waiting = mk(team, category)
+    with time_machine.travel(NOW, tick=False):
+        before = queue_counts(user=agent.user)
+        services.ticket_assign(ticket=waiting, by=agent.user, assignee=agent.user)
+        mk(team, category)  # a colleague's new ticket
+    with time_machine.travel(NOW + timedelta(seconds=5), tick=False):
+        soon = queue_counts(user=agent.user)
+    with time_machine.travel(NOW + timedelta(seconds=QUEUE_COUNTS_SECONDS + 1), tick=False):
+        later = queue_counts(user=agent.user)
+
+    assert (before["mine"], before["team"], before["unassigned"]) == (0, 1, 1)
+    assert (soon["mine"], soon["team"], soon["unassigned"]) == (1, 1, 1)
+    assert (later["mine"], later["team"], later["unassigned"]) == (1, 2, 1)
 
 
 def _filter(user, **params):
@@ -271,3 +293,71 @@ def test_all_visible_count_stops_at_the_cap(client, agent, category, team, monke
     client.force_login(agent.user)
     page = client.get(reverse("tickets:queue"), {"view": "all"}).content.decode()
     assert "2+</span>" in page
+
+
+def _scope_world(team, category, sensitive, agent):
+    """Tickets every way a scope can admit or refuse one: own team, another team of the same
+    vendor, another vendor's team, no team; assigned to the agent or not; sensitive."""
+    from teams.models import Role, Vendor
+    from tests.factories import VendorFactory
+
+    sister = TeamFactory(vendor=team.vendor)
+    bpo = TeamFactory(vendor=VendorFactory(kind=Vendor.Kind.BPO))
+    bpo_mate = TeamFactory(vendor=bpo.vendor)
+    for t in (team, sister, bpo, bpo_mate, None):
+        for cat in (category, sensitive):
+            mk(t, cat, due_at=NOW)
+            mk(t, cat, assignee=agent.user, status=S.OPEN)
+            mk(t, cat, status=S.SOLVED)
+    sister.lead = AgentFactory(team=sister, role=Role.LEAD).user
+    sister.save()
+    return [
+        agent,
+        AgentFactory(team=team, role=Role.LEAD, clearance="sensitive"),
+        AgentFactory(team=sister, role=Role.MANAGER),
+        AgentFactory(team=bpo, role=Role.ASSOCIATE),
+        AgentFactory(team=bpo, role=Role.LEAD),
+        AgentFactory(team=bpo_mate, role=Role.QA_ANALYST),
+        AgentFactory(team=team, role=Role.QA_ANALYST),
+        AgentFactory(team=None, role=Role.ASSOCIATE),
+        AgentFactory(team=team, role=Role.ADMIN),
+    ]
+
+
+def test_scope_parts_show_exactly_the_visible_tickets_when_split(
+    frozen, agent, category, sensitive, team
+):
+    """The queue reads the scope in parts (one per team, one for the tickets assigned to the
+    user elsewhere): together they are the scope, no ticket twice, for every kind of user."""
+    for person in _scope_world(team, category, sensitive, agent):
+        user = person.user
+        visible = {t.pk for t in Ticket.objects.visible_to(user)}
+        parts = [[t.pk for t in part] for part in Ticket.objects.visible_parts(user)]
+        listed = [pk for part in parts for pk in part]
+        assert sorted(listed) == sorted(visible), (person.role, person.team)
+        assert len(listed) == len(set(listed)), (person.role, person.team)
+
+
+def test_queue_pages_over_the_scope_parts_match_one_list(frozen, agent, category, team):
+    """A ticket assigned to the agent in another team is listed among the team's tickets in
+    the sort order, page after page, exactly as one sorted list shows them."""
+    elsewhere = TeamFactory()
+    for i in range(9):
+        mk(team, category, due_at=NOW + timedelta(minutes=2 * i), priority=1 + i % 4)
+    theirs = mk(elsewhere, category, assignee=agent.user, status=S.OPEN, due_at=NOW)
+    mk(elsewhere, category, due_at=NOW)  # not theirs: never listed
+    user = agent.user
+    for sort in ("urgent", "newest", "updated"):
+        whole = paginate(ticket_list_for_queue(user=user, view="team"), sort=sort, cursor=None)
+        seen, cursor = [], None
+        while True:
+            parts = ticket_parts_for_queue(user=user, view="team")
+            page = paginate(parts, sort=sort, cursor=cursor, size=3)
+            seen += [t.pk for t in page.rows]
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        assert seen == [t.pk for t in whole.rows]
+        assert len(seen) == 10
+    first = paginate(ticket_parts_for_queue(user=user, view="team"), sort="urgent", cursor=None)
+    assert first.rows[0] == theirs  # due now: the most urgent, though in another team

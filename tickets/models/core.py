@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from teams.models import Sensitivity, Team
 
+from ..pagination import NO_DUE
 from ..querysets import MacroQuerySet, TicketQuerySet
 
 
@@ -144,6 +146,17 @@ class Ticket(models.Model):
                 ],
                 condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
                 name="ticket_backlog",
+            ),
+            # A team's unsolved tickets in the queue's "most urgent" order (tickets.pagination):
+            # the first page is the head of this index, not a sort of the whole backlog.
+            models.Index(
+                models.F("team"),
+                Coalesce("due_at", models.Value(NO_DUE)),
+                models.F("priority").desc(),
+                models.F("created_at"),
+                models.F("id"),
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+                name="ticket_team_urgent",
             ),
         ]
 

@@ -51,8 +51,11 @@ def queue_view(request):
     try:
         if not filterset.is_valid():
             raise BadCursor("; ".join(e for errs in filterset.errors.values() for e in errs))
+        parts = filterset.filter_each(
+            selectors.ticket_parts_for_queue(user=request.user, view=view)
+        )
         context["page"] = paginate(
-            filterset.qs, sort=request.GET.get("sort", "urgent"), cursor=request.GET.get("after")
+            parts, sort=request.GET.get("sort", "urgent"), cursor=request.GET.get("after")
         )
     except BadCursor as exc:
         context["error"], status = str(exc), 400
