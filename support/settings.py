@@ -270,10 +270,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security (production values are switched on when DEBUG is off) -------------------
 SESSION_COOKIE_HTTPONLY = True
-# The inactivity limit: every request renews the session, one unused this long is over, and
-# teams.middleware.SessionIdleMiddleware does not count the workspace heartbeat as use.
+# The inactivity limit: one session unused this long is over. teams.middleware.
+# SessionIdleMiddleware renews it (at most once a minute, so a page view does not write the
+# session table) and does not count the workspace heartbeat as use.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -29,14 +29,20 @@ _STEP_PAGE = {VERIFY: "account:two_factor_verify", ENROL: "account:two_factor"}
 # not activity.
 BACKGROUND_URLS = {"tickets:presence", "tickets:work"}
 LAST_ACTIVITY_KEY = "last_activity"
+RENEWED_KEY = "renewed_at"
+# The session is written back (its expiry and cookie renewed, the activity time moved) at most
+# once in this many seconds, not on every request: a page view reads the session, it does not
+# write it. The inactivity limit is kept to within this much.
+RENEW_SECONDS = 60
 
 
 class SessionIdleMiddleware:
     """Ends a session after SESSION_COOKIE_AGE seconds without a request the person made.
 
-    The session store already expires a session unused that long (every request renews it),
-    but an open ticket workspace sends heartbeats (presence, handle time) on its own, which would
-    keep a session alive for as long as the tab stays open; they do not count as activity here.
+    The session store expires a session unused that long (this renews it at most once a
+    minute), but an open ticket workspace sends heartbeats (presence, handle time) on its own,
+    which would keep a session alive for as long as the tab stays open; they do not count as
+    activity here.
     """
 
     def __init__(self, get_response):
@@ -44,13 +50,17 @@ class SessionIdleMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            now = int(time.time())
-            last = request.session.get(LAST_ACTIVITY_KEY, now)
-            if now - last > settings.SESSION_COOKIE_AGE:
+            session, now = request.session, int(time.time())
+            last = session.get(LAST_ACTIVITY_KEY)
+            if last is not None and now - last > settings.SESSION_COOKIE_AGE:
                 logout(request)
                 return _idle_logout_response(request)
-            if _url_name(request) not in BACKGROUND_URLS:
-                request.session[LAST_ACTIVITY_KEY] = now
+            if (last is None or now - last >= RENEW_SECONDS) and (
+                _url_name(request) not in BACKGROUND_URLS
+            ):
+                session[LAST_ACTIVITY_KEY] = now
+            if now - session.get(RENEWED_KEY, 0) >= RENEW_SECONDS:
+                session[RENEWED_KEY] = now  # a change: the session is saved, its expiry renewed
         return self.get_response(request)
 
 

@@ -139,6 +139,34 @@ def test_session_survives_activity_and_ends_after_eight_idle_hours(client, assoc
     assert not Session.objects.filter(expire_date__gt=last + timedelta(hours=8, seconds=1)).exists()
 
 
+def test_page_views_write_the_session_back_at_most_once_a_minute(client, associate):
+    """A page view reads the session; the expiry is renewed (one write) once a minute."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queue = reverse("tickets:queue")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        assert _login(client, associate.user.username, PASSWORD).status_code == 302
+        client.get(queue)
+    soon = start + timedelta(seconds=30)
+    with time_machine.travel(soon, tick=False), CaptureQueriesContext(connection) as quiet:
+        assert client.get(queue).status_code == 200
+    renewed_at = start + timedelta(seconds=75)
+    with time_machine.travel(renewed_at, tick=False), CaptureQueriesContext(connection) as renewing:
+        assert client.get(queue).status_code == 200
+
+    def writes(ctx):
+        return [
+            q["sql"] for q in ctx.captured_queries if q["sql"].startswith('UPDATE "django_session')
+        ]
+
+    assert writes(quiet) == []
+    assert len(writes(renewing)) == 1
+    session = Session.objects.get(session_key=client.session.session_key)
+    assert session.expire_date == renewed_at + timedelta(hours=8)
+
+
 def test_workspace_heartbeats_do_not_keep_an_idle_session_alive(client, associate):
     ticket = TicketFactory(team=associate.team)
     heartbeat = reverse("tickets:presence", args=[ticket.pk])

@@ -343,19 +343,20 @@ def _record_exposure(user, ticket: Ticket, now) -> None:
         exposure_record(user=user, ticket_id=ticket.pk, sensitivity=sensitivity, at=now)
 
 
-@transaction.atomic
 def ticket_record_view(*, ticket: Ticket, by) -> bool:
     """Log that `by` opened a restricted-category ticket (every view is audited): in the
-    audit trail and in the ticket's own history. True if logged."""
+    audit trail and in the ticket's own history. True if logged. (Other views write nothing
+    and open no transaction: this runs on every workspace page.)"""
     if ticket.category.sensitivity != Sensitivity.RESTRICTED:
         return False
-    events.record(ticket, by, "viewed")
-    audit_record(
-        actor=by,
-        action=AuditEntry.Action.RESTRICTED_VIEW,
-        target=ticket,
-        detail={"category": ticket.category.slug},
-    )
+    with transaction.atomic():
+        events.record(ticket, by, "viewed")
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.RESTRICTED_VIEW,
+            target=ticket,
+            detail={"category": ticket.category.slug},
+        )
     return True
 
 
