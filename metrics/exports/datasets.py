@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.db import connection
-from django.db.models import Case, CharField, F, Func, QuerySet, Value, When
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast
 
 from teams.permissions import agents_visible_to, scope_for
@@ -31,8 +31,8 @@ class Dataset:
     title: str
     header: list[str]
     rows: Iterator[list]
-    # PostgreSQL: the same rows as CSV lines formatted by the database (exports.pgcsv).
-    lines: QuerySet | None = None
+    # PostgreSQL: the same rows as cells formatted by the database, for COPY (exports.pgcsv).
+    copy: QuerySet | None = None
 
 
 def _bounds(filters: DashboardFilter) -> tuple[datetime, datetime]:
@@ -72,12 +72,12 @@ def tickets_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
     if not pii:
         columns = [c for c in columns if c[0] != "requester__email"]
     fields = [c[0] for c in columns]
-    qs = (
+    scoped = (
         Ticket.objects.visible_to(user)
         .filter(filters.ticket_q(), created_at__gte=lo, created_at__lt=hi)
         .order_by("created_at", "pk")
-        .values_list(*fields)
     )
+    qs = scoped.values_list(*fields)
     priorities = dict(Ticket.Priority.choices)
     times = {i for i, f in enumerate(fields) if f.endswith("_at")}
     prio = fields.index("priority")
@@ -92,15 +92,13 @@ def tickets_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
             yield out
 
     header = [c[1] for c in columns]
-    lines = None
+    copy = None
     zone = getattr(tz, "key", None) or ("UTC" if tz.utcoffset(None) == timedelta(0) else None)
     if connection.vendor == "postgresql" and zone:
         cells = []
         for f in fields:
             if f == "pk":
-                cells.append(
-                    Func(Value("FL-"), F("pk"), function="concat", output_field=CharField())
-                )
+                cells.append(pgcsv.prefixed("FL-", "pk"))
             elif f == "priority":
                 whens = [When(priority=k, then=Value(v)) for k, v in priorities.items()]
                 cells.append(
@@ -114,14 +112,8 @@ def tickets_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:
                 cells.append(pgcsv.number(f))
             else:
                 cells.append(pgcsv.text(f))
-        lines = (
-            Ticket.objects.visible_to(user)
-            .filter(filters.ticket_q(), created_at__gte=lo, created_at__lt=hi)
-            .order_by("created_at", "pk")
-            .annotate(csv_line=pgcsv.line(cells))
-            .values_list("csv_line", flat=True)
-        )
-    return Dataset("tickets", "Tickets", header, rows(), lines)
+        copy = scoped.values_list(*cells)
+    return Dataset("tickets", "Tickets", header, rows(), copy)
 
 
 def agents_dataset(*, user, filters: DashboardFilter, tz: tzinfo) -> Dataset:

@@ -19,7 +19,7 @@ from teams.models import AuditEntry
 from teams.services import audit_record
 
 from ..exports import DATASETS, FORMATS, build_dataset, csv_stream, xlsx_file
-from ..exports.pgcsv import CsvLines
+from ..exports.pgcsv import CopyCsv
 from ..filters import DashboardFilter
 from ..models import ReportRun, ReportSchedule
 from ..permissions import can_export
@@ -117,10 +117,10 @@ def _write(schedule: ReportSchedule, start: date, end: date, run: ReportRun) -> 
         import tempfile
 
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-        if dataset.lines is not None:  # PostgreSQL formats the lines (exports.pgcsv)
-            stream = CsvLines(dataset.header, dataset.lines)
-            for chunk in stream:
-                handle.write(chunk.encode("utf-8"))
+        if dataset.copy is not None:  # PostgreSQL writes the CSV (exports.pgcsv)
+            stream = CopyCsv(dataset.header, dataset.copy)
+            for block in stream:
+                handle.write(block)
             count = stream.rows
         else:
             count = -1

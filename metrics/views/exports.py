@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..exports import FORMATS, build_dataset, csv_stream, xlsx_file
-from ..exports.pgcsv import CsvLines
+from ..exports.pgcsv import CopyCsv
 from ..filters import DashboardFilter
 from ..forms import ExportForm, ReportScheduleForm
 from ..models import ReportRun, ReportSchedule
@@ -54,9 +54,9 @@ def export_download_view(request):
         return FileResponse(
             handle, as_attachment=True, filename=filename, content_type=FORMATS["xlsx"]
         )
-    if dataset.lines is not None:  # PostgreSQL formats the lines (exports.pgcsv)
-        lines = CsvLines(dataset.header, dataset.lines)
-        content, sent = iter(lines), lambda: lines.rows
+    if dataset.copy is not None:  # PostgreSQL writes the CSV (exports.pgcsv)
+        stream = CopyCsv(dataset.header, dataset.copy)
+        content, sent = iter(stream), lambda: stream.rows
     else:
         content, sent = csv_stream(dataset.header, dataset.rows), None
     audited = services.export_audited_stream(

@@ -122,6 +122,11 @@ def audit_stream(
             sent += 1
         complete = True
     finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            # A producer still holding the database (a COPY, its transaction) lets go
+            # before the entry is written, so the entry is not rolled back with it.
+            close()
         audit_record(
             actor=actor,
             action=action,
