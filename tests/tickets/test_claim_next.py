@@ -7,7 +7,8 @@ from django.db import connection, connections
 from teams.models import Sensitivity
 from tests.factories import AgentFactory, CategoryFactory, TeamFactory, TicketFactory
 from tickets import services
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent, TicketSLA, WebhookDelivery
+from tickets.services.webhooks import webhook_endpoint_create
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -147,3 +148,70 @@ def test_sixteen_threads_never_claim_the_same_ticket_on_postgresql():
     for agent_pk, pks in claims.items():
         assert all(owners[pk] == agent_pk for pk in pks)
     assert sum(1 for pks in claims.values() if pks) > 1  # the work really was shared
+
+
+def test_claim_keeps_the_sla_clock_and_bumps_the_version(agent, category, requester):
+    ticket = services.ticket_create(
+        subject="Locked out", body="Help", requester=requester, category=category, team=agent.team
+    )
+    ticket.refresh_from_db()
+    running = list(
+        TicketSLA.objects.filter(ticket=ticket, stopped_at__isnull=True).values_list(
+            "kind", "due_at"
+        )
+    )
+    assert running
+    assert ticket.due_at is not None
+    claimed = services.ticket_claim_next(agent=agent)
+    assert claimed == ticket
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.assignee, claimed.version) == (
+        Ticket.Status.OPEN,
+        agent.user,
+        ticket.version + 1,
+    )
+    assert claimed.due_at == ticket.due_at  # the first-reply clock still runs, same due time
+    assert running == list(
+        TicketSLA.objects.filter(ticket=ticket, stopped_at__isnull=True).values_list(
+            "kind", "due_at"
+        )
+    )
+
+
+def test_claiming_an_open_ticket_logs_only_the_claim(agent, category):
+    ticket = t(agent.team, category, 5, status=Ticket.Status.OPEN)
+    assert services.ticket_claim_next(agent=agent) == ticket
+    assert list(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True)) == [
+        "claim"
+    ]
+
+
+def test_a_claim_tells_webhook_subscribers_what_changed(agent, category):
+    t(agent.team, category, 5)
+    assert services.ticket_claim_next(agent=agent) is not None
+    assert not WebhookDelivery.objects.exists()  # nobody listens: nothing written
+    webhook_endpoint_create(by=None, url="https://hooks.example.org/", events=["ticket.updated"])
+    ticket = t(agent.team, category, 6)
+    assert services.ticket_claim_next(agent=agent) == ticket
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.event, delivery.ticket_id) == ("ticket.updated", ticket.pk)
+    assert delivery.payload["data"]["changed"] == ["assignee", "status"]
+    assert delivery.payload["data"]["ticket"]["assignee_id"] == agent.user_id
+    assert delivery.payload["data"]["ticket"]["status"] == Ticket.Status.OPEN
+
+
+def test_a_claim_costs_the_same_few_statements_however_long_the_history(
+    agent, category, sensitive, count_queries
+):
+    agent.clearance = Sensitivity.SENSITIVE
+    agent.capacity = 500
+    agent.save()
+    for i in range(40):
+        t(agent.team, sensitive if i % 2 else category, i)
+    for _ in range(30):  # a history of claims, open load and exposure
+        services.ticket_claim_next(agent=agent)
+    plain = t(agent.team, category, -5)
+    claimed, sql = count_queries(lambda: services.ticket_claim_next(agent=agent))
+    assert claimed == plain
+    # agent + its state; pick and assign (PostgreSQL: one UPDATE … RETURNING); the events.
+    assert len(sql) == (3 if connection.vendor == "postgresql" else 4), sql

@@ -107,3 +107,20 @@ def test_interleaving_can_be_turned_off_per_team(team, category, sensitive, clea
     waiting(team, category, 60)
     ticket_claim_next(agent=cleared)
     assert ticket_claim_next(agent=cleared) == second
+
+
+def test_interleaving_only_prefers_a_sensitive_ticket_still_comes_when_no_other_waits(
+    team, sensitive, cleared
+):
+    waiting(team, sensitive, 1)
+    second = waiting(team, sensitive, 2)
+    ticket_claim_next(agent=cleared)
+    assert ticket_claim_next(agent=cleared) == second
+
+
+def test_an_uncleared_agent_who_stepped_out_just_gets_the_plain_queue(team, category):
+    agent = AgentFactory(team=team, presence=Presence.AVAILABLE)
+    exposure_opt_out(agent=agent)
+    plain = waiting(team, category, 5)
+    assert ticket_claim_next(agent=agent) == plain
+    assert ticket_claim_next(agent=agent) is None  # nothing waits: no talk of caps or breaks

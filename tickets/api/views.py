@@ -208,7 +208,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], url_path="next")
     def claim_next(self, request, format=None):
         self._require(can_work(request.user))
-        agent = Agent.objects.filter(user=request.user).first()
+        agent = getattr(request.user, "agent", None)  # loaded by the time-zone middleware
         try:
             ticket = services.ticket_claim_next(agent=agent) if agent else None
         except services.ClaimRefused as refused:

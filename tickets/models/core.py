@@ -286,7 +286,16 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            # Get-next reads the agent's last claim on every claim (interleaving after a
+            # sensitive ticket): the head of this index, however long their history.
+            models.Index(
+                fields=["actor", "-created_at", "-id"],
+                condition=models.Q(kind="claim"),
+                name="event_actor_last_claim",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.field} {self.old!r}→{self.new!r}"

@@ -7,6 +7,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
 from .automation import pending_automation_sweep
+from .claim import ClaimRefused, ticket_claim_next
 from .email_in import IngestResult, email_ingest
 from .escalation import (
     escalation_acknowledge,
@@ -30,12 +31,10 @@ from .routing import routing_decide, ticket_auto_assign, ticket_route
 from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .work import work_heartbeat
 from .workflow import (
-    ClaimRefused,
     attachment_reveal,
     ticket_add_note,
     ticket_assign,
     ticket_change_status,
-    ticket_claim_next,
     ticket_record_view,
     ticket_reply,
     ticket_requester_reply,

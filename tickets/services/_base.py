@@ -82,3 +82,13 @@ def ensure_cleared(user, category) -> None:
     """Raise PermissionDenied unless `user` may handle tickets of `category`."""
     if category.sensitivity not in Sensitivity.allowed_for(clearance_of(user)):
         raise PermissionDenied(f"{user} is not cleared for {category.name} tickets.")
+
+
+def record_exposure(user, ticket: Ticket, now) -> None:
+    """Log in teams' exposure log that `user` handled `ticket` when its category is
+    sensitive or restricted (claiming it, replying to it)."""
+    sensitivity = ticket.category.sensitivity
+    if user is not None and sensitivity != Sensitivity.NONE:
+        from teams.services import exposure_record
+
+        exposure_record(user=user, ticket_id=ticket.pk, sensitivity=sensitivity, at=now)

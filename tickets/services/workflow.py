@@ -1,24 +1,20 @@
-"""The ticket's life after creation: replies, notes, status, assignment, claiming, fields,
-tags, merging, and the audit of who looked at restricted content."""
+"""The ticket's life after creation: replies, notes, status, assignment, and the audit of who
+looked at restricted content. Claiming ("get next ticket") lives in claim.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db import transaction
 from django.utils import timezone
 
 from teams.models import Agent, AuditEntry, Sensitivity
-from teams.selectors import agent_can_take_work
 from teams.services import audit_record
 
 from .. import events, lifecycle
 from ..lifecycle import TransitionError
-from ..models import Attachment, Message, Requester, Ticket, TicketEvent, TicketLink
+from ..models import Attachment, Message, Requester, Ticket, TicketLink
 from ..sanitize import clean_html, html_to_text, markdown_to_html
-from ._base import ensure_cleared, lock, reply_due, save
+from ._base import ensure_cleared, lock, record_exposure, reply_due, save
 from .csat import csat_schedule_survey
 from .intake import attachment_add, ticket_create
 from .notify import notify_assigned
@@ -92,7 +88,7 @@ def ticket_reply(
         events.record(ticket, by, "assign", "assignee", "", by.pk, at=now)
         fields.append("assignee")
     save(ticket, fields)
-    _record_exposure(by, ticket, now)
+    record_exposure(by, ticket, now)
     transaction.on_commit(lambda: _send_reply_email(message.pk))
     return message
 
@@ -234,113 +230,6 @@ def ticket_requester_reply(
     events.record(ticket, None, "requester_reply", "message", "", message.pk, at=now)
     save(ticket, fields)
     return ticket, message
-
-
-class ClaimRefused(Exception):
-    """Get-next hands out nothing, for a reason the agent should read (presence, exposure cap)."""
-
-
-def _exposure_state(agent: Agent, now) -> tuple[bool, bool]:
-    """(may take sensitive work now, prefer non-sensitive after a sensitive claim)."""
-    from teams.selectors import agent_may_take_sensitive, exposure_count
-
-    from ..models import TeamServiceSettings
-
-    service = TeamServiceSettings.objects.filter(team_id=agent.team_id).first()
-    may = agent_may_take_sensitive(agent=agent, at=now)
-    if may and service and service.exposure_cap_per_hour is not None:
-        last_hour = exposure_count(user=agent.user, start=now - timedelta(hours=1), end=now)
-        may = last_hour.get("total", 0) < service.exposure_cap_per_hour
-    interleave = service.interleave_sensitive if service else True
-    prefer_plain = False
-    if interleave:
-        last = (
-            TicketEvent.objects.filter(actor=agent.user, kind="claim")
-            .order_by("-created_at", "-pk")
-            .values_list("ticket__category__sensitivity", flat=True)
-            .first()
-        )
-        prefer_plain = last is not None and last != Sensitivity.NONE
-    return may, prefer_plain
-
-
-def ticket_claim_next(*, agent: Agent) -> Ticket | None:
-    """Hand the agent the most urgent unassigned ticket they may take, or None.
-
-    Their team's queue, their skills (category slugs) and languages, their clearance;
-    ordered by due time, priority, age. Only agents who can take work (teams' presence:
-    available, active) get anything — others get ClaimRefused with the reason. Exposure: past
-    the team's cap (per shift, per hour) or after stepping out, only non-sensitive tickets are
-    handed out (ClaimRefused suggesting a break when none waits); after a sensitive ticket a
-    non-sensitive one is preferred when the team interleaves. Claiming a sensitive ticket is
-    recorded in teams' exposure log. Atomic: the agent row is locked so one agent's
-    concurrent claims respect capacity, and on PostgreSQL the ticket row is taken with
-    SKIP LOCKED, so two agents never get the same ticket. None when at capacity.
-    """
-    with transaction.atomic():
-        agent = Agent.objects.select_for_update().select_related("user").get(pk=agent.pk)
-        if agent.status != Agent.Status.ACTIVE or not agent.user.is_active:
-            return None
-        if not agent_can_take_work(agent):
-            raise ClaimRefused(
-                f"You are {agent.get_presence_display().lower()}: set yourself Available "
-                "to get the next ticket."
-            )
-        open_load = Ticket.objects.filter(assignee=agent.user).unsolved().count()
-        if open_load >= agent.capacity:
-            return None
-        if agent.team_id is None:
-            return None
-        now = timezone.now()
-        may_sensitive, prefer_plain = _exposure_state(agent, now)
-        allowed = Sensitivity.allowed_for(agent.clearance)
-        if not may_sensitive:
-            allowed = [s for s in allowed if s == Sensitivity.NONE]
-        qs = Ticket.objects.filter(
-            assignee__isnull=True,
-            status__in=(Ticket.Status.NEW, Ticket.Status.OPEN),
-            category__sensitivity__in=allowed,
-            team_id=agent.team_id,
-        )
-        if agent.skills:
-            qs = qs.filter(category__slug__in=agent.skills)
-        if agent.languages:
-            qs = qs.filter(language__in=agent.languages)
-        order = [F("due_at").asc(nulls_last=True), "-priority", "created_at", "pk"]
-        if prefer_plain:
-            plain_first = Case(
-                When(category__sensitivity=Sensitivity.NONE, then=Value(0)), default=Value(1)
-            )
-            qs = qs.alias(plain_first=plain_first)
-            order.insert(0, "plain_first")
-        qs = qs.order_by(*order)
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        ticket = qs.first()
-        if ticket is None:
-            if not may_sensitive:
-                raise ClaimRefused(
-                    "You have reached your sensitive-work cap (or stepped out of it): only "
-                    "non-sensitive tickets are handed out and none is waiting. Time for a break?"
-                )
-            return None
-        ticket.assignee = agent.user
-        fields = ["assignee"]
-        events.record(ticket, agent.user, "claim", "assignee", "", agent.user.pk, at=now)
-        if ticket.status == Ticket.Status.NEW:
-            apply_status(ticket, agent.user, Ticket.Status.OPEN, now)
-            fields += STATUS_FIELDS
-        save(ticket, fields)
-        _record_exposure(agent.user, ticket, now)
-        return ticket
-
-
-def _record_exposure(user, ticket: Ticket, now) -> None:
-    sensitivity = ticket.category.sensitivity
-    if user is not None and sensitivity != Sensitivity.NONE:
-        from teams.services import exposure_record
-
-        exposure_record(user=user, ticket_id=ticket.pk, sensitivity=sensitivity, at=now)
 
 
 def ticket_record_view(*, ticket: Ticket, by) -> bool:

@@ -11,8 +11,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from teams.models import Agent
-
 from .. import selectors, services
 from ..filters import TicketFilter, assignee_choices
 from ..models import SavedView
@@ -93,7 +91,7 @@ def saved_view_delete_view(request, pk: int):
 def ticket_claim_next_view(request):
     if not can_work(request.user):
         raise PermissionDenied("Your role reads tickets but does not take them from the queue.")
-    agent = Agent.objects.filter(user=request.user).first()
+    agent = getattr(request.user, "agent", None)  # loaded by the time-zone middleware
     try:
         ticket = services.ticket_claim_next(agent=agent) if agent else None
     except services.ClaimRefused as refused:
