@@ -292,11 +292,61 @@ class RssSampler:
         self.thread.join()
 
 
+# ---------------------------------------------------------------- CPU time
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pg_backends(url: str) -> list[int]:
+    """The server processes serving connections to the bench database (but this query's)."""
+    conn = psycopg2.connect(pg_dsn(url))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (db_name(url),),
+            )
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+class CpuMeter:
+    """CPU seconds spent by gunicorn's workers (app) and by the database's server processes
+    (db) while the block runs: on a shared machine, the cost of the work whatever the wait."""
+
+    def __init__(self, url: str, master: int):
+        self.url, self.master = url, master
+
+    def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        app = {pid: cpu_seconds(pid) for pid in children(self.master)}
+        return app, {pid: cpu_seconds(pid) for pid in pg_backends(self.url)}
+
+    def __enter__(self):
+        self.before = self._snapshot()
+        return self
+
+    def __exit__(self, *exc):
+        after = self._snapshot()
+        self.app, self.db = (
+            sum(t - before.get(pid, 0.0) for pid, t in now.items())
+            for before, now in zip(self.before, after, strict=True)
+        )
+
+
 # ---------------------------------------------------------------- claims
 
 
-def snapshot_claimable(url: str, team_id: int) -> int:
-    """Copy the claimable tickets of the claimers' team so the claims can be undone."""
+def snapshot_claimable(url: str, team_id: int) -> tuple[int, int]:
+    """Copy the claimable tickets of the claimers' team so the claims can be undone; returns
+    the last event and exposure entry ids before the claims."""
     conn = psycopg2.connect(pg_dsn(url))
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -306,14 +356,18 @@ def snapshot_claimable(url: str, team_id: int) -> int:
             "WHERE team_id = %s AND assignee_id IS NULL AND status IN ('new', 'open')",
             (team_id,),
         )
-        cur.execute("SELECT COALESCE(MAX(id), 0) FROM tickets_ticketevent")
-        last_event = cur.fetchone()[0]
+        cur.execute(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM tickets_ticketevent), "
+            "(SELECT COALESCE(MAX(id), 0) FROM teams_exposureentry)"
+        )
+        last = cur.fetchone()
     conn.close()
-    return last_event
+    return last
 
 
-def undo_claims(url: str, last_event: int) -> int:
-    """Put the claimed tickets back as they were and drop the events the claims wrote."""
+def undo_claims(url: str, last: tuple[int, int]) -> int:
+    """Put the claimed tickets back as they were and drop the events and the exposure
+    entries the claims wrote."""
     conn = psycopg2.connect(pg_dsn(url))
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -325,7 +379,8 @@ def undo_claims(url: str, last_event: int) -> int:
                FROM bench_claim_snapshot s WHERE t.id = s.id AND t.assignee_id IS NOT NULL"""
         )
         undone = cur.rowcount
-        cur.execute("DELETE FROM tickets_ticketevent WHERE id > %s", (last_event,))
+        cur.execute("DELETE FROM tickets_ticketevent WHERE id > %s", (last[0],))
+        cur.execute("DELETE FROM teams_exposureentry WHERE id > %s", (last[1],))
         cur.execute("DROP TABLE bench_claim_snapshot")
     conn.close()
     return undone
@@ -435,11 +490,17 @@ def child_main(task: str, arg: str) -> None:
         got: list[int] = []
         samples: list[float] = []
         none = [0]
+        db_cpu = [0.0]
         lock = threading.Lock()
+        cpu_started = time.process_time()
         started = time.perf_counter()
         deadline = started + params["seconds"]
 
         def worker(agent):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            backend_cpu = cpu_seconds(backend)
             try:
                 while time.perf_counter() < deadline:
                     with lock:
@@ -455,6 +516,8 @@ def child_main(task: str, arg: str) -> None:
                             got.append(ticket.pk)
                             samples.append(ms)
             finally:
+                with lock:
+                    db_cpu[0] += cpu_seconds(backend) - backend_cpu
                 connections.close_all()
 
         threads = [threading.Thread(target=worker, args=(a,)) for a in agents[:16]]
@@ -463,20 +526,24 @@ def child_main(task: str, arg: str) -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        app_cpu = time.process_time() - cpu_started
         p50, p95 = percentiles(samples)
-        print(
-            json.dumps(
-                {
-                    "p50_ms": round(p50, 2),
-                    "p95_ms": round(p95, 2),
-                    "rps": round(len(got) / elapsed, 1),
-                    "claims": len(got),
-                    "duplicates": sum(c - 1 for c in Counter(got).values() if c > 1),
-                    "threads": len(threads),
-                    "nothing_left": none[0],
-                }
-            )
-        )
+        out = {
+            "p50_ms": round(p50, 2),
+            "p95_ms": round(p95, 2),
+            "rps": round(len(got) / elapsed, 1),
+            "claims": len(got),
+            "duplicates": sum(c - 1 for c in Counter(got).values() if c > 1),
+            "threads": len(threads),
+            "nothing_left": none[0],
+        }
+        if got:
+            out["cpu_ms_per_claim"] = {
+                "app": round(1000 * app_cpu / len(got), 2),
+                "db": round(1000 * db_cpu[0] / len(got), 2),
+            }
+        out.update(claim_queries(agents[0]))
+        print(json.dumps(out))
     elif task == "sla_sweep":
         from django.db import transaction
 
@@ -641,6 +708,29 @@ def routing_bench(count: int, push: int) -> dict:
     return out
 
 
+def claim_queries(agent) -> dict:
+    """SQL statements of one claim as a service call and of one claim through the API (a
+    Django test-client request with the agent's session), transaction control left out."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.services import ticket_claim_next
+
+    def statements(captured) -> int:
+        control = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+        return sum(1 for q in captured if not q["sql"].startswith(control))
+
+    with CaptureQueriesContext(connection) as service:
+        ticket_claim_next(agent=agent)
+    client = Client()
+    client.force_login(agent.user)
+    client.get("/api/v1/tickets/?page_size=1")  # session and connection warm, as in a run
+    with CaptureQueriesContext(connection) as http:
+        status = client.post("/api/v1/tickets/next/").status_code
+    return {"queries": statements(service), "queries_http": statements(http), "http_status": status}
+
+
 # Bench logins whose role must pass a second factor: each HTTP login spends a recovery code
 # made for the run (the "recovery_codes" child task); the authenticator itself is never used.
 TWO_FACTOR_USERS = ("lead", "manager")
@@ -803,7 +893,7 @@ def main() -> int:
                 "workers": WORKERS,
             }
         if wanted("claims"):
-            claim_phases(url, claimers, env, results)
+            claim_phases(url, claimers, env, results, server.pid)
         if wanted("sla"):
             sla_phase(env, results)
         if wanted("exports"):
@@ -831,8 +921,9 @@ def rollup_phase(env: dict, results: dict) -> None:
         )
 
 
-def claim_phases(url: str, claimers: list[Session], env: dict, results: dict) -> None:
-    """Claim-next over HTTP (8 agents) and as a service call (16 threads); undone after."""
+def claim_phases(url: str, claimers: list[Session], env: dict, results: dict, master: int) -> None:
+    """Claim-next over HTTP (8 agents) and as a service call (16 threads); undone after.
+    CPU per claim: gunicorn's workers (app) and the database's server processes (db)."""
     conn = psycopg2.connect(pg_dsn(url))
     with conn.cursor() as cur:
         cur.execute(
@@ -844,7 +935,14 @@ def claim_phases(url: str, claimers: list[Session], env: dict, results: dict) ->
     log("claim-next over HTTP, 8 claimers")
     last = snapshot_claimable(url, team0)
     try:
-        results["claim_next_http_c8"] = claims_over_http(claimers)
+        with CpuMeter(url, master) as cpu:
+            row = claims_over_http(claimers)
+        if row["claims"]:
+            row["cpu_ms_per_claim"] = {
+                "app": round(1000 * cpu.app / row["claims"], 2),
+                "db": round(1000 * cpu.db / row["claims"], 2),
+            }
+        results["claim_next_http_c8"] = row
     finally:
         undone = undo_claims(url, last)
     results["claim_next_http_c8"]["undone"] = undone
@@ -1004,7 +1102,7 @@ def report(results: dict, info: dict) -> None:
     tmp.write_text(json.dumps({**results, "_meta": info}, indent=2) + "\n")
     tmp.replace(out)
     (RESULTS / "partial.tmp").unlink(missing_ok=True)
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print(f"\nwrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
 if __name__ == "__main__":
