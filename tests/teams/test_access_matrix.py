@@ -307,6 +307,10 @@ TABLE: dict[str, Spec] = {
     "api-metrics-teams": Spec(LEADERS | {"qa_analyst"}, guessed=True),
     "api-metrics-queue": Spec(LEADERS | {"qa_analyst"}, guessed=True),
     "api-metrics-definitions": Spec(STAFF, guessed=True),
+    "api-metrics-sla": Spec(LEADERS | {"qa_analyst"}),
+    "api-metrics-csat": Spec(LEADERS | {"qa_analyst"}),
+    # Associates read their own handle time; the rows are scoped, the endpoint is open to staff.
+    "api-metrics-handle-time": Spec(STAFF),
     # --- teams API -----------------------------------------------------------------------
     "api-me": Spec(STAFF),
     "api-me-presence": Spec(STAFF),
