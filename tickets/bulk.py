@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import json
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
@@ -78,35 +80,116 @@ def insert_rows(
     their primary keys in order (an empty list when `with_ids` is False)."""
     if not rows:
         return []
-    columns = _columns(model, now)
     if connection.vendor != "postgresql":
-        objs = model.objects.bulk_create(
-            [
-                model(
-                    **{a: r.get(a, d() if callable(d) else d) for a, _c, d in columns},
-                    **({"pk": r["pk"]} if "pk" in r else {}),
-                )
-                for r in rows
-            ],  # fmt: skip
-            batch_size=BATCH,
-        )
-        return [o.pk for o in objs] if with_ids else []
-    ids = reserve_ids(model, len(rows)) if with_ids else []
-    names = ([model._meta.pk.column] if with_ids else []) + [c for _a, c, _d in columns]
-    fixed = {a: _copy_text(d() if callable(d) else d) for a, _c, d in columns}
-    sql = f"COPY {model._meta.db_table} ({', '.join(names)}) FROM STDIN"
+        ids = _bulk_create(model, rows, now=now)
+        return ids if with_ids else []
+    ids = reserve_ids(model, len(rows)) if with_ids else None
+    sql, text = copy_of_rows(model, rows, now=now, ids=ids)
     with connection.cursor() as cur:
-        for start in range(0, len(rows), BATCH):
-            buf = io.StringIO()
-            for i in range(start, min(len(rows), start + BATCH)):
-                r = rows[i]
-                cells = [str(ids[i])] if with_ids else []
-                cells += [_copy_text(r[a]) if a in r else fixed[a] for a, _c, _d in columns]
-                buf.write("\t".join(cells))
-                buf.write("\n")
-            buf.seek(0)
-            cur.cursor.copy_expert(sql, buf)
-    return ids
+        cur.cursor.copy_expert(sql, io.StringIO(text))
+    return ids or []
+
+
+def _bulk_create(model: type[models.Model], rows: Sequence[dict], *, now: datetime) -> list[int]:
+    columns = _columns(model, now)
+    objs = model.objects.bulk_create(
+        [
+            model(
+                **{a: r.get(a, d() if callable(d) else d) for a, _c, d in columns},
+                **({"pk": r["pk"]} if "pk" in r else {}),
+            )
+            for r in rows
+        ],  # fmt: skip
+        batch_size=BATCH,
+    )
+    return [o.pk for o in objs]
+
+
+def copy_of_rows(
+    model: type[models.Model], rows: Sequence[dict], *, now: datetime, ids: Sequence[int] | None
+) -> tuple[str, str]:
+    """The COPY statement and its text for `rows` (as insert_rows takes them), with these
+    primary keys or (None) the table's sequence default."""
+    columns = _columns(model, now)
+    names = ([model._meta.pk.column] if ids is not None else []) + [c for _a, c, _d in columns]
+    fixed = {a: _copy_text(d() if callable(d) else d) for a, _c, d in columns}
+    lines = []
+    for i, r in enumerate(rows):
+        cells = [str(ids[i])] if ids is not None else []
+        cells += [_copy_text(r[a]) if a in r else fixed[a] for a, _c, _d in columns]
+        lines.append("\t".join(cells))
+    lines.append("")
+    sql = f"COPY {model._meta.db_table} ({', '.join(names)}) FROM STDIN"
+    return sql, "\n".join(lines)
+
+
+class BulkWriter:
+    """insert_rows for a long import: on PostgreSQL each batch's COPY runs in a background
+    thread on the current connection (so inside the caller's transaction) while the caller
+    builds the next batch, at most two batches ahead. Ids for rows that others refer to are
+    reserved first (`reserve`, before any insert). Until the `with` block ends, the caller must
+    not use the database connection. Elsewhere every insert runs at once (bulk_create)."""
+
+    def __init__(self, *, now: datetime):
+        self.now = now
+        self.background = connection.vendor == "postgresql"
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def reserve(self, model: type[models.Model], count: int) -> list[int] | None:
+        """`count` primary keys of `model` on PostgreSQL (None elsewhere: insert assigns)."""
+        if self.thread is not None:
+            raise RuntimeError("reserve ids before the first insert")
+        return reserve_ids(model, count) if self.background and count else None
+
+    def insert(
+        self, model: type[models.Model], rows: Sequence[dict], *, ids: Sequence[int] | None = None
+    ) -> list[int]:
+        """Queue `rows` with these reserved ids (or the sequence's); returns their ids where
+        known: the reserved ones, or elsewhere the ones bulk_create assigned."""
+        if not rows:
+            return []
+        if not self.background:
+            return _bulk_create(model, rows, now=self.now)
+        if self.thread is None:
+            connection.ensure_connection()
+            self.thread = threading.Thread(target=self._run, args=(connection.connection,))
+            self.thread.start()
+        self._check()
+        item = copy_of_rows(model, rows, now=self.now, ids=ids)
+        while True:
+            try:
+                self.queue.put(item, timeout=1)
+                return list(ids or [])
+            except queue.Full:
+                self._check()
+
+    def _run(self, raw) -> None:
+        try:
+            with raw.cursor() as cur:
+                while (item := self.queue.get()) is not None:
+                    cur.copy_expert(item[0], io.StringIO(item[1]))
+        except BaseException as exc:  # surfaced in the caller's thread
+            self.error = exc
+            while self.queue.get() is not None:  # let the caller finish putting
+                pass
+
+    def _check(self) -> None:
+        if self.error is not None:
+            with connection.wrap_database_errors:  # as Django's own cursors raise them
+                raise self.error
+
+    def __exit__(self, *exc_info) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if exc_info[0] is None:
+            self._check()
 
 
 def copy_line(values: Iterable) -> str:

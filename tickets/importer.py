@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,12 +32,12 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from teams.models import Team
 
-from .bulk import insert_rows
+from .bulk import BulkWriter, insert_rows
 from .models import Category, Message, Requester, Tag, Ticket, TicketEvent
 from .sanitize import text_to_html
 from .services.csat import csat_import
@@ -172,7 +173,7 @@ class _RowParser:
             return None
         try:
             fmt = self.formats.get(name)
-            parsed = datetime.strptime(value, fmt) if fmt else datetime.fromisoformat(value)  # noqa: DTZ007 - zone applied below
+            parsed = _strptime(value, fmt) if fmt else datetime.fromisoformat(value)
         except ValueError:
             problems.append(
                 f"{name} {value!r} does not match format {self.formats.get(name, 'ISO 8601')}"
@@ -252,6 +253,22 @@ class _RowParser:
             csat_comment=self.raw(record, "csat_comment"),
             clamped=clamped,
         )
+
+
+# strptime costs ~10 µs a call (a quarter of the parse time at 100,000 rows); a value that has
+# exactly the shape of an ISO-like format parses the same with datetime.fromisoformat.
+_ISO_SHAPES = {
+    "%Y-%m-%d %H:%M:%S": re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"),
+    "%Y-%m-%dT%H:%M:%S": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"),
+    "%Y-%m-%d": re.compile(r"\d{4}-\d{2}-\d{2}"),
+}
+
+
+def _strptime(value: str, fmt: str) -> datetime:
+    shape = _ISO_SHAPES.get(fmt)
+    if shape is not None and shape.fullmatch(value):
+        return datetime.fromisoformat(value)
+    return datetime.strptime(value, fmt)  # noqa: DTZ007 - the caller applies the zone
 
 
 @lru_cache(maxsize=4096)
@@ -363,12 +380,11 @@ def _write(
     rows: list[ParsedRow], teams: dict[str, Team], agents: dict, result: ImportResult, progress
 ) -> None:
     """Requesters, tickets, messages, events, tags and CSAT in batches, through
-    tickets.bulk.insert_rows (COPY on PostgreSQL)."""
+    tickets.bulk (COPY on PostgreSQL, sent from a background thread while the next batch is
+    built; the ticket ids are reserved up front so messages can name them)."""
     now = timezone.now()
     categories = dict(Category.objects.values_list("slug", "pk"))
-    existing = dict(
-        Requester.objects.filter(email__in={row.email for row in rows}).values_list("email", "pk")
-    )
+    existing = _requester_ids({row.email for row in rows})
     new_requesters = {}
     for row in rows:
         if row.email not in existing and row.email not in new_requesters:
@@ -384,67 +400,87 @@ def _write(
     through = Ticket.tags.through
     team_ids = {slug: t.pk for slug, t in teams.items()}
     agent_ids = {key: u.pk for key, u in agents.items()}
+    ratings = []
 
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        tickets = [
-            {
-                "subject": r.subject,
-                "requester_id": existing[r.email],
-                "category_id": categories[r.category],
-                "channel": r.channel,
-                "priority": r.priority,
-                "status": r.status,
-                "team_id": team_ids.get(r.team),
-                "assignee_id": agent_ids.get(r.agent),
-                "language": r.language,
-                "custom_fields": {"import_id": r.external_id} if r.external_id else {},
-                "created_at": r.created_at,
-                "first_reply_at": r.first_reply_at,
-                "last_public_reply_at": r.first_reply_at,
-                "last_requester_reply_at": r.created_at,
-                "solved_at": r.solved_at if r.status in Ticket.DONE else None,
-                "closed_at": r.solved_at if r.status == Ticket.Status.CLOSED else None,
-            }
-            for r in chunk
-        ]
-        ticket_ids = insert_rows(Ticket, tickets, now=now)
-        messages, events, links, ratings = [], [], [], []
-        for pk, t, r in zip(ticket_ids, tickets, chunk, strict=True):
-            messages.append(
+    with BulkWriter(now=now) as out:
+        reserved = out.reserve(Ticket, len(rows))
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            tickets = [
                 {
-                    "ticket_id": pk,
-                    "author_requester_id": t["requester_id"],
-                    "body_html": _html(r.description),
-                    "body_text": r.description,
+                    "subject": r.subject,
+                    "requester_id": existing[r.email],
+                    "category_id": categories[r.category],
                     "channel": r.channel,
+                    "priority": r.priority,
+                    "status": r.status,
+                    "team_id": team_ids.get(r.team),
+                    "assignee_id": agent_ids.get(r.agent),
+                    "language": r.language,
+                    "custom_fields": {"import_id": r.external_id} if r.external_id else {},
                     "created_at": r.created_at,
+                    "first_reply_at": r.first_reply_at,
+                    "last_public_reply_at": r.first_reply_at,
+                    "last_requester_reply_at": r.created_at,
+                    "solved_at": r.solved_at if r.status in Ticket.DONE else None,
+                    "closed_at": r.solved_at if r.status == Ticket.Status.CLOSED else None,
                 }
+                for r in chunk
+            ]
+            ticket_ids = out.insert(
+                Ticket, tickets, ids=reserved[start : start + len(chunk)] if reserved else None
             )
-            if r.resolution:
+            messages, events, links = [], [], []
+            for pk, t, r in zip(ticket_ids, tickets, chunk, strict=True):
                 messages.append(
                     {
                         "ticket_id": pk,
-                        "author_user_id": t["assignee_id"],
-                        "body_html": _html(r.resolution),
-                        "body_text": r.resolution,
-                        "channel": Ticket.Channel.AGENT,
-                        "created_at": r.solved_at or r.first_reply_at or r.created_at,
+                        "author_requester_id": t["requester_id"],
+                        "body_html": _html(r.description),
+                        "body_text": r.description,
+                        "channel": r.channel,
+                        "created_at": r.created_at,
                     }
                 )
-            events.append({"ticket_id": pk, "created_at": r.created_at, "kind": "imported", "field": "status", "new": r.status})  # fmt: skip
-            links += [{"ticket_id": pk, "tag_id": tags[n]} for n in dict.fromkeys(r.tags)]
-            if r.csat_rating is not None:
-                result.csat_rows.append((str(pk), r.csat_rating, r.csat_comment))
-                shell = Ticket(pk=pk, assignee_id=t["assignee_id"], solved_at=t["solved_at"])
-                ratings.append((shell, r.csat_rating, r.csat_comment))
-        insert_rows(Message, messages, now=now, with_ids=False)
-        insert_rows(TicketEvent, events, now=now, with_ids=False)
-        insert_rows(through, links, now=now, with_ids=False)
-        csat_import(rows=ratings, now=now)
-        result.imported += len(chunk)
-        if progress:
-            progress(result.imported, len(rows))
+                if r.resolution:
+                    messages.append(
+                        {
+                            "ticket_id": pk,
+                            "author_user_id": t["assignee_id"],
+                            "body_html": _html(r.resolution),
+                            "body_text": r.resolution,
+                            "channel": Ticket.Channel.AGENT,
+                            "created_at": r.solved_at or r.first_reply_at or r.created_at,
+                        }
+                    )
+                events.append({"ticket_id": pk, "created_at": r.created_at, "kind": "imported", "field": "status", "new": r.status})  # fmt: skip
+                links += [{"ticket_id": pk, "tag_id": tags[n]} for n in dict.fromkeys(r.tags)]
+                if r.csat_rating is not None:
+                    result.csat_rows.append((str(pk), r.csat_rating, r.csat_comment))
+                    shell = Ticket(pk=pk, assignee_id=t["assignee_id"], solved_at=t["solved_at"])
+                    ratings.append((shell, r.csat_rating, r.csat_comment))
+            out.insert(Message, messages)
+            out.insert(TicketEvent, events)
+            out.insert(through, links)
+            result.imported += len(chunk)
+            if progress and result.imported < len(rows):
+                progress(result.imported, len(rows))
+    csat_import(rows=ratings, now=now)
+    if progress and rows:
+        progress(result.imported, len(rows))
+
+
+def _requester_ids(emails: set[str]) -> dict[str, int]:
+    """Existing requesters' ids by email. On PostgreSQL one array parameter: Django's IN list
+    of 100,000 placeholders took seconds to build."""
+    if connection.vendor != "postgresql":
+        return dict(Requester.objects.filter(email__in=emails).values_list("email", "pk"))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT email, id FROM {Requester._meta.db_table} WHERE email = ANY(%s)",  # noqa: S608
+            [list(emails)],
+        )
+        return dict(cur.fetchall())
 
 
 def print_progress(done: int, total: int, stream=sys.stderr) -> None:

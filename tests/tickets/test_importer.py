@@ -6,9 +6,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection
 from django.db.models import Avg, Count
 
 from tests.factories import CategoryFactory, TeamFactory
+from tickets import bulk
 from tickets.importer import CLAMPED_TAG, import_tickets, load_mapping
 from tickets.models import CSATResponse, Message, Requester, Ticket
 
@@ -192,3 +194,47 @@ def test_on_error_skip_imports_the_valid_rows_and_names_the_others(tmp_path, fro
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_tickets", str(csv_path), mapping=str(mapping_path))
     assert Ticket.objects.count() == 2
+
+
+def _rows(tmp_path, count):
+    lines = ["Id,Email,Subject,Prio,Type"]
+    lines += [f"R-{i},user{i}@example.com,Problem number {i},Low,Bug" for i in range(count)]
+    return _write(tmp_path, "\n".join(lines) + "\n")
+
+
+def test_batches_keep_each_message_on_its_own_ticket_and_report_progress(
+    tmp_path, frontline_taxonomy, monkeypatch
+):
+    monkeypatch.setattr("tickets.importer.BATCH", 7)
+    mapping = _mapping(tmp_path)
+    mapping["columns"]["external_id"] = "Id"
+    seen = []
+    result = import_tickets(_rows(tmp_path, 30), mapping, progress=lambda d, t: seen.append(d))
+    assert result.imported == 30
+    assert seen == [7, 14, 21, 28, 30]
+    pairs = Message.objects.values_list("ticket__custom_fields__import_id", "body_text")
+    assert sorted(pairs) == sorted((f"R-{i}", f"Problem number {i}") for i in range(30))
+    assert sorted(Ticket.objects.values_list("requester__email", "subject")) == sorted(
+        (f"user{i}@example.com", f"Problem number {i}") for i in range(30)
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY batches are PostgreSQL's")
+def test_a_batch_the_database_refuses_imports_nothing(tmp_path, frontline_taxonomy, monkeypatch):
+    """The COPYs run in a background thread: its failure still reaches the caller and rolls
+    the whole import back."""
+
+    copy_of_rows = bulk.copy_of_rows
+
+    def refused_on_the_third_batch(model, rows, **kwargs):
+        sql, text = copy_of_rows(model, rows, **kwargs)
+        if model is Message and rows[0]["body_text"] == "Problem number 14":
+            text = "not a row\n"
+        return sql, text
+
+    monkeypatch.setattr("tickets.importer.BATCH", 7)
+    monkeypatch.setattr(bulk, "copy_of_rows", refused_on_the_third_batch)
+    with pytest.raises(DatabaseError):
+        import_tickets(_rows(tmp_path, 30), _mapping(tmp_path))
+    assert Ticket.objects.count() == Message.objects.count() == Requester.objects.count() == 0
