@@ -11,14 +11,25 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
-from openpyxl import Workbook
+import xlsxwriter
+from django.core.exceptions import ValidationError
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows less the header
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    # Text stays text: never turned into a formula, a number or a hyperlink.
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "remove_timezone": True,
+}
 
 
 def neutralise(value):
@@ -53,23 +64,48 @@ def csv_stream(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]
         yield writer.writerow([neutralise(_text(v)) for v in row])
 
 
-def _cell(value):
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)  # already in the viewer's zone; Excel has no zones
-    return neutralise(value)
-
-
 def xlsx_file(header: Sequence[str], rows: Iterable[Sequence], *, title: str = "Export"):
-    """A temporary file holding the workbook (openpyxl write-only: rows are not kept in
-    memory). Returns (file positioned at 0, row count). The caller closes the file."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31])
-    ws.append([neutralise(h) for h in header])
-    count = 0
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-        count += 1
+    """A temporary file holding the workbook, written by XlsxWriter in constant-memory mode
+    (each row goes to a temporary file as soon as the next one starts, so memory stays flat
+    whatever the row count). Text is written as text (never read as a formula, number or
+    link) after neutralise; numbers as numbers; dates and times as spreadsheet dates shown
+    as YYYY-MM-DD [HH:MM:SS], already in the viewer's zone (Excel has no zones, so the zone
+    is dropped, not converted). Returns (file positioned at 0, row count); the caller closes
+    the file. Raises ValidationError past a sheet's 1,048,575 data rows."""
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the caller closes it
-    wb.save(out)
+    book = xlsxwriter.Workbook(out, XLSX_OPTIONS)
+    sheet = book.add_worksheet(title[:31])
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    text, number, when = sheet.write_string, sheet.write_number, sheet.write_datetime
+    for col, name in enumerate(header):
+        text(0, col, neutralise(name))
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if count > XLSX_MAX_ROWS:
+            out.close()
+            if hasattr(rows, "close"):
+                rows.close()  # its server-side cursor, while the connection is still open
+            raise ValidationError(
+                f"More than {XLSX_MAX_ROWS:,} rows do not fit in a spreadsheet: narrow the "
+                "filters or choose CSV."
+            )
+        for col, value in enumerate(row):
+            kind = type(value)
+            if kind is str:
+                text(count, col, neutralise(value))
+            elif value is None:
+                continue
+            elif kind is datetime:
+                when(count, col, value, stamp)
+            elif kind is date:
+                when(count, col, value, day)
+            elif kind is bool:
+                sheet.write_boolean(count, col, value)
+            elif isinstance(value, int | float | Decimal):
+                number(count, col, value)
+            else:
+                text(count, col, neutralise(str(value)))
+    book.close()
     out.seek(0)
     return out, count

@@ -49,7 +49,11 @@ def export_download_view(request):
         "filters": {k: v for k, v in request.GET.items() if k not in ("dataset", "format")},
     }
     if fmt == "xlsx":
-        handle, count = xlsx_file(dataset.header, dataset.rows, title=dataset.title)
+        try:
+            handle, count = xlsx_file(dataset.header, dataset.rows, title=dataset.title)
+        except ValidationError as exc:
+            text = " ".join(exc.messages)
+            return HttpResponse(f"Cannot export: {text}", status=400, content_type="text/plain")
         services.export_audit(by=request.user, detail=detail, rows=count, request=request)
         return FileResponse(
             handle, as_attachment=True, filename=filename, content_type=FORMATS["xlsx"]
