@@ -199,10 +199,16 @@ def test_attachments_upload_download_and_limits(api, ticket, category):
 
 
 def test_claim_next_200_then_204(api, ticket, agent):
+    services.ticket_tag(ticket=ticket, by=agent.user, names=["vip"])
     first = api.post("/api/v1/tickets/next/")
     assert first.status_code == 200
     assert first.json()["id"] == ticket.pk
     assert first.json()["assignee"] == agent.user.pk
+    assert first.json()["status"] == "open"
+    # The claim answers with the ticket exactly as reading it afterwards shows it.
+    assert first.json() == api.get(f"/api/v1/tickets/{ticket.pk}/").json()
+    assert first.json()["tags"] == ["vip"]
+    assert first.json()["requester"]["name"] == ticket.requester.name
     assert api.post("/api/v1/tickets/next/").status_code == 204
 
 

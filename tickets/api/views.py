@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -215,7 +216,10 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
         if ticket is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(self._out(ticket))
+        # The claim returns the ticket as written, with its category and requester: only the
+        # tags are left to read (what _out would fetch again with two queries).
+        prefetch_related_objects([ticket], "tags")
+        return Response(TicketSerializer(ticket, context={"request": request}).data)
 
     @extend_schema(
         methods=["get"], summary="The thread (public replies and internal notes)",

@@ -20,9 +20,10 @@ team with a per-shift exposure cap adds the read of the agent's rota for the shi
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from teams.models import Agent, Sensitivity
 from teams.selectors import agent_can_take_work, exposure_count_this_shift
 
 from .. import events, lifecycle
-from ..models import Category, Ticket, TicketEvent
+from ..models import Category, Requester, Ticket
 from ._base import record_exposure
 from .webhooks import webhooks_emit
 
@@ -60,8 +61,9 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
     ticket.updated to webhook subscribers.
     """
     now = timezone.now()
+    db = connections[DEFAULT_DB_ALIAS]
     with transaction.atomic():
-        agent = _claimant(agent.pk, now)
+        agent = _claimant(db, agent.pk, now)
         if agent is None or agent.status != Agent.Status.ACTIVE or not agent.user.is_active:
             return None
         if not agent_can_take_work(agent):
@@ -72,8 +74,8 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
         if agent.open_load >= agent.capacity or agent.team_id is None:
             return None
         allowed, held_back, prefer_plain = _sensitivities(agent, now)
-        picked = _take(agent, [Sensitivity.NONE], now) if prefer_plain else None
-        picked = picked or _take(agent, allowed, now)
+        picked = _take(db, agent, [Sensitivity.NONE], now) if prefer_plain else None
+        picked = picked or _take(db, agent, allowed, now)
         if picked is None:
             if held_back:
                 raise ClaimRefused(
@@ -82,45 +84,55 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
                 )
             return None
         ticket, old_status = picked
-        _record(agent, ticket, old_status, now)
+        _record(db, agent, ticket, old_status, now)
         return ticket
 
 
+# Raw rows to model instances. Each claim reads its agent (and user) and returns its ticket
+# (with category and requester) through plain SQL; the column lists and converters are worked
+# out once per model. Converters come from the first connection that asks: on PostgreSQL only
+# JSON fields have one, on SQLite they depend on settings alone, so any thread's will do.
+
+
+@cache
 def _columns(alias: str, model) -> str:
-    quote = connection.ops.quote_name
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
 
-def _instances(row, *models) -> tuple[list, tuple]:
+@cache
+def _row_plan(model, db_alias: str) -> tuple[list[str], list[tuple[int, object, list]]]:
+    db = connections[db_alias]
+    names, converting = [], []
+    for i, field in enumerate(model._meta.concrete_fields):
+        names.append(field.attname)
+        col = field.get_col(model._meta.db_table)
+        converters = db.ops.get_db_converters(col) + field.get_db_converters(db)
+        if converters:
+            converting.append((i, col, converters))
+    return names, converting
+
+
+def _instances(db, row, *models) -> tuple[list, tuple]:
     """Instances of `models` from a raw row holding each one's concrete columns in turn, with
     the conversions the ORM applies (JSON decoded; SQLite's dates and booleans); returns them
     and the rest of the row."""
     out, at = [], 0
     for model in models:
-        fields = model._meta.concrete_fields
-        values = []
-        for field, value in zip(fields, row[at : at + len(fields)], strict=True):
-            col = field.get_col(model._meta.db_table)
-            for convert in connection.ops.get_db_converters(col) + field.get_db_converters(
-                connection
-            ):
-                value = convert(value, col, connection)
-            values.append(value)
-        out.append(model.from_db(connection.alias, [f.attname for f in fields], values))
-        at += len(fields)
+        names, converting = _row_plan(model, db.alias)
+        values = list(row[at : at + len(names)])
+        for i, col, converters in converting:
+            for convert in converters:
+                values[i] = convert(values[i], col, db)
+        out.append(model.from_db(db.alias, names, values))
+        at += len(names)
     return out, row[at:]
 
 
-def _claimant(pk: int, now) -> Agent | None:
-    """The agent's row locked, with what the claim decides on, in one statement: their user,
-    their team's exposure caps and interleaving, their open load, whether they stepped out of
-    sensitive work, their exposure in the last hour, the sensitivity of their last claim,
-    whether any webhook endpoint is active. The step-out and last-hour conditions are those of
-    teams.selectors.exposure_opted_out and exposure_count. Plain SQL (both backends): the ORM
-    spent more CPU building this query than the database spent answering it."""
+@cache
+def _state_sql(lock: str) -> str:
     user_model = get_user_model()
-    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
-    sql = (
+    return (
         f"SELECT {_columns('a', Agent)}, {_columns('u', user_model)}, "  # noqa: S608
         "tm.exposure_cap_per_shift, ss.exposure_cap_per_hour, ss.interleave_sensitive, "
         "(SELECT COUNT(*) FROM tickets_ticket t"
@@ -140,14 +152,24 @@ def _claimant(pk: int, now) -> Agent | None:
         "LEFT JOIN tickets_teamservicesettings ss ON ss.team_id = a.team_id "
         f"WHERE a.id = %s{lock}"
     )
-    at = connection.ops.adapt_datetimefield_value
+
+
+def _claimant(db, pk: int, now) -> Agent | None:
+    """The agent's row locked, with what the claim decides on, in one statement: their user,
+    their team's exposure caps and interleaving, their open load, whether they stepped out of
+    sensitive work, their exposure in the last hour, the sensitivity of their last claim,
+    whether any webhook endpoint is active. The step-out and last-hour conditions are those of
+    teams.selectors.exposure_opted_out and exposure_count. Plain SQL (both backends): the ORM
+    spent more CPU building this query than the database spent answering it."""
+    sql = _state_sql(" FOR UPDATE OF a" if db.features.has_select_for_update_of else "")
+    at = db.ops.adapt_datetimefield_value
     hour_ago = now - timedelta(hours=1)
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, [*Ticket.UNSOLVED, at(now), at(now), at(hour_ago), at(now), pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    (agent, user), rest = _instances(row, Agent, user_model)
+    (agent, user), rest = _instances(db, row, Agent, get_user_model())
     agent.user = user
     (
         agent.shift_cap,
@@ -205,12 +227,12 @@ def _candidates(agent: Agent, sensitivities: list[str]):
     return qs.order_by(*CLAIM_ORDER)
 
 
-def _take(agent: Agent, sensitivities: list[str], now) -> tuple[Ticket, str] | None:
-    """Assign the first candidate to the agent and open it: (ticket, status before), or None
-    when nothing waits."""
-    if connection.vendor == "postgresql":
-        return _take_skip_locked(agent, sensitivities, now)
-    candidates = _candidates(agent, sensitivities).select_related("category")
+def _take(db, agent: Agent, sensitivities: list[str], now) -> tuple[Ticket, str] | None:
+    """Assign the first candidate to the agent and open it: (ticket with its category and
+    requester, status before), or None when nothing waits."""
+    if db.vendor == "postgresql":
+        return _take_skip_locked(db, agent, sensitivities, now)
+    candidates = _candidates(agent, sensitivities).select_related("category", "requester")
     for _ in range(5):  # another claim may win the row between the read and the write
         ticket = candidates.first()
         if ticket is None:
@@ -229,46 +251,54 @@ def _take(agent: Agent, sensitivities: list[str], now) -> tuple[Ticket, str] | N
     return None
 
 
-def _take_skip_locked(agent: Agent, sensitivities: list[str], now) -> tuple[Ticket, str] | None:
-    """_candidates' first row, locked (rows other claims hold are skipped), assigned, opened
-    and its version bumped in one statement. Written out: compiling the ORM's version of the
-    pick cost more CPU than running it. Its WHERE holds the predicate of the partial index
-    ticket_claimable and its ORDER BY the index's order, so the pick reads the index head."""
+@cache
+def _pick_sql(sensitivities: int, skills: int, languages: int) -> str:
+    """The pick for lists of these lengths: _candidates' first row, locked (rows other claims
+    hold are skipped), assigned, opened and its version bumped, returned with its category and
+    requester. Its WHERE holds the predicate of the partial index ticket_claimable and its
+    ORDER BY the index's order, so the pick reads the index head."""
     where = [
         "t2.team_id = %s",
         "t2.assignee_id IS NULL",
         f"t2.status IN ({_marks(CLAIMABLE)})",
-        f"c2.sensitivity IN ({_marks(sensitivities)})",
+        f"c2.sensitivity IN ({_marks(range(sensitivities))})",
     ]
-    params = [agent.team_id, *CLAIMABLE, *sensitivities]
-    if agent.skills:
-        where.append(f"c2.slug IN ({_marks(agent.skills)})")
-        params += agent.skills
-    if agent.languages:
-        where.append(f"t2.language IN ({_marks(agent.languages)})")
-        params += agent.languages
-    sql = (
+    if skills:
+        where.append(f"c2.slug IN ({_marks(range(skills))})")
+    if languages:
+        where.append(f"t2.language IN ({_marks(range(languages))})")
+    return (
         "UPDATE tickets_ticket AS t "  # noqa: S608 - only placeholders are interpolated
         "SET assignee_id = %s, status = %s, version = t.version + 1, updated_at = %s "
         "FROM (SELECT t2.id, t2.status FROM tickets_ticket t2"
         "  JOIN tickets_category c2 ON c2.id = t2.category_id"
         f"  WHERE {' AND '.join(where)}"
         "  ORDER BY t2.due_at ASC NULLS LAST, t2.priority DESC, t2.created_at, t2.id"
-        "  LIMIT 1 FOR UPDATE OF t2 SKIP LOCKED) AS pick, tickets_category AS c "
-        "WHERE t.id = pick.id AND c.id = t.category_id "
-        f"RETURNING {_columns('t', Ticket)}, {_columns('c', Category)}, pick.status"
+        "  LIMIT 1 FOR UPDATE OF t2 SKIP LOCKED) AS pick,"
+        " tickets_category AS c, tickets_requester AS r "
+        "WHERE t.id = pick.id AND c.id = t.category_id AND r.id = t.requester_id "
+        f"RETURNING {_columns('t', Ticket)}, {_columns('c', Category)}, "
+        f"{_columns('r', Requester)}, pick.status"
     )
-    with connection.cursor() as cursor:
+
+
+def _take_skip_locked(db, agent: Agent, sensitivities, now) -> tuple[Ticket, str] | None:
+    """The pick in one statement (written out: compiling the ORM's version of it cost more
+    CPU than running it)."""
+    skills, languages = agent.skills or [], agent.languages or []
+    sql = _pick_sql(len(sensitivities), len(skills), len(languages))
+    params = [agent.team_id, *CLAIMABLE, *sensitivities, *skills, *languages]
+    with db.cursor() as cursor:
         cursor.execute(sql, [agent.user_id, Ticket.Status.OPEN, now, *params])
         row = cursor.fetchone()
     if row is None:
         return None
-    (ticket, category), (old_status,) = _instances(row, Ticket, Category)
-    ticket.category = category
+    (ticket, category, requester), (old_status,) = _instances(db, row, Ticket, Category, Requester)
+    ticket.category, ticket.requester = category, requester
     return ticket, old_status
 
 
-def _record(agent: Agent, ticket: Ticket, old_status: str, now) -> None:
+def _record(db, agent: Agent, ticket: Ticket, old_status: str, now) -> None:
     """What follows a claim: its events, the exposure entry, the webhook event.
 
     The SLA clocks are left alone: new → open neither starts, stops nor pauses a target (both
@@ -284,7 +314,7 @@ def _record(agent: Agent, ticket: Ticket, old_status: str, now) -> None:
             events.build(ticket, user, "status", "status", old_status, ticket.status, at=now)
         )
         changed.append("status")
-    TicketEvent.objects.bulk_create(rows)
+    events.write(rows, using=db.alias)
     record_exposure(user, ticket, now)
     if agent.webhooks_on:
         webhooks_emit(event="ticket.updated", ticket=ticket, extra={"changed": changed}, now=now)
