@@ -120,7 +120,7 @@ class SummaryView(_MetricsView):
     def get(self, request):
         """Figures over the period for everything the caller may see."""
         filters = self.filters(request)
-        rows = selectors.rollup_rows(user=request.user, filters=filters)
+        rows = selectors.rollup_rows(user=request.user, filters=filters, weekly=True)
         return Response({**self.period(filters), **_figures(selectors.summarize(rows))})
 
 
@@ -129,7 +129,7 @@ class TrendsView(_MetricsView):
     def get(self, request):
         """Weekly series (week starting Monday) of the dashboard charts."""
         filters = self.filters(request)
-        rows = selectors.rollup_rows(user=request.user, filters=filters)
+        rows = selectors.rollup_rows(user=request.user, filters=filters, weekly=True)
         charts = selectors.weekly_trends(rows=rows, filters=filters)
         return Response({**self.period(filters), "charts": list(charts.values())})
 
@@ -141,7 +141,7 @@ class AgentsView(_MetricsView):
     def get(self, request):
         """Figures per agent (user id) over the period."""
         filters = self.filters(request)
-        rows = selectors.rollup_rows(user=request.user, filters=filters)
+        rows = selectors.rollup_rows(user=request.user, filters=filters, weekly=True)
         by_agent = group(rows, lambda r: r["agent_id"])
         data = [
             {"agent": k, **_figures(v)}

@@ -35,10 +35,12 @@ def add(hist: dict, minutes: float, count: int = 1) -> None:
 
 
 def merge(hists: Iterable[Mapping]) -> dict:
+    """The sum of sparse histograms (keys are bucket numbers as strings, as add() and JSON
+    write them)."""
     out: dict[str, int] = {}
     for h in hists:
         for k, v in (h or {}).items():
-            out[str(k)] = out.get(str(k), 0) + v
+            out[k] = out.get(k, 0) + v
     return out
 
 

@@ -10,9 +10,21 @@ worked_by with worked_after/before (tickets with handle time of that agent in th
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+
+_PATHS: dict[tuple[str, str], str] = {}
+
+
+def path_of(name: str) -> str:
+    """reverse(name) for a URL without arguments, once per script prefix (a page builds
+    hundreds of links to the same few pages)."""
+    key = (get_script_prefix(), name)
+    path = _PATHS.get(key)
+    if path is None:
+        path = _PATHS[key] = reverse(name)
+    return path
 
 
 def _fmt(value):
@@ -29,7 +41,13 @@ def tickets_url(base: dict | None = None, **params) -> str:
     """/tickets/?view=all&… with the given filters (None values dropped)."""
     query = {"view": "all", **(base or {})}
     query.update({k: _fmt(v) for k, v in params.items() if v is not None})
-    return f"{reverse('tickets:queue')}?{urlencode(query, doseq=True)}"
+    return f"{path_of('tickets:queue')}?{urlencode(query, doseq=True)}"
+
+
+def with_param(url: str, name: str, value) -> str:
+    """`url` (from tickets_url) narrowed by one more parameter: per-row links (one per agent
+    or team) share everything else, so that part is encoded once per page."""
+    return f"{url}&{quote(name)}={quote(_fmt(value), safe='')}"
 
 
 def day_range(start: date, end: date, kind: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from django.db import connections, models
 
+from teams.models import Team
 from teams.permissions import scope_for
 
 
@@ -12,16 +13,21 @@ class TicketQuerySet(models.QuerySet):
     def done(self):
         return self.filter(status__in=self.model.DONE)
 
-    def visible_to(self, user):
-        """Tickets the user may see: teams in scope (or assigned to them), within clearance."""
+    def visible_to(self, user, *, teams_as_subquery: bool = False):
+        """Tickets the user may see: teams in scope (or assigned to them), within clearance.
+
+        teams_as_subquery names the teams through a subquery, for reads led by a narrow time
+        window: PostgreSQL would otherwise AND the window's index with the team index, which
+        at a million tickets means reading every ticket id the team ever had."""
         scope = scope_for(user)
         if scope.role is None:
             return self.none()
         qs = self
         if not scope.all_teams:
-            qs = qs.filter(
-                models.Q(team_id__in=scope.team_ids) | models.Q(assignee_id=scope.user_id)
-            )
+            teams = scope.team_ids
+            if teams_as_subquery:
+                teams = Team.objects.filter(pk__in=scope.team_ids).values("pk")
+            qs = qs.filter(models.Q(team_id__in=teams) | models.Q(assignee_id=scope.user_id))
         if scope.vendor_id is not None:
             qs = qs.filter(
                 models.Q(team__vendor_id=scope.vendor_id) | models.Q(assignee_id=scope.user_id)

@@ -40,7 +40,8 @@ def volume_spikes(
 ):
     """Categories whose volume in the last `hours` among the tickets `user` may see (under
     `q`) is a significant spike, largest z first."""
-    return spikes_in(Ticket.objects.visible_to(user).filter(q or Q()), now=now, hours=hours)
+    tickets = Ticket.objects.visible_to(user, teams_as_subquery=True).filter(q or Q())
+    return spikes_in(tickets, now=now, hours=hours)
 
 
 def spikes_in(tickets, *, now: datetime | None = None, hours: int = WINDOW_HOURS) -> list[dict]:

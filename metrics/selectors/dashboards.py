@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from teams.models import Role, Team
@@ -18,11 +18,11 @@ from tickets.filters import DUE_SOON
 from tickets.models import Ticket
 
 from ..filters import DashboardFilter
-from ..links import day_range, tickets_url
+from ..links import day_range, tickets_url, with_param
 from ..models import AgentDay, DailyAgentRollup, DailyRollup, DailyTeamRollup
 from .alerts import volume_spikes, with_filings
 from .breakdowns import sla_by_policy
-from .summary import COUNTS, combined_by, group, medians, summarize, week_of, weeks_between
+from .summary import COUNTS, group, medians, summarize, week_of, weeks_between
 
 AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like the tickets list
     ("under 4 h", 0, 4),
@@ -34,52 +34,65 @@ AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like
 AT_RISK = DUE_SOON  # the tickets list's "due within an hour" (sla=due_soon)
 
 
-def rollup_rows(*, user, filters: DashboardFilter, per_agent: bool = True) -> list[dict]:
-    """The visible rollup rows matching the filters, summed per day × agent × team, as dicts.
+def rollup_rows(
+    *, user, filters: DashboardFilter, per_agent: bool = True, weekly: bool = False
+) -> list[dict]:
+    """The visible rollup rows matching the filters, summed per day (or, weekly, per week:
+    `day` is its Monday) × agent × team, as dicts.
 
     Without a category or channel filter they come from DailyAgentRollup (already per day ×
     agent × team × sensitivity: one query); otherwise from the fine DailyRollups (two queries:
     counts summed in SQL, then the histograms merged here). With per_agent=False (pages that
-    show teams only) they come from DailyTeamRollup, with agent_id None."""
+    show teams only) they come from DailyTeamRollup, with agent_id None. Each row read is
+    added into its cell once; summaries over cells (summary.summarize) merge far fewer
+    histograms than over the rows."""
+    period = week_of if weekly else _same_day
+    cells: dict[tuple, dict] = {}
     if not filters.needs_fine_rows:
         model = DailyAgentRollup if per_agent else DailyTeamRollup
-        return _coarse_rows(model, user=user, filters=filters)
+        qs = filters.coarse_queryset(model.objects.visible_to(user)).order_by()
+        keys = ("day", "agent_id", "team_id") if per_agent else ("day", "team_id")
+        for r in qs.values(*keys, *COUNTS, "frt_hist", "resolution_hist"):
+            _add_into(cells, (period(r["day"]), r.get("agent_id"), r["team_id"]), r, hists=True)
+        return list(cells.values())
     qs = filters.filter_queryset(DailyRollup.objects.visible_to(user)).order_by()
     keys = ("day", "agent_id", "team_id")
-    rows = {
-        (r["day"], r["agent_id"], r["team_id"]): {**r, "frt_hist": {}, "resolution_hist": {}}
-        for r in qs.values(*keys).annotate(**{f: Sum(f) for f in COUNTS})
-    }
+    for r in qs.values(*keys).annotate(**{f: Sum(f) for f in COUNTS}):
+        _add_into(cells, (period(r["day"]), r["agent_id"], r["team_id"]), r, hists=False)
     hists = qs.filter(Q(frt_count__gt=0) | Q(resolution_count__gt=0)).values_list(
         *keys, "frt_hist", "resolution_hist"
     )
     for day, agent, team, frt, res in hists:
-        row = rows[(day, agent, team)]
-        for target, source in ((row["frt_hist"], frt), (row["resolution_hist"], res)):
-            for k, v in (source or {}).items():
-                target[k] = target.get(k, 0) + v
-    return list(rows.values())
+        cell = cells[(period(day), agent, team)]
+        for into, more in ((cell["frt_hist"], frt), (cell["resolution_hist"], res)):
+            for k, v in (more or {}).items():
+                into[k] = into.get(k, 0) + v
+    return list(cells.values())
 
 
-def _coarse_rows(model, *, user, filters: DashboardFilter) -> list[dict]:
-    qs = filters.coarse_queryset(model.objects.visible_to(user))
-    keys = ("day", "agent_id", "team_id") if model is DailyAgentRollup else ("day", "team_id")
-    rows: dict[tuple, dict] = {}
-    for r in qs.order_by().values(*keys, *COUNTS, "frt_hist", "resolution_hist"):
-        r.setdefault("agent_id", None)
-        key = (r["day"], r["agent_id"], r["team_id"])
-        row = rows.get(key)
-        if row is None:
-            rows[key] = r
-            continue
-        for f in COUNTS:
-            row[f] += r[f]
-        for h in ("frt_hist", "resolution_hist"):
-            merged = dict(row[h] or {})
-            for k, v in (r[h] or {}).items():
-                merged[k] = merged.get(k, 0) + v
-            row[h] = merged
-    return list(rows.values())
+def _same_day(day):
+    return day
+
+
+def _add_into(cells: dict, key: tuple, r: dict, *, hists: bool) -> None:
+    """Add rollup row `r` (COUNTS, and its histograms when `hists`) into the cell `key`."""
+    cell = cells.get(key)
+    if cell is None:
+        cells[key] = {
+            **{f: r[f] for f in COUNTS},
+            "day": key[0],
+            "agent_id": key[1],
+            "team_id": key[2],
+            "frt_hist": (r["frt_hist"] or {}) if hists else {},
+            "resolution_hist": (r["resolution_hist"] or {}) if hists else {},
+        }
+        return
+    for f in COUNTS:
+        cell[f] += r[f]
+    if hists:
+        for into, more in ((cell["frt_hist"], r["frt_hist"]), (cell["resolution_hist"], r["resolution_hist"])):  # fmt: skip
+            for k, v in (more or {}).items():
+                into[k] = into.get(k, 0) + v
 
 
 def team_backlog(user):
@@ -96,29 +109,48 @@ def team_backlog(user):
 
 
 def live_queue(*, user, filters: DashboardFilter, now: datetime) -> dict:
-    """Backlog by status × age bucket, at risk and breached now (one query), with links."""
-    qs = team_backlog(user).filter(filters.ticket_q())
+    """Backlog by status × age bucket, at risk and breached now (one query grouped by status
+    and bucket, so each ticket is tested against each bucket's bounds once), with links."""
+    bucket = Case(
+        *[
+            When(created_at__gte=now - timedelta(hours=hi), then=Value(i))
+            for i, (_label, _lo, hi) in enumerate(AGE_BUCKETS)
+            if hi is not None
+        ],
+        default=Value(len(AGE_BUCKETS) - 1),
+    )
+    rows = (
+        team_backlog(user)
+        .filter(filters.ticket_q())
+        .annotate(age_bucket=bucket)
+        .order_by()
+        .values_list("status", "age_bucket")
+        .annotate(
+            n=Count("status"),
+            breached=Count("status", filter=Q(due_at__lt=now)),
+            at_risk=Count("status", filter=Q(due_at__gte=now, due_at__lt=now + AT_RISK)),
+            unassigned=Count("status", filter=Q(assignee__isnull=True)),
+        )
+    )
+    counts: dict[tuple, int] = {}
+    got = dict.fromkeys(("total", "breached", "at_risk", "unassigned"), 0)
+    for status, i, n, breached, at_risk, unassigned in rows:
+        counts[(status, i)] = n
+        for name, value in (("total", n), ("breached", breached), ("at_risk", at_risk),
+                            ("unassigned", unassigned)):  # fmt: skip
+            got[name] += value
     base = filters.ticket_params()
-    aggs, cells = {}, []
+    grid = {s: [] for s in Ticket.UNSOLVED}
     for status in Ticket.UNSOLVED:
         for i, (_label, lo, hi) in enumerate(AGE_BUCKETS):
-            cond, params = Q(status=status), {"status": status}
+            params = {"status": status}
             if lo:
-                cond &= Q(created_at__lt=now - timedelta(hours=lo))
                 params["created_before"] = now - timedelta(hours=lo)
             if hi:
-                cond &= Q(created_at__gte=now - timedelta(hours=hi))
                 params["created_after"] = now - timedelta(hours=hi)
-            aggs[f"{status}_{i}"] = Count("status", filter=cond)
-            cells.append((status, i, params))
-    aggs["breached"] = Count("status", filter=Q(due_at__lt=now))
-    aggs["at_risk"] = Count("status", filter=Q(due_at__gte=now, due_at__lt=now + AT_RISK))
-    aggs["unassigned"] = Count("status", filter=Q(assignee__isnull=True))
-    aggs["total"] = Count("status")
-    got = qs.aggregate(**aggs)
-    grid = {s: [] for s in Ticket.UNSOLVED}
-    for status, i, params in cells:
-        grid[status].append({"n": got[f"{status}_{i}"], "url": tickets_url(base, **params)})
+            grid[status].append(
+                {"n": counts.get((status, i), 0), "url": tickets_url(base, **params)}
+            )
     return {
         "buckets": [b[0] for b in AGE_BUCKETS],
         "rows": [
@@ -144,7 +176,7 @@ def today_vs_last_weeks(*, user, filters: DashboardFilter, now: datetime) -> lis
     (viewer's day), in one query."""
     local = timezone.localtime(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    qs = Ticket.objects.visible_to(user).filter(filters.ticket_q())
+    qs = Ticket.objects.visible_to(user, teams_as_subquery=True).filter(filters.ticket_q())
     aggs, windows, touched = {}, [], Q()
     for k in range(5):
         lo, hi = day_start - timedelta(weeks=k), local - timedelta(weeks=k)
@@ -258,51 +290,44 @@ def per_associate(*, user, filters: DashboardFilter, rows: list[dict], team_ids)
     }
     base, empty = filters.ticket_params(), summarize([])
     solved_range = day_range(filters.start_day, filters.end_day, "solved")
-    reply_range = day_range(filters.start_day, filters.end_day, "first_reply")
-    worked_range = day_range(filters.start_day, filters.end_day, "worked")
+    done = list(Ticket.DONE)
+    # Each link is one of five shared queries plus the agent: encoded once per page.
+    per_agent = {
+        "solved_url": ("assignee", tickets_url(base, status=done, **solved_range)),
+        "frt_url": (
+            "assignee",
+            tickets_url(base, **day_range(filters.start_day, filters.end_day, "first_reply")),
+        ),
+        "reopen_url": (
+            "assignee",
+            tickets_url(base, status=done, reopened="true", **solved_range),
+        ),
+        "handle_url": (
+            "worked_by",
+            tickets_url(base, **day_range(filters.start_day, filters.end_day, "worked")),
+        ),
+        "load_url": ("assignee", tickets_url(base, status=list(Ticket.UNSOLVED))),
+    }
     out = []
     for a in agents:
         s = by_agent.get(a.user_id, empty)
-        out.append(
-            {
-                "agent": a,
-                "summary": s,
-                "solved_url": tickets_url(
-                    base, assignee=a.user_id, status=list(Ticket.DONE), **solved_range
-                ),
-                "frt_url": tickets_url(base, assignee=a.user_id, **reply_range),
-                "reopen_url": tickets_url(
-                    base,
-                    assignee=a.user_id,
-                    status=list(Ticket.DONE),
-                    reopened="true",
-                    **solved_range,
-                ),
-                "handle_url": tickets_url(base, worked_by=a.user_id, **worked_range),
-                "open_load": load.get(a.user_id, 0),
-                "productive_hours": hours.get(a.user_id),
-                "per_hour": (s["solved"] / hours[a.user_id]) if hours.get(a.user_id) else None,
-                "load_url": tickets_url(base, assignee=a.user_id, status=list(Ticket.UNSOLVED)),
-            }
-        )
+        row = {
+            "agent": a,
+            "summary": s,
+            "open_load": load.get(a.user_id, 0),
+            "productive_hours": hours.get(a.user_id),
+            "per_hour": (s["solved"] / hours[a.user_id]) if hours.get(a.user_id) else None,
+        }
+        for name, (param, url) in per_agent.items():
+            row[name] = with_param(url, param, a.user_id)
+        out.append(row)
     return out
-
-
-def weekly_cells(rows: list[dict]) -> list[dict]:
-    """Rollup rows summed per week × agent × team (`day` is the week's Monday): the pages
-    group by agent, team and week only, so each histogram is merged once here instead of
-    once per table and chart that shows it."""
-    cells = combined_by(rows, lambda r: (week_of(r["day"]), r["agent_id"], r["team_id"]))
-    return [
-        {**cell, "day": week, "agent_id": agent, "team_id": team}
-        for (week, agent, team), cell in cells.items()
-    ]
 
 
 def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=None) -> dict:
     """Everything on the lead's dashboard."""
     now = now or timezone.now()
-    rows = weekly_cells(rollup_rows(user=user, filters=filters))
+    rows = rollup_rows(user=user, filters=filters, weekly=True)
     team_ids = (
         [filters.form.cleaned_data["team"].pk]
         if filters.form.cleaned_data.get("team")
@@ -320,7 +345,7 @@ def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=Non
 
 def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> dict:
     """Teams and vendors side by side over the range, with weekly trends per team."""
-    rows = weekly_cells(rollup_rows(user=user, filters=filters, per_agent=False))
+    rows = rollup_rows(user=user, filters=filters, per_agent=False, weekly=True)
     by_team = group(rows, lambda r: r["team_id"])
     empty = summarize([])
     team_of = {t.pk: t for t in teams}
@@ -395,7 +420,7 @@ def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> d
 
 def my_stats(*, user, filters: DashboardFilter) -> dict:
     """The viewer's own figures against the medians of their team's associates."""
-    rows = rollup_rows(user=user, filters=filters)
+    rows = rollup_rows(user=user, filters=filters, weekly=True)
     agent = getattr(user, "agent", None)
     team_rows = [r for r in rows if agent and r["team_id"] == agent.team_id]
     by_agent = group(team_rows, lambda r: r["agent_id"])

@@ -129,31 +129,6 @@ def summarize(rows: Iterable[dict]) -> dict:
     return total
 
 
-def combine(rows: Iterable[dict]) -> dict:
-    """One rollup row holding the sums of `rows` (counts added, histograms merged): summing
-    per small group first and combining the groups merges each histogram once, not once
-    per figure it appears in."""
-    total: dict = dict.fromkeys(COUNTS, 0)
-    frt: dict = {}
-    res: dict = {}
-    for r in rows:
-        for k in COUNTS:
-            total[k] += r[k]
-        for into, more in ((frt, r["frt_hist"]), (res, r["resolution_hist"])):
-            for b, n in (more or {}).items():
-                into[b] = into.get(b, 0) + n
-    total["frt_hist"], total["resolution_hist"] = frt, res
-    return total
-
-
-def combined_by(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[object, dict]:
-    """combine() per key."""
-    buckets: dict[object, list[dict]] = defaultdict(list)
-    for r in rows:
-        buckets[key(r)].append(r)
-    return {k: combine(v) for k, v in buckets.items()}
-
-
 def group(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[object, dict]:
     """Summaries per key (e.g. agent, team, week)."""
     buckets: dict[object, list[dict]] = defaultdict(list)

@@ -1,8 +1,9 @@
 """Formatting figures: durations in minutes, rates as percentages, links to definitions."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html
+
+from ..links import path_of
 
 register = template.Library()
 
@@ -49,7 +50,7 @@ def csat(summary) -> str:
 @register.simple_tag
 def define(slug: str):
     """A small link from a figure to its definition."""
-    url = reverse("metrics:definitions") + f"#{slug}"
+    url = path_of("metrics:definitions") + f"#{slug}"
     return format_html(
         '<a class="definition-link" href="{}" title="How this is computed">'
         '<span aria-hidden="true">ⓘ</span><span class="sr-only">Definition</span></a>',
