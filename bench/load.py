@@ -304,9 +304,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def pg_backends(url: str) -> list[int]:
-    """The server processes serving connections to the bench database (but this query's)."""
-    conn = psycopg2.connect(pg_dsn(url))
+def pg_backends(url: str, conn=None) -> list[int]:
+    """The server processes serving connections to the bench database (but this query's),
+    on `conn` when given (a watcher's own connection, so it starts no process per look)."""
+    own = conn is None
+    conn = conn or psycopg2.connect(pg_dsn(url))
     try:
         with conn.cursor() as cur:
             cur.execute(
@@ -315,29 +317,58 @@ def pg_backends(url: str) -> list[int]:
             )
             return [r[0] for r in cur.fetchall()]
     finally:
-        conn.close()
+        if own:
+            conn.close()
 
 
 class CpuMeter:
     """CPU seconds spent by gunicorn's workers (app) and by the database's server processes
-    (db) while the block runs: on a shared machine, the cost of the work whatever the wait."""
+    (db) while the block runs: on a shared machine, the cost of the work whatever the wait.
 
-    def __init__(self, url: str, master: int):
-        self.url, self.master = url, master
+    With `poll`, the database's processes are also looked at every 0.1 s, so the parallel
+    workers a long query starts and ends inside the block are counted (a process that ends
+    is counted up to the last look, so db is a slight undercount)."""
+
+    def __init__(self, url: str, master: int, poll: bool = False):
+        self.url, self.master, self.poll = url, master, poll
+        self._stop = threading.Event()
+        self._seen: dict[int, float] = {}  # database processes that started in the block
 
     def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
         app = {pid: cpu_seconds(pid) for pid in children(self.master)}
         return app, {pid: cpu_seconds(pid) for pid in pg_backends(self.url)}
 
+    def _watch(self, conn):
+        with contextlib.closing(conn):
+            while not self._stop.wait(0.1):
+                for pid in pg_backends(self.url, conn):
+                    if pid not in self.before[1]:
+                        self._seen[pid] = max(self._seen.get(pid, 0.0), cpu_seconds(pid))
+                for pid in self._seen:
+                    self._seen[pid] = max(self._seen[pid], cpu_seconds(pid))
+
     def __enter__(self):
+        watcher = psycopg2.connect(pg_dsn(self.url)) if self.poll else None
         self.before = self._snapshot()
+        if watcher is not None:
+            watcher.autocommit = True
+            self._watcher_pid = watcher.info.backend_pid
+            self._thread = threading.Thread(target=self._watch, args=(watcher,), daemon=True)
+            self._thread.start()
         return self
 
     def __exit__(self, *exc):
-        after = self._snapshot()
+        if self.poll:
+            self._stop.set()
+            self._thread.join()
+        app, db = self._snapshot()
+        for pid, used in self._seen.items():
+            db[pid] = max(db.get(pid, 0.0), used)
+        if self.poll:
+            db.pop(self._watcher_pid, None)  # the watcher's own looks are not the work
         self.app, self.db = (
             sum(t - before.get(pid, 0.0) for pid, t in now.items())
-            for before, now in zip(self.before, after, strict=True)
+            for before, now in zip(self.before, (app, db), strict=True)
         )
 
 
@@ -778,7 +809,8 @@ def save_partial(results: dict) -> None:
 
 
 def download(session: Session, path: str, master: int) -> dict:
-    with RssSampler(master) as sampler:
+    load = os.getloadavg()[0]
+    with RssSampler(master) as sampler, CpuMeter(bench_url(), master, poll=True) as cpu:
         t0 = time.perf_counter()
         status, headers, body = session.request("GET", path)
         took = time.perf_counter() - t0
@@ -786,6 +818,9 @@ def download(session: Session, path: str, master: int) -> dict:
         raise RuntimeError(f"GET {path} answered {status}: {body[:200]!r}")
     return {
         "seconds": round(took, 2),
+        "worker_cpu_seconds": round(cpu.app, 2),
+        "database_cpu_seconds": round(cpu.db, 2),
+        "load_average_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
         "bytes": len(body),
         "peak_rss_mb": round(sampler.peak, 1),
         "content_type": headers.get("Content-Type", ""),
@@ -1067,6 +1102,8 @@ def report(results: dict, info: dict) -> None:
             target = "≥ 800/s, 0 dup"
         elif name == "csv_export_all":
             target = "≤ 20 s, ≤ 200 MB"
+        elif name == "xlsx_export_100k":
+            target = "≤ 15 s"
         elif name == "gunicorn_worker_rss":
             target = "≤ 150 MB"
         elif name == "sla_sweep_100k_open":
@@ -1084,6 +1121,10 @@ def report(results: dict, info: dict) -> None:
             continue
         if "seconds" in row and "p50_ms" not in row:
             extra = f"{row['seconds']} s" + (f", {row['rows']:,} rows" if "rows" in row else "")
+            if "worker_cpu_seconds" in row:
+                target += (
+                    f"  (CPU s: app {row['worker_cpu_seconds']}, db {row['database_cpu_seconds']})"
+                )
             rss = row.get("peak_rss_mb", "")
             print(f"{name:<30}{extra:>27}{'':>9}{rss:>9}  {target}")
             continue
