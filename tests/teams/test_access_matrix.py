@@ -306,9 +306,6 @@ TABLE: dict[str, Spec] = {
     "api-metrics-agents": Spec(LEADERS | {"qa_analyst"}, guessed=True),
     "api-metrics-teams": Spec(LEADERS | {"qa_analyst"}, guessed=True),
     "api-metrics-queue": Spec(LEADERS | {"qa_analyst"}, guessed=True),
-    "api-metrics-sla": Spec(LEADERS | {"qa_analyst"}),
-    "api-metrics-csat": Spec(LEADERS | {"qa_analyst"}),
-    "api-metrics-handle-time": Spec(STAFF),  # associates read their own days only
     "api-metrics-definitions": Spec(STAFF, guessed=True),
     "api-metrics-sla": Spec(LEADERS | {"qa_analyst"}),
     "api-metrics-csat": Spec(LEADERS | {"qa_analyst"}),
