@@ -4,12 +4,13 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from teams.api import MeView, PresenceView, TeamViewSet
-from tickets.api import AttachmentViewSet, EscalationViewSet, TicketViewSet
+from tickets.api import AttachmentViewSet, EscalationViewSet, NotificationViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("escalations", EscalationViewSet, basename="escalation")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("teams", TeamViewSet, basename="team")
 
 urlpatterns = [

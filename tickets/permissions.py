@@ -91,3 +91,14 @@ def escalation_targets(user, ticket) -> list[Team]:
         if t.pk in wanted
         or (slug in (t.categories or ()) and (t.pk in designated or delicate & set(t.categories)))
     ]
+
+
+def notifications_visible_to(user):
+    """In-app notices are personal: each person reads and marks only their own."""
+    from .models import Notification
+
+    return (
+        Notification.objects.filter(user=user)
+        if user.is_authenticated
+        else (Notification.objects.none())
+    )

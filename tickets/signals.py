@@ -1,6 +1,7 @@
-"""Cache invalidation only (never ticket workflow): writes to routing rules, their
-categories or teams move the routing configuration's version, so every process reads the
-rules again on its next decision (tickets.services.routing.routing_config)."""
+"""Caches only (never ticket workflow): writes to routing rules, their categories or teams
+move the routing configuration's version, so every process reads the rules again on its next
+decision (tickets.services.routing.routing_config); a sign-in puts the person's unread
+notifications count in the cache, so their pages read the nav badge without a query."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ def on_routing_write(sender, **kwargs):
     routing_config_changed()
 
 
+def on_login(sender, request, user, **kwargs):
+    from .selectors import notifications_unread_count
+
+    notifications_unread_count(user=user)
+
+
 def connect() -> None:
+    from django.contrib.auth.signals import user_logged_in
+
+    user_logged_in.connect(on_login, dispatch_uid="notifications-unread-at-login")
     for model in (RoutingRule, Team):
         name = model._meta.model_name
         post_save.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-saved")

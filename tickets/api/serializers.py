@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import Attachment, Category, Escalation, Message, Ticket
+from ..models import Attachment, Category, Escalation, Message, Notification, Ticket
 from ..sanitize import has_nul
 
 PRIORITY_NAMES = {p.label.lower(): p.value for p in Ticket.Priority}
@@ -197,3 +197,17 @@ class EscalationSerializer(serializers.ModelSerializer):
             "ack_missed_at", "parent", "resolved_at", "resolved_by", "resolution_note",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """One notice: what it is about (kind, text, the ticket), when, and whether it was read."""
+
+    ticket_reference = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "ticket", "ticket_reference", "created_at", "read_at"]
+        read_only_fields = fields
+
+    def get_ticket_reference(self, notice) -> str | None:
+        return f"FL-{notice.ticket_id}" if notice.ticket_id else None

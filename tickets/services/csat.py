@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .. import events
 from ..models import CSATResponse, Message, Notification, Ticket
+from .notify import notifications_unread_changed
 from .webhooks import webhooks_emit
 
 SALT = "tickets.csat"
@@ -175,6 +176,7 @@ def _raise_low_rating(response: CSATResponse, now) -> None:
             text=f"CSAT {response.rating}/5 on {ticket.reference}: {ticket.subject}"[:300],
             created_at=now,
         )
+        notifications_unread_changed(user_ids=[recipient_id])
     queue_item = apps.get_model("metrics", "QAQueueItem")
     local = now.date()
     queue_item.objects.get_or_create(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 
 from ..models import Notification, Ticket
+from ..selectors import UNREAD_TTL, notifications_unread_counts, unread_cache_key
 from .outbox import outbox_add, outbox_handler
 
 
@@ -27,7 +30,23 @@ def notifications_create(*, items: list[tuple[int, int | None, str, str]], now=N
         )
     if ids:
         outbox_add(task="notifications.email", payload={"ids": ids})
+    notifications_unread_changed(user_ids={i[0] for i in items})
     return len(items)
+
+
+def notifications_unread_changed(*, user_ids) -> None:
+    """Write the users' unread counts through to the cache (the nav badge reads them there):
+    now, and again after commit, when what other transactions committed meanwhile counts too."""
+    ids = set(user_ids)
+    if not ids:
+        return
+
+    def recount() -> None:
+        counts = notifications_unread_counts(user_ids=ids)
+        cache.set_many({unread_cache_key(u): n for u, n in counts.items()}, UNREAD_TTL)
+
+    recount()
+    transaction.on_commit(recount)
 
 
 @outbox_handler("notifications.email")
@@ -47,11 +66,16 @@ def _email_notifications(payload: dict) -> None:
         )
 
 
-def notifications_mark_read(*, user, now=None) -> int:
-    """Mark all of the user's unread notices read; returns how many."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=now or timezone.now()
-    )
+def notifications_mark_read(*, user, ids=None, now=None) -> int:
+    """Mark the user's unread notices read — all of them, or those of `ids` (others' ids are
+    ignored); returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    marked = unread.update(read_at=now or timezone.now())
+    if marked:
+        notifications_unread_changed(user_ids=[user.pk])
+    return marked
 
 
 def notify_assigned(*, ticket: Ticket, assignee, by) -> None:
