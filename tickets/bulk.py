@@ -200,16 +200,20 @@ def copy_line(values: Iterable) -> str:
 def insert_objects(
     model: type[models.Model], objs: Iterable[models.Model], *, batch_size: int = BATCH
 ) -> int:
-    """Insert unsaved instances of `model` with every concrete field as it is set (no save()
-    hooks run; the primary key comes from the table's sequence and is not set on the
-    instances): COPY on PostgreSQL, bulk_create elsewhere. Returns how many were inserted."""
-    if connection.vendor != "postgresql":
-        return len(model.objects.bulk_create(objs, batch_size=batch_size))
+    """Insert unsaved instances of `model` (or any objects holding its fields' attnames as
+    attributes) with every concrete field as it is set (no save() hooks run; the primary key
+    comes from the table's sequence and is not set on the objects): COPY on PostgreSQL,
+    bulk_create elsewhere. Returns how many were inserted."""
     fields = [
         f.attname
         for f in model._meta.concrete_fields
         if not (f.primary_key and isinstance(f, models.AutoField))
     ]
+    if connection.vendor != "postgresql":
+        instances = [
+            o if isinstance(o, model) else model(**{a: getattr(o, a) for a in fields}) for o in objs
+        ]
+        return len(model.objects.bulk_create(instances, batch_size=batch_size))
     columns = [model._meta.get_field(a).column for a in fields]
     sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
     count = 0

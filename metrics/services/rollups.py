@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -175,17 +176,46 @@ def _qa_scores(days: set[date]):
             yield _day(at), agent, team, category, channel, score
 
 
+# The TicketMetric fields the daily rollups read.
+ROLLED_UP = (
+    "agent_id", "team_id", "category_id", "channel", "created_day", "first_reply_day",
+    "first_reply_minutes", "solved_day", "reopens", "one_touch", "full_resolution_minutes",
+    "csat_day", "csat_rating", "csat_agent_id",
+)  # fmt: skip
+
+
+def _new(model: type[models.Model], **values) -> SimpleNamespace:
+    """A rollup row being summed: the model's fields (defaults, then `values`) as plain
+    attributes, written by tickets.bulk.insert_objects. A year of rollups is over a million
+    rows, and building them as model instances cost more than the summing."""
+    blank = _BLANK.get(model)
+    if blank is None:
+        blank = _BLANK[model] = {
+            f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key
+        }
+    row = SimpleNamespace(**blank)
+    row.__dict__.update(values)
+    for name, value in blank.items():
+        if isinstance(value, dict | list) and name not in values:
+            setattr(row, name, type(value)())
+    return row
+
+
+_BLANK: dict[type, dict] = {}
+
+
 def rollup_rebuild_days(*, days: Iterable[date]) -> int:
     """Replace the DailyRollup rows of these UTC days from TicketMetric rows. Returns rows."""
     days = set(days)
     if not days:
         return 0
-    rows: dict[tuple, DailyRollup] = {}
+    rows: dict[tuple, SimpleNamespace] = {}
 
-    def row(day, m) -> DailyRollup:
+    def row(day, m) -> SimpleNamespace:
         key = (day, m["agent_id"], m["team_id"], m["category_id"], m["channel"])
         if key not in rows:
-            rows[key] = DailyRollup(
+            rows[key] = _new(
+                DailyRollup,
                 day=day,
                 agent_id=key[1],
                 team_id=key[2],
@@ -201,7 +231,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         | Q(first_reply_day__in=days)
         | Q(solved_day__in=days)
         | Q(csat_day__in=days)
-    ).values()
+    ).values(*ROLLED_UP)
     for m in metrics.iterator(chunk_size=CHUNK):
         if m["created_day"] in days:
             row(m["created_day"], m).created += 1
@@ -244,10 +274,10 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
     return len(rows)
 
 
-def _add_sla(days: set[date], row) -> list[DailySLARollup]:
+def _add_sla(days: set[date], row) -> list[SimpleNamespace]:
     """Count the SLA targets that ended on these days into the fine rows (credited to the
     ticket's assignee) and return the per-policy rows of the same days."""
-    by_policy: dict[tuple, DailySLARollup] = {}
+    by_policy: dict[tuple, SimpleNamespace] = {}
     targets = (
         TicketSLA.objects.ended_between(*_bounds(days))
         .order_by()
@@ -283,7 +313,8 @@ def _add_sla(days: set[date], row) -> list[DailySLARollup]:
         key = (day, team, category, channel, policy, kind)
         p = by_policy.get(key)
         if p is None:
-            p = by_policy[key] = DailySLARollup(
+            p = by_policy[key] = _new(
+                DailySLARollup,
                 day=day, team_id=team, category_id=category, channel=channel,
                 policy_id=policy, kind=kind,
             )  # fmt: skip
@@ -291,15 +322,16 @@ def _add_sla(days: set[date], row) -> list[DailySLARollup]:
     return list(by_policy.values())
 
 
-def team_sla_rollups(fine: Iterable[DailySLARollup]) -> list[DailyTeamSLARollup]:
+def team_sla_rollups(fine: Iterable) -> list[SimpleNamespace]:
     """Sum per-policy rows per day × team × category sensitivity × policy × kind."""
     sensitivity = dict(Category.objects.values_list("pk", "sensitivity"))
-    out: dict[tuple, DailyTeamSLARollup] = {}
+    out: dict[tuple, SimpleNamespace] = {}
     for r in fine:
         key = (r.day, r.team_id, sensitivity.get(r.category_id, ""), r.policy_id, r.kind)
         t = out.get(key)
         if t is None:
-            t = out[key] = DailyTeamSLARollup(
+            t = out[key] = _new(
+                DailyTeamSLARollup,
                 day=r.day, team_id=r.team_id, sensitivity=key[2], policy_id=r.policy_id,
                 kind=r.kind,
             )  # fmt: skip
@@ -346,15 +378,16 @@ SUMMED = tuple(
 )
 
 
-def agent_rollups(fine: Iterable[DailyRollup]) -> list[DailyAgentRollup]:
+def agent_rollups(fine: Iterable) -> list[SimpleNamespace]:
     """Sum fine rows per day × agent × team × category sensitivity, merging histograms."""
     sensitivity = dict(Category.objects.values_list("pk", "sensitivity"))
-    out: dict[tuple, DailyAgentRollup] = {}
+    out: dict[tuple, SimpleNamespace] = {}
     for r in fine:
         key = (r.day, r.agent_id, r.team_id, sensitivity.get(r.category_id, ""))
         c = out.get(key)
         if c is None:
-            c = out[key] = DailyAgentRollup(
+            c = out[key] = _new(
+                DailyAgentRollup,
                 day=key[0], agent_id=key[1], team_id=key[2], sensitivity=key[3],
                 frt_hist={}, resolution_hist={},
             )  # fmt: skip
@@ -362,7 +395,7 @@ def agent_rollups(fine: Iterable[DailyRollup]) -> list[DailyAgentRollup]:
     return list(out.values())
 
 
-def _add(target: RollupFigures, source: RollupFigures) -> None:
+def _add(target: SimpleNamespace, source: RollupFigures | SimpleNamespace) -> None:
     for name in SUMMED:
         setattr(target, name, getattr(target, name) + getattr(source, name))
     for into, more in ((target.frt_hist, source.frt_hist), (target.resolution_hist, source.resolution_hist)):  # fmt: skip
@@ -370,14 +403,15 @@ def _add(target: RollupFigures, source: RollupFigures) -> None:
             into[k] = into.get(k, 0) + v
 
 
-def team_rollups(coarse: Iterable[DailyAgentRollup]) -> list[DailyTeamRollup]:
+def team_rollups(coarse: Iterable) -> list[SimpleNamespace]:
     """Sum agent rows per day × team × sensitivity."""
-    out: dict[tuple, DailyTeamRollup] = {}
+    out: dict[tuple, SimpleNamespace] = {}
     for r in coarse:
         key = (r.day, r.team_id, r.sensitivity)
         t = out.get(key)
         if t is None:
-            t = out[key] = DailyTeamRollup(
+            t = out[key] = _new(
+                DailyTeamRollup,
                 day=r.day, team_id=r.team_id, sensitivity=r.sensitivity,
                 frt_hist={}, resolution_hist={},
             )  # fmt: skip
