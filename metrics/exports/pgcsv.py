@@ -118,6 +118,8 @@ class CopyCsv:
         self.header, self.queryset, self.rows = header, queryset, 0
 
     def _header(self) -> bytes:
+        # Lines end in LF as COPY ends them (the Python writer's end in CRLF); CSV readers
+        # and spreadsheets take either, and one file keeps one kind.
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerow([neutralise(h) for h in self.header])
         return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -254,3 +254,22 @@ def test_postgresql_formatted_csv_reads_back_the_same_as_the_python_writer(clien
     assert tricky in [r[1] for r in fast]
     minutes = fast[0].index("First reply (min)")
     assert any(r[minutes] == "30.00" for r in fast[1:])
+
+
+@pytest.mark.postgres
+def test_a_failing_copy_raises_a_database_error_and_leaves_the_connection_usable(data):
+    """An error inside PostgreSQL's COPY (here a division by zero in a cell) reaches the
+    caller as Django's DataError instead of a stream that hangs or ends short in silence."""
+    from django.db import DataError, connection
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL COPY path")
+    from metrics.exports.pgcsv import CopyCsv
+
+    cells = Ticket.objects.annotate(bad=RawSQL("1 / (id - id)", ())).values_list("bad")
+    stream = iter(CopyCsv(["Bad"], cells))
+    assert next(stream).startswith("\ufeffBad".encode())
+    with pytest.raises(DataError, match="division by zero"):
+        next(stream)
+    assert Ticket.objects.count() == 3
