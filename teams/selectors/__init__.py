@@ -6,6 +6,7 @@ from .coaching import coaching_sessions_for, feedback_for
 from .exposure import (
     ExposureRow,
     agent_may_take_sensitive,
+    current_shift_window,
     exposure_count,
     exposure_count_this_shift,
     exposure_opted_out,
@@ -65,6 +66,7 @@ __all__ = [
     "week_start_for",
     "ExposureRow",
     "agent_may_take_sensitive",
+    "current_shift_window",
     "exposure_count",
     "exposure_count_this_shift",
     "exposure_opted_out",

@@ -12,22 +12,51 @@ from django.utils import timezone
 
 from .. import rota as rota_mod
 from ..models import Agent, ExposureEntry, ExposureOptOut, Sensitivity
-from .rota import rota_from_agent
+from .rota import on_shift_version, rota_from_agent
 
 
 def shift_window(*, agent: Agent, at: datetime | None = None) -> tuple[datetime, datetime]:
     """The shift the agent is on at `at` (merged interval), or, off shift, the agent's local
     day around `at`. "Per shift" exposure and stepping out use this window."""
-    at = at or timezone.now()
+    return _shift_window(agent, at or timezone.now())[0]
+
+
+def _shift_window(agent: Agent, at: datetime) -> tuple[tuple[datetime, datetime], bool]:
+    """(the window, whether it is a whole shift the agent is on: the same for any instant in
+    it while the rota stands)."""
     r = rota_from_agent(agent)
-    for a, b in rota_mod.intervals(r, at - timedelta(days=2), at + timedelta(days=2)):
+    lo, hi = at - timedelta(days=2), at + timedelta(days=2)
+    for a, b in rota_mod.intervals(r, lo, hi):
         if a <= at < b:
-            return a, b
+            return (a, b), lo < a and b < hi  # not cut short by the range read
     local = at.astimezone(r.tz)
     day = local.date()
     start = rota_mod.wall_to_utc(day, datetime.min.time(), r.tz)
     end = rota_mod.wall_to_utc(day + timedelta(days=1), datetime.min.time(), r.tz)
-    return start, end
+    return (start, end), False
+
+
+# Get-next asks for the claimant's shift on every claim when their team caps exposure per
+# shift. A shift found once holds for every instant inside it until a rota or agent write
+# moves teams' on-shift version (one cache read to check), so it is kept in process memory;
+# off shift (the local day) nothing is kept: a shift may begin at any moment.
+_shifts: dict = {"version": None, "by_agent": {}}
+
+
+def current_shift_window(*, agent: Agent, at: datetime) -> tuple[datetime, datetime]:
+    """shift_window, remembered while the agent is on the same shift and their rota stands."""
+    version = on_shift_version()
+    shifts = _shifts
+    if shifts["version"] != version or len(shifts["by_agent"]) > 10_000:
+        shifts = {"version": version, "by_agent": {}}
+        _shifts.update(shifts)
+    known = shifts["by_agent"].get(agent.pk)
+    if known is not None and known[0] <= at < known[1]:
+        return known
+    window, whole_shift = _shift_window(agent, at)
+    if whole_shift:
+        shifts["by_agent"][agent.pk] = window
+    return window
 
 
 def exposure_count(*, user, start: datetime, end: datetime) -> dict[str, int]:

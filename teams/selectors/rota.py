@@ -170,6 +170,12 @@ def on_shift_changed() -> None:
     cache_version_bump(_ON_SHIFT_VERSION)
 
 
+def on_shift_version() -> int:
+    """The version under which on-shift answers may be kept (one cache read); it moves on
+    every write that can change who is on shift when."""
+    return cache_version(_ON_SHIFT_VERSION)
+
+
 def _team_spans_in_hour(team_ids: list[int], hour: datetime) -> dict[int, list[rota_mod.Interval]]:
     by_team: dict[int, list[rota_mod.Interval]] = {t: [] for t in team_ids}
     members = _with_rota(

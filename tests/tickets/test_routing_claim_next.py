@@ -1,15 +1,16 @@
 """Get-next and people: presence, exposure caps, interleaving, and the exposure log."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from teams.models import ExposureEntry, Presence, Sensitivity
 from teams.services import exposure_opt_out
-from tests.factories import AgentFactory, TicketFactory
+from tests.factories import AgentFactory, ShiftTemplateFactory, TicketFactory
 from tickets.models import TeamServiceSettings, Ticket
 from tickets.services import ClaimRefused, ticket_claim_next, ticket_reply
 
@@ -124,3 +125,25 @@ def test_an_uncleared_agent_who_stepped_out_just_gets_the_plain_queue(team, cate
     plain = waiting(team, category, 5)
     assert ticket_claim_next(agent=agent) == plain
     assert ticket_claim_next(agent=agent) is None  # nothing waits: no talk of caps or breaks
+
+
+def test_the_shift_cap_reads_the_rota_once_a_shift_and_sees_a_rota_change_at_once(
+    team, category, sensitive, cleared, count_queries
+):
+    team.exposure_cap_per_shift = 1
+    team.save()
+    TeamServiceSettings.objects.create(team=team, interleave_sensitive=False)
+    shift = ShiftTemplateFactory(agent=cleared, weekday=0, start=time(9), end=time(17))
+    monday = datetime(2026, 3, 2, tzinfo=UTC)
+    with time_machine.travel(monday.replace(hour=10), tick=False):
+        first = waiting(team, sensitive, 1)
+        later = waiting(team, sensitive, 2)
+        plain = waiting(team, category, 30)
+        assert ticket_claim_next(agent=cleared) == first
+        claimed, sql = count_queries(lambda: ticket_claim_next(agent=cleared))
+        assert claimed == plain  # one sensitive ticket this shift: the cap holds `later` back
+        assert not any("teams_shifttemplate" in q for q in sql)  # the shift was kept
+    shift.start = time(10, 30)  # the lead moves the shift: `first` now falls before it
+    shift.save()
+    with time_machine.travel(monday.replace(hour=10, minute=45), tick=False):
+        assert ticket_claim_next(agent=cleared) == later

@@ -14,7 +14,8 @@ endpoint listens:
 3. the claim's events (claim, and new → open) in one INSERT.
 
 A sensitive claim adds its exposure entry; active webhook endpoints add their deliveries; a
-team with a per-shift exposure cap adds the read of the agent's rota for the shift window.
+team with a per-shift exposure cap adds the count in the agent's shift (whose window is read
+from their rota once a shift, then kept in process memory until the rota changes).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from teams.models import Agent, Sensitivity
-from teams.selectors import agent_can_take_work, exposure_count_this_shift
+from teams.selectors import agent_can_take_work, current_shift_window, exposure_count
 
 from .. import events, lifecycle
 from ..models import Category, Requester, Ticket
@@ -205,16 +206,19 @@ def _sensitivities(agent: Agent, now) -> tuple[list[str], bool, bool]:
     held_back = (
         agent.opted_out
         or (agent.hour_cap is not None and agent.exposed_last_hour >= agent.hour_cap)
-        # The shift window needs the agent's rota: read only when the team sets this cap.
-        or (
-            agent.shift_cap is not None
-            and exposure_count_this_shift(agent=agent, at=now) >= agent.shift_cap
-        )
+        or (agent.shift_cap is not None and _exposed_this_shift(agent, now) >= agent.shift_cap)
     )
     if held_back:
         return [Sensitivity.NONE], True, False
     last = agent.last_claim_sensitivity
     return allowed, False, agent.interleave and last not in (None, Sensitivity.NONE)
+
+
+def _exposed_this_shift(agent: Agent, now) -> int:
+    """teams.selectors.exposure_count_this_shift, with the shift window kept in process
+    memory while the agent's shift and rota stand (the rota is three queries to read)."""
+    start, end = current_shift_window(agent=agent, at=now)
+    return exposure_count(user=agent.user_id, start=start, end=end)["total"]
 
 
 def _candidates(agent: Agent, sensitivities: list[str]):
