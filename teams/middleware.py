@@ -64,6 +64,14 @@ class SessionIdleMiddleware:
         return self.get_response(request)
 
 
+def mark_session_fresh(session) -> None:
+    """A new sign-in counts as activity and as a renewal, so the first pages after it read the
+    session without writing it back (teams.signals calls this on every login)."""
+    now = int(time.time())
+    session[LAST_ACTIVITY_KEY] = now
+    session[RENEWED_KEY] = now
+
+
 def _idle_logout_response(request):
     hours = round(settings.SESSION_COOKIE_AGE / 3600, 1)
     text = f"You were logged out after {hours:g} hours without activity."

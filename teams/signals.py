@@ -19,6 +19,10 @@ ADMIN_AUDITED = {"auth.user", "auth.group", "teams.agent", "teams.team"}
 
 
 def on_login(sender, request, user, **kwargs):
+    from .middleware import mark_session_fresh
+
+    if request is not None and hasattr(request, "session"):
+        mark_session_fresh(request.session)
     audit_record(actor=user, action=AuditEntry.Action.LOGIN, target=user, request=request)
 
 
