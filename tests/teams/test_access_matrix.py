@@ -92,6 +92,20 @@ def _escalation_pk(w):
     return w["escalation"].pk
 
 
+def _notification_pk(w):
+    """A notice to the associate: nobody else reads or marks it."""
+    from django.utils import timezone
+
+    from tickets.models import Notification
+
+    if "notification" not in w:
+        w["notification"] = Notification.objects.create(
+            user=w["agents"]["associate"].user, ticket=w["ticket"], kind="assigned",
+            text="Assigned to you", created_at=timezone.now(),
+        )  # fmt: skip
+    return w["notification"].pk
+
+
 TABLE: dict[str, Spec] = {
     # --- support ---------------------------------------------------------------------
     "home": Spec(STAFF),
@@ -241,6 +255,12 @@ TABLE: dict[str, Spec] = {
     "escalation-detail": Spec(IN_SCOPE, kwargs=k(pk=_escalation_pk)),
     "escalation-acknowledge": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "escalation-resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
+    # Notifications are personal: everyone lists and marks their own, nobody another's.
+    "notification-list": Spec(STAFF),
+    "notification-unread-count": Spec(STAFF),
+    "notification-read-all": Spec(STAFF, method="post"),
+    "notification-detail": Spec({"associate"}, kwargs=k(pk=_notification_pk)),
+    "notification-read": Spec({"associate"}, method="post", kwargs=k(pk=_notification_pk)),
     "ticket-list": Spec(STAFF, guessed=True),
     "ticket-detail": Spec(
         IN_SCOPE,
