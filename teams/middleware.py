@@ -14,8 +14,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
-from .models import Agent
-from .permissions import ENROL, VERIFY, two_factor_step
+from .permissions import ENROL, VERIFY, agent_of, two_factor_step
 
 # URL names a session that still owes its second factor may reach, by what it owes.
 _OPEN_WHILE = {
@@ -129,10 +128,8 @@ class ViewerTimezoneMiddleware:
         tz_name = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                tz_name = user.agent.time_zone
-            except Agent.DoesNotExist:
-                tz_name = None
+            agent = agent_of(user)  # with its team, once a request (teams.permissions)
+            tz_name = agent.time_zone if agent else None
         if tz_name:
             timezone.activate(zoneinfo.ZoneInfo(tz_name))
         else:

@@ -45,6 +45,14 @@ def agent_of(user) -> Agent | None:
 
 
 def _agent(user) -> Agent | None:
+    """The agent with its team and vendor in one query (every page asks), cached on the user
+    as `user.agent` is."""
+    related = Agent.user.field.remote_field  # the user's side: `user.agent`
+    if not related.is_cached(user):
+        agent = Agent.objects.select_related("team__vendor").filter(user_id=user.pk).first()
+        if agent is not None:
+            Agent.user.field.set_cached_value(agent, user)
+        related.set_cached_value(user, agent)
     try:
         return user.agent
     except Agent.DoesNotExist:
@@ -69,7 +77,7 @@ def _compute(user) -> Scope:
         return Scope(user.pk, Role.ADMIN, True, frozenset(), None, Sensitivity.RESTRICTED, True)
     if agent is None:
         return EMPTY
-    own_team = Team.objects.select_related("vendor").filter(pk=agent.team_id).first()
+    own_team = agent.team  # read with the agent (_agent)
     vendor_id = own_team.vendor_id if own_team and own_team.vendor.kind == Vendor.Kind.BPO else None
     teams = Team.objects.all()
     if vendor_id is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from teams.models import Agent, Sensitivity
@@ -60,14 +60,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
     ticket = (
         Ticket.objects.visible_to(user)
         .select_related(*WORKSPACE_RELATED, "assignee__agent")
-        .prefetch_related(
-            "tags",
-            Prefetch(
-                "links_out",
-                queryset=TicketLink.objects.select_related("target"),
-            ),
-            Prefetch("links_in", queryset=TicketLink.objects.select_related("source")),
-        )
+        .prefetch_related("tags")
         .get(pk=pk)
     )
     attachments = list(ticket.attachments.order_by("pk"))
@@ -77,8 +70,16 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
     messages = list(ticket.messages.select_related("author_user", "author_requester"))
     for m in messages:
         m.files = by_message.get(m.pk, [])
-    links = [(link.get_kind_display(), link.target) for link in ticket.links_out.all()]
-    links += [(_reverse_label(link.kind), link.source) for link in ticket.links_in.all()]
+    links_both_ways = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+    links = [  # one query for both directions, links out first
+        (link.get_kind_display(), link.target)
+        if link.source_id == ticket.pk
+        else (_reverse_label(link.kind), link.source)
+        for link in sorted(
+            links_both_ways.select_related("source", "target"),
+            key=lambda link: (link.source_id != ticket.pk, link.pk),
+        )
+    ]
     team_filter = Q(team__isnull=True) | Q(team_id=ticket.team_id)
     return Workspace(
         ticket=ticket,
