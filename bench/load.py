@@ -55,6 +55,7 @@ MAX_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1500"))
 # Auto-routing: new tickets routed, and tickets auto-assigned to a push-mode team.
 ROUTING_COUNT = int(os.environ.get("BENCH_ROUTING", "1000"))
 PUSH_COUNT = int(os.environ.get("BENCH_PUSH", "200"))
+# gunicorn as the Procfile and README's production section run it: sync workers, 2 a core.
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 2))))
 HOST = "127.0.0.1"
 PY = sys.executable
@@ -206,10 +207,12 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), statistics.quantiles(samples, n=20)[-1]
 
 
-def run_get(sessions: list[Session], path: str, concurrency: int) -> dict:
-    """GET `path` from `concurrency` threads, each with its own session, within the bounds."""
+def run_get(sessions: list[Session], path: str, concurrency: int, meter=None) -> dict:
+    """GET `path` from `concurrency` threads, each with its own session, within the bounds;
+    with a CpuMeter, also the server's and the database's CPU time per request."""
     for s in sessions[:2]:  # warm-up (templates, connections), bounded for slow pages
         s.request("GET", path)
+    meter = meter or contextlib.nullcontext()
     samples: list[float] = []
     codes: Counter = Counter()
     lock = threading.Lock()
@@ -231,10 +234,11 @@ def run_get(sessions: list[Session], path: str, concurrency: int) -> dict:
                     samples.append(ms)
 
     threads = [threading.Thread(target=worker, args=(s,)) for s in sessions[:concurrency]]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with meter:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     elapsed = time.perf_counter() - started
     p50, p95 = percentiles(samples)
     out = {
@@ -244,6 +248,10 @@ def run_get(sessions: list[Session], path: str, concurrency: int) -> dict:
         "n": len(samples),
         "concurrency": concurrency,
     }
+    if isinstance(meter, CpuMeter) and codes:
+        n = sum(codes.values())
+        out["server_cpu_ms"] = round(meter.app / n * 1000, 1)
+        out["db_cpu_ms"] = round(meter.db / n * 1000, 1)
     errors = {str(k): v for k, v in codes.items() if k != 200}
     if errors:
         out["errors"] = errors
@@ -914,7 +922,7 @@ def main() -> int:
             for c in (1, 8):
                 log(f"{name} c={c}: GET {path}")
                 with RssSampler(server.pid) as sampler:
-                    row = run_get(sessions[username], path, c)
+                    row = run_get(sessions[username], path, c, CpuMeter(url, server.pid))
                 load_peak = max(load_peak, sampler.peak)
                 row["queries"] = queries[name]["queries"]
                 if small_queries:
@@ -1136,6 +1144,11 @@ def report(results: dict, info: dict) -> None:
             f"{row.get('rps', ''):>9}{qs:>9}{row.get('peak_rss_mb', ''):>9}  {target}"
             + (f"  dup={row['duplicates']}" if "duplicates" in row else "")
             + (f"  errors={row['errors']}" if row.get("errors") else "")
+            + (
+                f"  CPU/req: server {row['server_cpu_ms']} ms, db {row['db_cpu_ms']} ms"
+                if "server_cpu_ms" in row
+                else ""
+            )
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / OUT
