@@ -104,8 +104,11 @@ class DashboardFilter(django_filters.FilterSet):
     def coarse_queryset(self, qs):
         """A coarse rollup queryset (team and sensitivity, no category or channel) narrowed
         to the range, team and vendor chosen."""
+        return self.team_queryset(qs.between(self.start_day, self.end_day))
+
+    def team_queryset(self, qs):
+        """Rollups carrying a team, narrowed to the team and vendor chosen."""
         c = self.form.cleaned_data
-        qs = qs.between(self.start_day, self.end_day)
         if c.get("team"):
             qs = qs.filter(team=c["team"])
         if c.get("vendor"):

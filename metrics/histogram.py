@@ -36,10 +36,13 @@ def add(hist: dict, minutes: float, count: int = 1) -> None:
 
 def merge(hists: Iterable[Mapping]) -> dict:
     """The sum of sparse histograms (keys are bucket numbers as strings, as add() and JSON
-    write them)."""
+    write them); treat the result as read-only (a single histogram comes back as is)."""
+    hists = [h for h in hists if h]
+    if len(hists) == 1:
+        return hists[0]  # read only by callers (percentile): no copy needed
     out: dict[str, int] = {}
     for h in hists:
-        for k, v in (h or {}).items():
+        for k, v in h.items():
             out[k] = out.get(k, 0) + v
     return out
 

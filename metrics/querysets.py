@@ -22,6 +22,8 @@ class ScopedByTeamQuerySet(models.QuerySet):
             qs = qs.filter(**{f"{self.team_field}_id__in": scope.team_ids})
         if scope.vendor_id is not None:
             qs = qs.filter(**{f"{self.team_field}__vendor_id": scope.vendor_id})
+        if scope.every_sensitivity:
+            return qs
         return qs.filter(**{f"{self.category_field}__sensitivity__in": scope.sensitivities})
 
 
@@ -43,6 +45,13 @@ class DailyAgentRollupQuerySet(DailyRollupQuerySet):
         if scope.vendor_id is not None:
             qs = qs.filter(team__vendor_id=scope.vendor_id)
         return qs.filter(sensitivity__in=scope.sensitivities)
+
+
+class WeeklyRollupQuerySet(DailyAgentRollupQuerySet):
+    """Weekly rows (team and sensitivity, `week` the Monday)."""
+
+    def between(self, start, end):
+        return self.filter(week__gte=start, week__lte=end)
 
 
 class QAReviewQuerySet(models.QuerySet):

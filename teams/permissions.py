@@ -35,6 +35,12 @@ class Scope:
     def sensitivities(self) -> list[str]:
         return Sensitivity.allowed_for(self.clearance)
 
+    @property
+    def every_sensitivity(self) -> bool:
+        """Cleared for every sensitivity: a filter on it would keep every row (and cost a
+        join to the categories), so scopes leave it out."""
+        return len(self.sensitivities) == len(Sensitivity.values)
+
 
 EMPTY = Scope(None, None, False, frozenset(), None, Sensitivity.NONE, False)
 

@@ -32,6 +32,8 @@ class TicketQuerySet(models.QuerySet):
             qs = qs.filter(
                 models.Q(team__vendor_id=scope.vendor_id) | models.Q(assignee_id=scope.user_id)
             )
+        if scope.every_sensitivity:
+            return qs
         return qs.filter(category__sensitivity__in=scope.sensitivities)
 
     def visible_parts(self, user) -> list[models.QuerySet]:

@@ -20,6 +20,8 @@ from .rollups import (
     DailyTeamSLARollup,
     RollupWatermark,
     TicketMetric,
+    WeeklyAgentRollup,
+    WeeklyTeamRollup,
 )
 
 __all__ = [
@@ -42,4 +44,6 @@ __all__ = [
     "ScorecardVersion",
     "TicketMetric",
     "TrendAlertNotice",
+    "WeeklyAgentRollup",
+    "WeeklyTeamRollup",
 ]

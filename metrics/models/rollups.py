@@ -6,7 +6,7 @@ from django.db import models
 from teams.models import Team
 from tickets.models import Category, Ticket
 
-from ..querysets import DailyAgentRollupQuerySet, DailyRollupQuerySet
+from ..querysets import DailyAgentRollupQuerySet, DailyRollupQuerySet, WeeklyRollupQuerySet
 
 
 class TicketMetric(models.Model):
@@ -172,6 +172,48 @@ class DailyTeamRollup(RollupFigures):
 
     def __str__(self) -> str:
         return f"{self.day} team={self.team_id} ({self.sensitivity})"
+
+
+class WeeklyAgentRollup(RollupFigures):
+    """DailyAgentRollups summed per week (Monday to Sunday, UTC days) × agent × team × category
+    sensitivity: the lead's eight weeks read a row per agent-week where they read seven, and
+    its histograms come merged. Rebuilt with the daily rows of any day of the week."""
+
+    week = models.DateField(help_text="the week's Monday")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sensitivity = models.CharField(max_length=16)
+
+    objects = WeeklyRollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["week", "team"], name="weekagentrollup_week_team")]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} agent={self.agent_id} team={self.team_id}"
+
+
+class WeeklyTeamRollup(RollupFigures):
+    """WeeklyAgentRollups summed per week × team × category sensitivity: the manager's
+    overview. Rebuilt with them."""
+
+    week = models.DateField(help_text="the week's Monday")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sensitivity = models.CharField(max_length=16)
+
+    objects = WeeklyRollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["week", "team"], name="weekteamrollup_week_team")]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} team={self.team_id}"
 
 
 class DailySLARollup(models.Model):

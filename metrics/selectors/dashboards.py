@@ -19,10 +19,17 @@ from tickets.models import Ticket
 
 from ..filters import DashboardFilter
 from ..links import day_range, tickets_url, with_param
-from ..models import AgentDay, DailyAgentRollup, DailyRollup, DailyTeamRollup
+from ..models import (
+    AgentDay,
+    DailyAgentRollup,
+    DailyRollup,
+    DailyTeamRollup,
+    WeeklyAgentRollup,
+    WeeklyTeamRollup,
+)
 from .alerts import volume_spikes, with_filings
 from .breakdowns import sla_by_policy
-from .summary import COUNTS, group, medians, summarize, week_of, weeks_between
+from .summary import COUNTS, combined_by, group, medians, summarize, week_of, weeks_between
 
 AGE_BUCKETS = (  # label, age at least (hours), age under (hours): [lo, hi) like the tickets list
     ("under 4 h", 0, 4),
@@ -49,10 +56,18 @@ def rollup_rows(
     period = week_of if weekly else _same_day
     cells: dict[tuple, dict] = {}
     if not filters.needs_fine_rows:
-        model = DailyAgentRollup if per_agent else DailyTeamRollup
-        qs = filters.coarse_queryset(model.objects.visible_to(user)).order_by()
-        keys = ("day", "agent_id", "team_id") if per_agent else ("day", "team_id")
-        for r in qs.values(*keys, *COUNTS, "frt_hist", "resolution_hist"):
+        daily = DailyAgentRollup if per_agent else DailyTeamRollup
+        keys = ("agent_id", "team_id") if per_agent else ("team_id",)
+        weeks = _whole_weeks(filters) if weekly else []
+        if weeks:
+            model = WeeklyAgentRollup if per_agent else WeeklyTeamRollup
+            qs = filters.team_queryset(model.objects.visible_to(user)).filter(week__in=weeks)
+            for r in qs.order_by().values("week", *keys, *COUNTS, "frt_hist", "resolution_hist"):
+                _add_into(cells, (r["week"], r.get("agent_id"), r["team_id"]), r, hists=True)
+        qs = filters.team_queryset(daily.objects.visible_to(user)).filter(
+            _days_outside(filters, weeks)
+        )
+        for r in qs.order_by().values("day", *keys, *COUNTS, "frt_hist", "resolution_hist"):
             _add_into(cells, (period(r["day"]), r.get("agent_id"), r["team_id"]), r, hists=True)
         return list(cells.values())
     qs = filters.filter_queryset(DailyRollup.objects.visible_to(user)).order_by()
@@ -72,6 +87,28 @@ def rollup_rows(
 
 def _same_day(day):
     return day
+
+
+def _whole_weeks(filters: DashboardFilter) -> list:
+    """The weeks (Mondays) the filter range covers whole, so their weekly rollups hold
+    exactly the range's days; the current week counts as whole when the range runs through
+    today, as no rollup day lies after today (rollups count what already happened)."""
+    today = timezone.now().date()
+    start, end = filters.start_day, filters.end_day
+    return [
+        w for w in weeks_between(start, end)
+        if w >= start and min(w + timedelta(days=6), today) <= end
+    ]  # fmt: skip
+
+
+def _days_outside(filters: DashboardFilter, weeks: list) -> Q:
+    """The range's days outside these consecutive weeks: a partial week at either end."""
+    start, end = filters.start_day, filters.end_day
+    if not weeks:
+        return Q(day__gte=start, day__lte=end)
+    head = Q(day__gte=start, day__lt=weeks[0])
+    tail = Q(day__gt=weeks[-1] + timedelta(days=6), day__lte=end)
+    return head | tail
 
 
 def _add_into(cells: dict, key: tuple, r: dict, *, hists: bool) -> None:
@@ -100,9 +137,11 @@ def team_backlog(user):
     visible tickets without "assigned to me in another team", so the count is read from the
     ticket_backlog index alone instead of every ticket row."""
     scope = scope_for(user)
-    qs = Ticket.objects.unsolved().filter(category__sensitivity__in=scope.sensitivities)
+    qs = Ticket.objects.unsolved()
     if scope.role is None:
         return qs.none()
+    if not scope.every_sensitivity:
+        qs = qs.filter(category__sensitivity__in=scope.sensitivities)
     if not scope.all_teams:
         qs = qs.filter(team_id__in=sorted(scope.team_ids))
     return qs
@@ -333,12 +372,13 @@ def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=Non
         if filters.form.cleaned_data.get("team")
         else [t.pk for t in teams]
     )
+    weeks = list(combined_by(rows, lambda r: r["day"]).values())
     return {
         "queue": live_queue(user=user, filters=filters, now=now),
         "alerts": with_filings(volume_spikes(user=user, q=filters.ticket_q(), now=now)),
         "today": today_vs_last_weeks(user=user, filters=filters, now=now),
-        "summary": summarize(rows),
-        "charts": weekly_trends(rows=rows, filters=filters),
+        "summary": summarize(weeks),
+        "charts": weekly_trends(rows=weeks, filters=filters),
         "associates": per_associate(user=user, filters=filters, rows=rows, team_ids=team_ids),
     }
 
@@ -346,14 +386,15 @@ def lead_dashboard(*, user, filters: DashboardFilter, teams: list[Team], now=Non
 def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> dict:
     """Teams and vendors side by side over the range, with weekly trends per team."""
     rows = rollup_rows(user=user, filters=filters, per_agent=False, weekly=True)
-    by_team = group(rows, lambda r: r["team_id"])
+    team_cells = combined_by(rows, lambda r: r["team_id"])
+    by_team = {t: summarize([cell]) for t, cell in team_cells.items()}
     empty = summarize([])
     team_of = {t.pk: t for t in teams}
     vendor_rows: dict[int, list[dict]] = {}
-    for r in rows:
-        team = team_of.get(r["team_id"])
+    for t, cell in team_cells.items():
+        team = team_of.get(t)
         if team is not None:
-            vendor_rows.setdefault(team.vendor_id, []).append(r)
+            vendor_rows.setdefault(team.vendor_id, []).append(cell)
     vendors = {t.vendor_id: t.vendor for t in teams}
     base = filters.ticket_params()
     solved_range = day_range(filters.start_day, filters.end_day, "solved")
@@ -395,7 +436,7 @@ def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> d
             }
             for pk, v in sorted(vendors.items(), key=lambda kv: kv[1].name)
         ],
-        "summary": summarize(rows),
+        "summary": summarize(team_cells.values()),
         "charts": {
             "team_solved": chart(
                 "team_solved", "Solved per week by team", "line", labels, series("solved")

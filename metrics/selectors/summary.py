@@ -129,6 +129,29 @@ def summarize(rows: Iterable[dict]) -> dict:
     return total
 
 
+def combined_by(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[object, dict]:
+    """Rows summed per key into one row each (counts added, histograms merged, the rows left
+    as they were): a summary over a few combined rows merges far fewer histograms than one
+    over all of them."""
+    out: dict[object, dict] = {}
+    for r in rows:
+        k = key(r)
+        cell = out.get(k)
+        if cell is None:
+            out[k] = {
+                **r,
+                "frt_hist": dict(r["frt_hist"]),
+                "resolution_hist": dict(r["resolution_hist"]),
+            }
+            continue
+        for f in COUNTS:
+            cell[f] += r[f]
+        for into, more in ((cell["frt_hist"], r["frt_hist"]), (cell["resolution_hist"], r["resolution_hist"])):  # fmt: skip
+            for b, n in more.items():
+                into[b] = into.get(b, 0) + n
+    return out
+
+
 def group(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[object, dict]:
     """Summaries per key (e.g. agent, team, week)."""
     buckets: dict[object, list[dict]] = defaultdict(list)

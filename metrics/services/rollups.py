@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -25,6 +25,8 @@ from ..models import (
     QAReview,
     RollupWatermark,
     TicketMetric,
+    WeeklyAgentRollup,
+    WeeklyTeamRollup,
 )
 from ..models.rollups import RollupFigures
 
@@ -34,6 +36,7 @@ WATERMARK = "rollups"
 # rollup_backfill_step works forward from it, BACKFILL_STEP_DAYS of created tickets a run.
 BACKFILL = "backfill"
 BACKFILL_STEP_DAYS = 7
+WEEK_LOCK = 0x6D657472  # advisory lock class of weekly_rollups_rebuild ("metr")
 CHUNK = 2000
 # A ticket is re-read when it changed within this margin before the watermark too, so a
 # transaction that committed late (updated_at set before the last run read) is not missed.
@@ -271,6 +274,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         insert_objects(DailyAgentRollup, coarse)
         DailyTeamRollup.objects.filter(day__in=days).delete()
         insert_objects(DailyTeamRollup, team_rollups(coarse))
+        weekly_rollups_rebuild(weeks=_weeks(days))
     return len(rows)
 
 
@@ -378,6 +382,20 @@ SUMMED = tuple(
 )
 
 
+def _summed(rows: Iterable, key, make) -> list[SimpleNamespace]:
+    """`rows` added up per key(row) into new rows made by make(key) (_new; figures summed,
+    histograms merged)."""
+    out: dict[tuple, SimpleNamespace] = {}
+    for r in rows:
+        k = key(r)
+        c = out.get(k)
+        if c is None:
+            c = out[k] = make(k)
+            c.frt_hist, c.resolution_hist = {}, {}
+        _add(c, r)
+    return list(out.values())
+
+
 def agent_rollups(fine: Iterable) -> list[SimpleNamespace]:
     """Sum fine rows per day × agent × team × category sensitivity, merging histograms."""
     sensitivity = dict(Category.objects.values_list("pk", "sensitivity"))
@@ -419,9 +437,51 @@ def team_rollups(coarse: Iterable) -> list[SimpleNamespace]:
     return list(out.values())
 
 
+def weekly_rollups_rebuild(*, weeks: Iterable[date]) -> int:
+    """Replace the WeeklyAgentRollup and WeeklyTeamRollup rows of these weeks (Mondays) from
+    the DailyAgentRollups of their seven days. Run in the transaction that wrote those: on
+    PostgreSQL a transaction lock per week makes two rebuilds of days of one week (the bench's
+    two processes, a refresh beside a QA rebuild) take turns, so the second sums the first's
+    days too instead of each writing a week of only its own days."""
+    made = 0
+    with transaction.atomic():
+        for week in sorted(set(weeks)):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, %s)", [WEEK_LOCK, week.toordinal()]
+                    )
+            daily = DailyAgentRollup.objects.filter(
+                day__gte=week, day__lt=week + timedelta(days=7)
+            ).order_by()
+            agents = _summed(
+                daily.iterator(chunk_size=CHUNK),
+                lambda r: (r.agent_id, r.team_id, r.sensitivity),
+                lambda k, w=week: _new(
+                    WeeklyAgentRollup, week=w, agent_id=k[0], team_id=k[1], sensitivity=k[2]
+                ),
+            )
+            teams = _summed(
+                agents,
+                lambda r: (r.team_id, r.sensitivity),
+                lambda k, w=week: _new(WeeklyTeamRollup, week=w, team_id=k[0], sensitivity=k[1]),
+            )
+            WeeklyAgentRollup.objects.filter(week=week).delete()
+            insert_objects(WeeklyAgentRollup, agents)
+            WeeklyTeamRollup.objects.filter(week=week).delete()
+            insert_objects(WeeklyTeamRollup, teams)
+            made += len(agents)
+    return made
+
+
+def _weeks(days: Iterable[date]) -> set[date]:
+    return {d - timedelta(days=d.weekday()) for d in days}
+
+
 def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
-    """Rebuild DailyAgentRollups and DailyTeamRollups from the DailyRollups of these days (all days when None),
-    a day at a time; for data rolled up before the coarse table existed."""
+    """Rebuild DailyAgentRollups and DailyTeamRollups from the DailyRollups of these days (all
+    days when None), a day at a time, then their weeks; for data rolled up before the coarse
+    tables existed."""
     qs = DailyRollup.objects.order_by()
     all_days = sorted(set(days) if days is not None else set(qs.values_list("day", flat=True)))
     made = 0
@@ -436,6 +496,7 @@ def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
             DailyTeamRollup.objects.filter(day=day).delete()
             insert_objects(DailyTeamRollup, team_rollups(coarse))
         made += len(coarse)
+    weekly_rollups_rebuild(weeks=_weeks(all_days))
     return made
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from metrics.services import rollup_refresh
+from metrics.services import rollup_backfill, rollup_refresh
 from tests.factories import AgentFactory
 from tickets.models import Ticket
 
@@ -193,3 +193,36 @@ def test_dashboard_query_counts_do_not_grow_with_rows(client, history):
     client.force_login(history["manager"])
     assert _queries(client, "/metrics/overview/") == small["/metrics/overview/"]
     print("dashboard queries:", small)  # noqa: T201 - reported in the helper's report
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (None, None),  # the default eight weeks through today
+        ("2026-02-16", "2026-03-15"),  # four whole weeks (Monday to Sunday)
+        ("2026-03-04", "2026-03-17"),  # part weeks at both ends, ending before today
+        ("2026-03-15", "2026-03-18"),  # a Sunday, then this week through today
+    ],
+)
+def test_weekly_rollups_give_the_same_figures_as_the_daily_rows(history, start, end, rf):
+    """Whole weeks are read from the weekly tables, part weeks from the daily ones: every
+    cell and summary equals summing the daily rows alone."""
+    from metrics.filters import DashboardFilter
+    from metrics.selectors import rollup_rows
+    from metrics.selectors.summary import group
+
+    for n in (20, 15, 8, 6):  # Feb 26, and Tue 3, Tue 10, Thu 12 March: inside part weeks
+        make_ticket(history, team=history["team_a"], category=history["login"], created=days_ago(n), reply_after=timedelta(minutes=45 + n), agent=history["a2"], solve=True)  # fmt: skip
+    rollup_backfill(start=days_ago(21).date(), end=NOW.date(), now=NOW)
+    request = rf.get("/")
+    for user in (history["lead"], history["manager"]):
+        request.user = user
+        params = {k: v for k, v in (("start", start), ("end", end)) if v}
+        filters = DashboardFilter(params, request=request)
+        assert filters.is_valid()
+        for per_agent in (True, False):
+            weekly = rollup_rows(user=user, filters=filters, per_agent=per_agent, weekly=True)
+            daily = rollup_rows(user=user, filters=filters, per_agent=per_agent)
+            for key in (lambda r: r["agent_id"], lambda r: r["team_id"], lambda r: None):
+                assert group(weekly, key) == group(daily, key)
+            assert sum(r["created"] for r in daily) == sum(r["created"] for r in weekly) > 0

@@ -20,6 +20,8 @@ from metrics.models import (
     DailyTeamSLARollup,
     RollupWatermark,
     TicketMetric,
+    WeeklyAgentRollup,
+    WeeklyTeamRollup,
 )
 from metrics.selectors.summary import COUNTS
 from metrics.services import rollup_backfill, rollup_refresh
@@ -184,10 +186,18 @@ def _assert_rollups_equal_raw(now):
 
 
 def _assert_agent_rollups_equal_fine():
-    """DailyAgentRollup = DailyRollup summed per day × agent × team (histograms merged), and
-    DailyTeamRollup the same per day × team."""
+    """DailyAgentRollup = DailyRollup summed per day × agent × team (histograms merged),
+    DailyTeamRollup the same per day × team, and the weekly tables per week."""
     _assert_sums_equal(DailyAgentRollup, lambda r: (r.day, r.agent_id, r.team_id))
     _assert_sums_equal(DailyTeamRollup, lambda r: (r.day, r.team_id))
+    # And the weekly tables: per week (Monday) × agent × team, per week × team.
+    _assert_sums_equal(WeeklyAgentRollup, lambda r: (_week(r), r.agent_id, r.team_id))
+    _assert_sums_equal(WeeklyTeamRollup, lambda r: (_week(r), r.team_id))
+
+
+def _week(r):
+    day = getattr(r, "week", None) or r.day
+    return day - timedelta(days=day.weekday())
 
 
 def _assert_sums_equal(coarse_model, key_of):
@@ -246,7 +256,14 @@ def test_backfill_then_incremental_refresh_equal_a_straight_computation():
     # Rebuilding the coarse table from the fine one (data rolled up before it existed).
     DailyAgentRollup.objects.all().delete()
     DailyTeamRollup.objects.all().delete()
+    WeeklyAgentRollup.objects.all().delete()
+    WeeklyTeamRollup.objects.all().delete()
     assert agent_rollups_rebuild() > 0
+    _assert_agent_rollups_equal_fine()
+    # The migration that added the weekly tables fills them with the same sums.
+    WeeklyAgentRollup.objects.all().delete()
+    WeeklyTeamRollup.objects.all().delete()
+    _migrate_forward("0016_weekly_rollups", "fill_from_daily_agent_rollups")
     _assert_agent_rollups_equal_fine()
 
 
@@ -340,12 +357,12 @@ def _rolled_up_before_the_upgrade(now):
     TicketMetric.objects.update(csat_rating=None, csat_agent=None, csat_day=None, sla_days=[])
 
 
-def _migrate_forward(name):
+def _migrate_forward(name, function="schedule_backfill"):
     from django.apps import apps
     from django.db import connection
 
     module = importlib.import_module(f"metrics.migrations.{name}")
-    module.schedule_backfill(apps, connection.schema_editor())
+    getattr(module, function)(apps, connection.schema_editor())
 
 
 def test_an_upgraded_installation_gets_its_history_backfilled_by_the_refresh_task():
