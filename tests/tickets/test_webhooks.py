@@ -23,7 +23,12 @@ from teams.models import Role
 from tests.factories import AgentFactory, TicketFactory
 from tickets.models import Ticket, WebhookAttempt, WebhookDelivery
 from tickets.services import ticket_change_status, ticket_create, ticket_update
-from tickets.services.webhooks import webhook_endpoint_create, webhook_replay
+from tickets.services.webhooks import (
+    webhook_endpoint_create,
+    webhook_endpoint_update,
+    webhook_replay,
+    webhooks_emit,
+)
 from tickets.tasks import webhook_deliver
 
 pytestmark = pytest.mark.django_db
@@ -452,3 +457,32 @@ def test_delivery_log_filters_and_detail_replay(
     assert delivery.status == WebhookDelivery.Status.SUCCEEDED
     assert delivery.log.filter(replay=True, status_code=200).exists()
     assert delivery.delivered_at <= timezone.now()
+
+
+def test_endpoint_edits_are_seen_by_the_next_write_and_warm_lookups_read_nothing(
+    category, requester, django_assert_num_queries
+):
+    """Who subscribes is kept per process; any write to an endpoint is seen at once."""
+    ticket = TicketFactory(category=category, requester=requester)
+
+    def receivers(event="ticket.created"):
+        return [d.endpoint_id for d in webhooks_emit(event=event, ticket=ticket)]
+
+    crm, _ = webhook_endpoint_create(
+        by=None, url="https://crm.example.org/hook", events=["ticket.created"]
+    )
+    assert receivers() == [crm.pk]
+    with django_assert_num_queries(0):
+        assert receivers("ticket.updated") == []
+    webhook_endpoint_update(endpoint=crm, url=crm.url, events=["ticket.solved"])
+    assert receivers() == []
+    bi, _ = webhook_endpoint_create(
+        by=None, url="https://bi.example.org/hook", events=["ticket.created", "ticket.solved"]
+    )
+    assert receivers() == [bi.pk]
+    assert sorted(receivers("ticket.solved")) == sorted([crm.pk, bi.pk])
+    bi.active = False
+    bi.save()
+    assert receivers("ticket.solved") == [crm.pk]
+    crm.delete()
+    assert receivers("ticket.solved") == []

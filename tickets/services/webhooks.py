@@ -31,6 +31,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from support.cache import cache_version, cache_version_bump
+
 from ..models import Ticket, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .outbox import outbox_add, outbox_handler
 
@@ -153,16 +155,33 @@ def ticket_data(ticket: Ticket) -> dict:
     }
 
 
-def _subscribers(event: str) -> list[WebhookEndpoint]:
-    return [
-        e
-        for e in WebhookEndpoint.objects.filter(active=True).only("pk", "events", "active")
-        if e.subscribes_to(event)
-    ]
+# Every ticket write asks who subscribes; endpoints change a few times a year. Each process
+# keeps the active endpoints' ids and events while the version in the cache stands;
+# tickets.signals moves it on any write to an endpoint (webhook_endpoints_changed).
+ENDPOINTS_VERSION = "tickets:webhook-endpoints:version"
+_endpoints: list[tuple[int, tuple[tuple[int, frozenset[str]], ...]]] = []
+
+
+def webhook_endpoints_changed() -> None:
+    cache_version_bump(ENDPOINTS_VERSION)
+
+
+def _subscribers(event: str) -> list[int]:
+    """Ids of the active endpoints that subscribe to `event`: one cache read when current."""
+    version = cache_version(ENDPOINTS_VERSION)
+    if not _endpoints or _endpoints[0][0] != version:
+        active = WebhookEndpoint.objects.filter(active=True).order_by("pk")
+        _endpoints[:] = [
+            (
+                version,
+                tuple((pk, frozenset(ev or ())) for pk, ev in active.values_list("pk", "events")),
+            )
+        ]
+    return [pk for pk, events in _endpoints[0][1] if event in events]
 
 
 def _record(
-    *, event: str, tickets, endpoints: list[WebhookEndpoint], extra: dict | None, now
+    *, event: str, tickets, endpoints: list[int], extra: dict | None, now
 ) -> list[WebhookDelivery]:
     """One event per ticket (its id shared by that ticket's deliveries), a delivery per
     subscribed endpoint, written together; the POSTs are handed to the outbox after commit."""
@@ -181,7 +200,7 @@ def _record(
         )
         deliveries += [
             WebhookDelivery(
-                endpoint=e,
+                endpoint_id=e,
                 event=event,
                 event_id=event_id,
                 ticket_id=ticket.pk,
