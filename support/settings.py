@@ -123,7 +123,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (presence, rate limits) ----------------------------------------------------
+# --- Cache (presence, rate limits, unread counts, routing/rota/webhook versions) ----
 CACHES = {
     "default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
