@@ -69,6 +69,8 @@ ROLLUP_TABLES = [
     "metrics_dailyslarollup",
     "metrics_dailyteamslarollup",
     "metrics_agentday",
+    "metrics_weeklyagentrollup",
+    "metrics_weeklyteamrollup",
 ]
 # Loaded with indexes dropped too, but keyed by ticket_id (no id sequence to advance).
 KEYED_TABLES = ["tickets_ticketsearch"]
