@@ -141,7 +141,8 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes first: it refuses a locked-out username or address before a password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend whose per-user permission sets are cached between requests.
+    "teams.backends.CachedModelBackend",
 ]
 # Lockout (django-axes): LOGIN_FAILURE_LIMIT failed logins lock that username, and separately
 # that client address, until LOGIN_COOLOFF_MINUTES have passed since the last failure. A

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from support.cache import cache_version
 
 from .models import Agent, CoachingSession, FeedbackNote, Role, Sensitivity, Team, Vendor
 
@@ -269,6 +272,21 @@ def two_factor_required(user) -> bool:
     return role == Role.ASSOCIATE and settings.FRONTLINE["TWO_FACTOR_FOR_ASSOCIATES"]
 
 
+AUTHENTICATORS_VERSION = "otp-authenticators-version"
+
+
+def has_authenticator(user) -> bool:
+    """Has `user` a confirmed authenticator app? Asked on every request of a session that has
+    not passed the second step, so the answer is cached per user under a version that
+    teams.signals moves on any write to an authenticator."""
+    key = f"otp-has-authenticator:{cache_version(AUTHENTICATORS_VERSION)}:{user.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        cache.set(key, found, 3600)
+    return found
+
+
 def two_factor_step(user) -> str | None:
     """What this logged-in session still owes before it may reach anything: VERIFY (the user
     has an authenticator, this session has not used it), ENROL (required but none set up), or
@@ -280,6 +298,6 @@ def two_factor_step(user) -> str | None:
     is_verified = getattr(user, "is_verified", None)  # set by django_otp's OTPMiddleware
     if is_verified is not None and is_verified():
         return None
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if has_authenticator(user):
         return VERIFY
     return ENROL if two_factor_required(user) else None

@@ -3,7 +3,10 @@ logouts, failed logins, and changes made in the Django admin to users, groups an
 Frontline's own writes call `teams.services.audit_record` directly.
 
 Also cache invalidation: any write to a rota, or to an agent's team, status or time zone,
-forgets the cached "who is on shift" answers (teams.selectors.rota.teams_on_shift)."""
+forgets the cached "who is on shift" answers (teams.selectors.rota.teams_on_shift); any write
+to group memberships, permissions or a user's active/superuser flag forgets the cached
+permission sets (teams.backends), and any write to an authenticator the cached "has one"
+answers (teams.permissions.has_authenticator)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,11 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from support.cache import cache_version_bump
+
+from .backends import PERMISSIONS_VERSION, forget_permissions
 from .models import Agent, AuditEntry, ShiftException, ShiftTemplate, Team, TimeOff
+from .permissions import AUTHENTICATORS_VERSION
 from .services.audit import audit_record
 
 # Admin changes to these models change who may do what; they are audited.
@@ -87,6 +94,35 @@ def on_rota_write(sender, instance, **kwargs):
     on_shift_changed()
 
 
+# User fields that change what ModelBackend answers (a login saves only last_login).
+PERMISSION_USER_FIELDS = {"is_active", "is_superuser"}
+
+
+def on_permissions_write(sender, instance=None, **kwargs):
+    """Group memberships, permissions or a user's active/superuser flag changed: forget the
+    cached permission sets it touches (teams.backends) — one user's, or everyone's when a group
+    or a permission itself changed."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not PERMISSION_USER_FIELDS & set(update_fields):
+        return
+    if isinstance(instance, get_user_model()):
+        forget_permissions(instance.pk)
+    else:
+        cache_version_bump(PERMISSIONS_VERSION)
+
+
+def on_authenticator_write(sender, **kwargs):
+    """An authenticator was added, confirmed or removed (teams.permissions.has_authenticator)."""
+    cache_version_bump(AUTHENTICATORS_VERSION)
+
+
+def on_migrate(sender, **kwargs):
+    # A migration may have moved permissions through historical models, which send no
+    # signal the receivers above hear.
+    cache_version_bump(PERMISSIONS_VERSION)
+    cache_version_bump(AUTHENTICATORS_VERSION)
+
+
 def connect() -> None:
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
     from django.db.models.signals import post_delete, post_save
@@ -97,6 +133,20 @@ def connect() -> None:
     post_save.connect(on_admin_log, sender=LogEntry, dispatch_uid="audit-admin-log")
     post_delete.connect(on_delete, sender=get_user_model(), dispatch_uid="audit-user-deleted")
     post_delete.connect(on_delete, sender=Group, dispatch_uid="audit-group-deleted")
+    from django.contrib.auth.models import Permission
+    from django.db.models.signals import m2m_changed, post_migrate
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    User = get_user_model()
+    for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(on_permissions_write, sender=through, dispatch_uid=f"perms-{through}")
+    for model in (User, Group, Permission):
+        uid = f"perms-{model._meta.label_lower}"
+        post_save.connect(on_permissions_write, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(on_permissions_write, sender=model, dispatch_uid=f"{uid}-deleted")
+    post_save.connect(on_authenticator_write, sender=TOTPDevice, dispatch_uid="otp-saved")
+    post_delete.connect(on_authenticator_write, sender=TOTPDevice, dispatch_uid="otp-deleted")
+    post_migrate.connect(on_migrate, dispatch_uid="perms-after-migrate")
     for model in (Agent, Team, ShiftTemplate, ShiftException, TimeOff):
         uid = f"on-shift-{model._meta.model_name}"
         post_save.connect(on_rota_write, sender=model, dispatch_uid=f"{uid}-saved")

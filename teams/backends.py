@@ -1,0 +1,44 @@
+"""Django's ModelBackend with each user's permission set kept in the cache between requests.
+
+ModelBackend reads a user's own and their groups' permissions with two queries on the first
+`has_perm` of every request. Permissions change rarely (a role move, an admin edit, a migrate),
+so the set is cached per user: teams.signals drops one user's entry when their groups, own
+permissions or flags change, and moves the version of all entries when a group's permissions
+change or after a migrate (support/cache.py). Entries also expire after an hour.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+
+from support.cache import cache_version
+
+PERMISSIONS_VERSION = "auth-permissions-version"
+PERMISSIONS_SECONDS = 3600
+
+
+def permissions_key(user_id: int) -> str:
+    return f"auth-permissions:{cache_version(PERMISSIONS_VERSION)}:{user_id}"
+
+
+def forget_permissions(user_id: int) -> None:
+    """One user's memberships or flags changed: drop their cached set, now and on commit."""
+    key = permissions_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+class CachedModelBackend(ModelBackend):
+    def get_all_permissions(self, user_obj, obj=None):
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+            return super().get_all_permissions(user_obj, obj=obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            key = permissions_key(user_obj.pk)
+            perms = cache.get(key)
+            if perms is None:
+                perms = super().get_all_permissions(user_obj)
+                cache.set(key, perms, PERMISSIONS_SECONDS)
+            user_obj._perm_cache = perms
+        return user_obj._perm_cache
