@@ -493,6 +493,24 @@ def my_stats(*, user, filters: DashboardFilter) -> dict:
             worked_by=user.pk,
             **day_range(filters.start_day, filters.end_day, "worked"),
         ),
+        "frt_url": tickets_url(
+            filters.ticket_params(),
+            assignee=user.pk,
+            **day_range(filters.start_day, filters.end_day, "first_reply"),
+        ),
+        "reopen_url": tickets_url(
+            filters.ticket_params(),
+            assignee=user.pk,
+            status=list(Ticket.DONE),
+            reopened="true",
+            **solved_range,
+        ),
+        "sla_url": tickets_url(
+            filters.ticket_params(),
+            assignee=user.pk,
+            sla_outcome="met",
+            **day_range(filters.start_day, filters.end_day, "sla_ended"),
+        ),
         "charts": {
             "my_solved": chart(
                 "my_solved",

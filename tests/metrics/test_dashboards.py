@@ -172,7 +172,21 @@ def test_my_stats_compares_me_with_my_team_medians(client, history):
     assert response.context["team"]["frt_p50"] == pytest.approx((5 + 30) / 2, rel=0.05)
 
 
+def test_my_stats_figures_open_the_tickets_behind_them(client, history):
+    client.force_login(history["a1"])
+    response = client.get("/metrics/me/")
+    body = response.content.decode()
+    mine = Ticket.objects.filter(assignee=history["a1"]).values_list("pk", flat=True)
+    for name in ("frt_url", "reopen_url", "sla_url"):
+        assert f'<a href="{response.context[name].replace("&", "&amp;")}">' in body
+    listed = client.get(response.context["frt_url"]).context["page"].rows
+    assert sorted(t.pk for t in listed) == sorted(mine)  # the three a1 first replied to
+    assert list(client.get(response.context["reopen_url"]).context["page"].rows) == []
+    assert 'href="/metrics/qa/mine/"' in body
+
+
 def _queries(client, url):
+    client.get(url)  # warm: per-user caches (permissions, the nav badge) fill on a first visit
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx)
