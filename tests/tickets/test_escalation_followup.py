@@ -109,6 +109,27 @@ def test_acknowledged_in_time_is_not_escalated_further(ticket, agent, lead):
     assert Notification.objects.filter(user=agent.user, kind="escalation").exists()
 
 
+def test_acknowledging_covers_the_tickets_other_open_escalations_at_that_level(ticket, agent, lead):
+    """A ticket that breached two targets carries two level-1 escalations to its team; the lead
+    takes the ticket on once, and neither goes up a level afterwards."""
+    with at(START):
+        esc = escalate(ticket, agent)
+        twin = Escalation.objects.create(
+            ticket=ticket, source=Escalation.Source.SLA, level=1, team=ticket.team,
+            reason="Resolution target breached", created_at=START, ack_due_at=esc.ack_due_at,
+        )  # fmt: skip
+    with at(START + timedelta(minutes=10)):
+        escalation_acknowledge(escalation=esc, by=lead.user)
+    twin.refresh_from_db()
+    assert (twin.acknowledged_at, twin.acknowledged_by) == (
+        START + timedelta(minutes=10),
+        lead.user,
+    )
+    with at(START + timedelta(hours=3)):
+        assert sla_sweep().ack_missed == []
+    assert not Escalation.objects.filter(parent__in=[esc, twin]).exists()
+
+
 def test_team_ack_target_and_onward_team_come_from_its_service_settings(ticket, agent, lead, team):
     specialists = TeamFactory(name="Trust & Safety")
     ts_lead = AgentFactory(team=specialists, role=Role.LEAD)

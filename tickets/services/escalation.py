@@ -504,6 +504,16 @@ def escalation_acknowledge(*, escalation: Escalation, by) -> Escalation:
         now = timezone.now()
         escalation.acknowledged_at, escalation.acknowledged_by = now, by
         escalation.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        # A ticket that breached two targets at once carries two escalations at this level to
+        # the same team: taking the ticket on takes both, or the other would still go up a
+        # level when its deadline passes.
+        Escalation.objects.filter(
+            ticket_id=escalation.ticket_id,
+            level=escalation.level,
+            team_id=escalation.team_id,
+            acknowledged_at__isnull=True,
+            resolved_at__isnull=True,
+        ).update(acknowledged_at=now, acknowledged_by=by)
         events.record(escalation.ticket, by, "escalation_ack", "level", "", escalation.level)
         _tell_raiser(
             escalation, by, f"{by} took on your escalation of {escalation.ticket.reference}", now
