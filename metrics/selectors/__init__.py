@@ -2,6 +2,7 @@
 
 from .breakdowns import csat_breakdown, handle_time_per_agent_day, sla_by_kind, sla_by_policy
 from .dashboards import (
+    backfill_pending_from,
     chart,
     lead_dashboard,
     live_queue,
@@ -25,6 +26,7 @@ from .qa import (
 from .summary import medians, summarize
 
 __all__ = [
+    "backfill_pending_from",
     "csat_breakdown",
     "handle_time_per_agent_day",
     "sla_by_kind",

@@ -7,7 +7,7 @@ from the viewer's scope: DailyRollup.objects.visible_to / Ticket.objects.visible
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
@@ -24,9 +24,11 @@ from ..models import (
     DailyAgentRollup,
     DailyRollup,
     DailyTeamRollup,
+    RollupWatermark,
     WeeklyAgentRollup,
     WeeklyTeamRollup,
 )
+from ..services.rollups import BACKFILL as BACKFILL_WATERMARK
 from .alerts import volume_spikes, with_filings
 from .breakdowns import sla_by_policy
 from .summary import COUNTS, combined_by, group, medians, summarize, week_of, weeks_between
@@ -524,3 +526,14 @@ def my_stats(*, user, filters: DashboardFilter) -> dict:
             ),
         },
     }
+
+
+def backfill_pending_from() -> date | None:
+    """The first UTC day whose figures an unfinished rollup backfill (after an upgrade,
+    metrics.services.rollup_backfill_step) has not rebuilt yet, or None."""
+    value = (
+        RollupWatermark.objects.filter(name=BACKFILL_WATERMARK)
+        .values_list("value", flat=True)
+        .first()
+    )
+    return value.astimezone(UTC).date() if value else None

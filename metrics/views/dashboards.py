@@ -46,6 +46,9 @@ def chart_csv_response(charts: dict, chart_id: str) -> HttpResponse:
 def _page(request, template, context):
     if "csv" in request.GET:
         return chart_csv_response(context.get("charts", {}), request.GET["csv"])
+    # After an upgrade the history is rolled up a week at a time: say which figures may still
+    # be incomplete (templates/metrics/_filters.html).
+    context["backfill_from"] = selectors.backfill_pending_from()
     return render(request, template, context)
 
 

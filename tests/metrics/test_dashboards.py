@@ -240,3 +240,18 @@ def test_weekly_rollups_give_the_same_figures_as_the_daily_rows(history, start, 
             for key in (lambda r: r["agent_id"], lambda r: r["team_id"], lambda r: None):
                 assert group(weekly, key) == group(daily, key)
             assert sum(r["created"] for r in daily) == sum(r["created"] for r in weekly) > 0
+
+
+def test_dashboards_say_which_figures_an_unfinished_backfill_has_not_rebuilt(client, history):
+    from metrics.models import RollupWatermark
+    from metrics.services.rollups import BACKFILL
+
+    client.force_login(history["lead"])
+    assert "data-backfill" not in client.get("/metrics/team/").content.decode()
+    RollupWatermark.objects.create(name=BACKFILL, value=days_ago(2))
+    body = client.get("/metrics/team/").content.decode()
+    assert f"Figures from {days_ago(2):%-d %b %Y} (UTC) on are still being rebuilt" in body
+    # A period that ends before the pending days is complete: no notice.
+    before = (days_ago(2) - timedelta(days=7)).date().isoformat()
+    earlier = client.get("/metrics/team/", {"start": before, "end": before}).content.decode()
+    assert "data-backfill" not in earlier
