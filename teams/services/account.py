@@ -17,6 +17,9 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ..models import AuditEntry
+from .audit import audit_record
+
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 _TOTP_CODE = re.compile(r"\d{6}")
@@ -72,13 +75,24 @@ def two_factor_check(*, user, code: str) -> Device:
     code = _normalise(code)
     model = TOTPDevice if _TOTP_CODE.fullmatch(code) else StaticDevice
     device = model.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        raise TwoFactorError(
-            "That is not a code from your authenticator app."
-            if model is StaticDevice
-            else "No authenticator app is set up for this account."
+    try:
+        if device is None:
+            raise TwoFactorError(
+                "That is not a code from your authenticator app."
+                if model is StaticDevice
+                else "No authenticator app is set up for this account."
+            )
+        _verify(device, code)
+    except TwoFactorError as exc:
+        # A refused second factor is a failed sign-in (or a failed re-check) in the audit trail:
+        # someone who has the password is guessing codes.
+        audit_record(
+            actor=user,
+            action=AuditEntry.Action.LOGIN_FAILED,
+            target=user,
+            detail={"step": "two-factor", "reason": exc.message},
         )
-    _verify(device, code)
+        raise
     return device
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from teams.models import Role
+from teams.models import AuditEntry, Role
 from teams.services import api_token_create, two_factor_confirm, two_factor_pending_device
 from tests.factories import AgentFactory
 
@@ -190,6 +190,8 @@ def test_enrolled_lead_must_enter_a_code_after_the_password_and_a_wrong_one_is_r
         wrong = client.post(VERIFY, {"code": "123456", "next": "/metrics/team/"})
         assert wrong.status_code == 200
         assert "That code is not right" in wrong.content.decode()
+        failed = AuditEntry.objects.get(action=AuditEntry.Action.LOGIN_FAILED, actor=lead)
+        assert failed.detail == {"step": "two-factor", "reason": "That code is not right. Check the time on your phone and try again."}  # fmt: skip
         assert client.get("/metrics/team/").status_code == 302
 
         throttled = client.post(VERIFY, {"code": _code(device), "next": "/metrics/team/"})
