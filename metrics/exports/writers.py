@@ -1,13 +1,10 @@
-"""Writing rows as CSV or XLSX in constant memory, with spreadsheet formula injection blocked.
-
-A text cell starting with = + - @ (or tab / carriage return, which some spreadsheets skip
-before reading a formula) is prefixed with an apostrophe, so it is shown as text and never
-evaluated (OWASP "CSV injection"). Numbers and dates are written as such.
+"""Writing rows as CSV or XLSX in constant memory, with spreadsheet formula injection blocked
+(support.spreadsheets.neutralise: a text cell starting like a formula gets an apostrophe).
+Numbers and dates are written as such.
 """
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -16,11 +13,14 @@ from decimal import Decimal
 import xlsxwriter
 from django.core.exceptions import ValidationError
 
+from support.spreadsheets import DANGEROUS, csv_lines, neutralise
+
+__all__ = ["DANGEROUS", "FORMATS", "csv_stream", "neutralise", "xlsx_file"]
+
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows less the header
 XLSX_OPTIONS = {
     "constant_memory": True,
@@ -30,13 +30,6 @@ XLSX_OPTIONS = {
     "strings_to_urls": False,
     "remove_timezone": True,
 }
-
-
-def neutralise(value):
-    """The cell value made safe for spreadsheets."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
-    return value
 
 
 def _text(value) -> str:
@@ -51,17 +44,10 @@ def _text(value) -> str:
     return str(value)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_stream(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """CSV lines one at a time (with a BOM so spreadsheets read UTF-8)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        yield writer.writerow([neutralise(_text(v)) for v in row])
+    """CSV lines one at a time (with a BOM so spreadsheets read UTF-8), values formatted as
+    the exports show them."""
+    return csv_lines(header, rows, text=_text)
 
 
 def xlsx_file(header: Sequence[str], rows: Iterable[Sequence], *, title: str = "Export"):

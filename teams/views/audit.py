@@ -1,6 +1,5 @@
 """The audit trail page (admins): filter, page through with a keyset cursor, export as CSV."""
 
-import csv
 import json
 from datetime import UTC
 
@@ -9,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from support.spreadsheets import csv_lines
 
 from .. import permissions, selectors, services
 from ..forms import AuditFilterForm
@@ -48,21 +49,9 @@ def audit_view(request):
     return render(request, "teams/audit.html", context, status=200 if valid else 400)
 
 
-def _neutral(value: str) -> str:
-    # A cell starting like a formula is shown as text by spreadsheets (CSV injection).
-    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_lines(entries):
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([*CSV_HEADER, "detail"])
-    for e in entries.iterator(chunk_size=2000):
-        row = [
+    rows = (
+        [
             e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor_label,
             e.action,
@@ -73,7 +62,9 @@ def _csv_lines(entries):
             e.user_agent,
             json.dumps(e.detail, sort_keys=True, default=str),
         ]
-        yield writer.writerow([_neutral(str(v)) for v in row])
+        for e in entries.iterator(chunk_size=2000)
+    )
+    return csv_lines([*CSV_HEADER, "detail"], rows)
 
 
 @login_required

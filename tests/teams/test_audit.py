@@ -313,6 +313,16 @@ def test_csv_export_holds_the_filtered_entries_and_is_itself_audited(client, adm
     assert record.detail == {"filters": {"actor": "bob"}, "rows": 5, "complete": True}
 
 
+def test_csv_export_shows_a_formula_like_value_as_text(client, admin):
+    """A target named like a spreadsheet formula reaches the export with an apostrophe, so a
+    spreadsheet shows it instead of evaluating it."""
+    audit_record(actor=None, action=A.LOGIN_FAILED, target=("x", 1, "=cmd|' /C calc'!A0"))
+    client.force_login(admin)
+    response = client.get("/teams/audit/export.csv", {"action": A.LOGIN_FAILED})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [r[5] for r in rows[1:]] == ["'=cmd|' /C calc'!A0"]
+
+
 def test_the_page_reads_the_same_number_of_queries_for_5_or_50_entries(client, admin):
     from django.db import connection as conn
     from django.test.utils import CaptureQueriesContext
