@@ -10,7 +10,8 @@ templates) as the same users, and for each page prints:
   request (read from /proc for the connection's own server process), so figures taken on
   a busy machine still say what one request costs;
 - the number of queries and their total time, the slowest three;
-- with PROFILE=1, a pyinstrument profile of BENCH_PROFILE_REQUESTS requests (default 50).
+- with PROFILE=1, a pyinstrument profile of BENCH_PROFILE_REQUESTS requests (default 50);
+  with CPROFILE=tottime (or cumtime), cProfile's top CPROFILE_LINES functions (default 40).
 
 Only reads (the pages are GETs); the machine's other load inflates wall times, not CPU times.
 """
@@ -23,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project root instead of bench/, whose profile.py would shadow the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import bench_url  # noqa: E402
 from bench.load import TWO_FACTOR_USERS, bench_meta, cpu_seconds, server_env  # noqa: E402
@@ -115,6 +117,16 @@ def main(names: list[str]) -> int:
                 for _ in range(REQUESTS):
                     client.get(path)
             print(profiler.output_text(unicode=True, color=False, show_all=False))
+        if os.environ.get("CPROFILE"):  # the functions that spend the time themselves
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            with prof:
+                for _ in range(REQUESTS):
+                    client.get(path)
+            stats = pstats.Stats(prof).sort_stats(os.environ["CPROFILE"] or "tottime")
+            stats.print_stats(int(os.environ.get("CPROFILE_LINES", "40")))
     return 0
 
 
