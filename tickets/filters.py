@@ -7,11 +7,13 @@ falls back to icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, timedelta
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -226,6 +228,63 @@ class TicketFilter(django_filters.FilterSet):
 
     def _distinct(self, qs):
         return qs.distinct() if self.data.get("tag") else qs
+
+
+# The queue's filter form: its choices, kept in the cache under one version that every write
+# to what they list moves (tickets.signals), shared by everyone with the same teams in scope.
+FILTER_OPTIONS_VERSION = "tickets:filter-options-version"
+SINGLE_FILTERS = ("q", "tag", "team", "assignee", "sla")
+MULTIPLE_FILTERS = ("status", "priority", "category")
+
+
+def filter_options(user) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) pairs for the queue's filter selects: statuses, priorities, active
+    categories, the teams the user acts for and the active agents of those teams (by user
+    id). Read from the cache; one query each for categories, teams and agents when stale."""
+    from support.cache import cache_version
+    from teams.permissions import scope_for
+
+    scope = scope_for(user)
+    teams = "all" if scope.all_teams else ",".join(str(i) for i in sorted(scope.team_ids))
+    key = f"tickets:filter-options:{cache_version(FILTER_OPTIONS_VERSION)}:{teams}"
+    if len(key) > 200:  # a manager of many teams
+        key = f"tickets:filter-options:{hashlib.sha256(key.encode()).hexdigest()}"
+    options = cache.get(key)
+    if options is None:
+        options = _filter_options(user)
+        cache.set(key, options, 24 * 3600)
+    return options
+
+
+def _filter_options(user) -> dict[str, list[tuple[str, str]]]:
+    from teams.permissions import teams_for
+
+    agents = assignee_choices(user).values_list(
+        "user_id", "user__first_name", "user__last_name", "user__username"
+    )
+    return {
+        "status": [(str(v), str(label)) for v, label in Ticket.Status.choices],
+        "priority": [(str(v), str(label)) for v, label in Ticket.Priority.choices],
+        "category": list(Category.objects.filter(active=True).values_list("slug", "name")),
+        "team": [(str(pk), name) for pk, name in teams_for(user).values_list("pk", "name")],
+        "sla": [
+            (str(v), str(label)) for v, label in TicketFilter.base_filters["sla"].extra["choices"]
+        ],
+        # Labelled as Agent.__str__ does: the full name, else the username.
+        "assignee": [("me", "Me"), ("none", "Nobody")]
+        + [(str(pk), f"{first} {last}".strip() or name) for pk, first, last, name in agents],
+    }
+
+
+def filter_values(data) -> dict:
+    """What the filter form shows as chosen: lists for the multiple selects, strings else."""
+    values = {name: data.getlist(name) for name in MULTIPLE_FILTERS}
+    return values | {name: data.get(name, "") for name in SINGLE_FILTERS}
+
+
+def filters_given(data) -> bool:
+    """Whether `data` sets any of TicketFilter's filters (an empty value sets none)."""
+    return any(v != "" for name in TicketFilter.base_filters for v in data.getlist(name))
 
 
 def assignee_choices(user):

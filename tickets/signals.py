@@ -2,15 +2,21 @@
 move the routing configuration's version, so every process reads the rules again on its next
 decision (services.routing.routing_config); writes to webhook endpoints do the same for the
 subscribers every ticket write looks up (services.webhooks). A sign-in puts the person's
-unread notifications count in the cache, so their pages read the nav badge without a query."""
+unread notifications count in the cache, so their pages read the nav badge without a query.
+Writes to categories, teams, agents and users move the version of the queue's filter choices
+(filters.filter_options), except the saves that only touch presence or the last sign-in."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from teams.models import Team
+from teams.models import Agent, Team
 
-from .models import RoutingRule, WebhookEndpoint
+from .models import Category, RoutingRule, WebhookEndpoint
+
+# Saves of these fields alone change nothing the filter choices show.
+_NOT_LISTED = frozenset({"presence", "presence_since", "last_login", "updated_at"})
 
 
 def on_routing_write(sender, **kwargs):
@@ -23,6 +29,16 @@ def on_endpoint_write(sender, **kwargs):
     from .services.webhooks import webhook_endpoints_changed
 
     webhook_endpoints_changed()
+
+
+def on_listed_write(sender, update_fields=None, **kwargs):
+    from support.cache import cache_version_bump
+
+    from .filters import FILTER_OPTIONS_VERSION
+
+    if update_fields and set(update_fields) <= _NOT_LISTED:
+        return
+    cache_version_bump(FILTER_OPTIONS_VERSION)
 
 
 def on_login(sender, request, user, **kwargs):
@@ -39,6 +55,10 @@ def connect() -> None:
         name = model._meta.model_name
         post_save.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-saved")
         post_delete.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-gone")
+    for model in (Category, Team, Agent, get_user_model()):
+        name = model._meta.model_name
+        post_save.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-saved")
+        post_delete.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-gone")
     post_save.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-saved")
     post_delete.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-gone")
     m2m_changed.connect(

@@ -171,6 +171,44 @@ def test_queue_page_and_bad_cursor(client, agent, category, team):
     assert b'id="results"' in fragment.content
 
 
+def test_queue_row_shows_due_time_in_viewer_zone_and_filters_keep_choices(
+    frozen, client, agent, category, team
+):
+    agent.time_zone = "Asia/Tokyo"
+    agent.save()
+    t = mk(team, category, subject="Locked out", due_at=NOW - timedelta(hours=1), priority=Ticket.Priority.URGENT)
+    client.force_login(agent.user)
+    page = client.get(
+        reverse("tickets:queue"),
+        {"view": "team", "status": ["new", "open"], "category": category.slug, "sla": "breached",
+         "team": str(team.pk), "assignee": "none"},
+    ).content.decode()  # fmt: skip
+    row = page[page.index(f'<tr data-href="/tickets/{t.pk}/">') :].split("</tr>")[0]
+    assert f'<a href="/tickets/{t.pk}/">FL-{t.pk}</a>' in row
+    assert '<time datetime="2026-03-02T17:00:00+09:00">Mar 2, 17:00</time>' in row
+    assert '<span class="badge badge-urgent">Urgent</span>' in row
+    assert '<option value="open" selected>Open</option>' in page
+    assert '<option value="pending">Pending</option>' in page
+    assert f'<option value="{category.slug}" selected>{category.name}</option>' in page
+    assert f'<option value="{team.pk}" selected>{team.name}</option>' in page
+    assert '<option value="none" selected>Nobody</option>' in page
+    assert '<option value="breached" selected>Breached</option>' in page
+
+
+def test_filter_choices_follow_category_team_and_agent_writes(client, lead, agent, category, team):
+    client.force_login(lead.user)
+    assert f">{agent}</option>" in client.get(reverse("tickets:queue")).content.decode()
+    category.name = "Renamed category"
+    category.save()
+    agent.status = agent.Status.ON_LEAVE
+    agent.save()
+    newcomer = AgentFactory(team=team)
+    page = client.get(reverse("tickets:queue")).content.decode()
+    assert ">Renamed category</option>" in page
+    assert f">{agent}</option>" not in page
+    assert f'<option value="{newcomer.user_id}">{newcomer}</option>' in page
+
+
 def test_saved_views(client, agent):
     client.force_login(agent.user)
     response = client.post(
@@ -210,9 +248,12 @@ def test_queue_query_count_is_constant(client, agent, lead, category, team, coun
         )
         if i % 5 == 0:
             services.ticket_tag(ticket=t, by=agent.user, names=["escalated"])
+    newcomers = [AgentFactory(team=team) for _ in range(5)]
     for _ in range(5):
-        AgentFactory(team=team)
         SavedViewFactory(user=lead.user)
+    # New agents move the filter choices' version: the next page reads them once, and lists them.
+    page = client.get(reverse("tickets:queue"), params).content.decode()
+    assert all(f'<option value="{a.user_id}">' in page for a in newcomers)
     response, full = count_queries(lambda: client.get(reverse("tickets:queue"), params))
     assert response.status_code == 200
     assert len(full) == len(empty)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors, services
-from ..filters import TicketFilter, assignee_choices
+from ..filters import TicketFilter, filter_options, filter_values, filters_given
 from ..models import SavedView
 from ..pagination import SORT_LABELS, BadCursor, paginate
 from ..permissions import can_work
@@ -29,16 +29,14 @@ def _query_without(request, *drop) -> str:
 def queue_view(request):
     view = request.GET.get("view", "mine")
     view = view if view in selectors.QUEUE_VIEWS else "mine"
-    base = selectors.ticket_list_for_queue(user=request.user, view=view)
-    filterset = TicketFilter(request.GET, queryset=base, user=request.user)
     context = {
         "view": view,
         "views": selectors.QUEUE_VIEWS,
         "counts": selectors.queue_counts(user=request.user),
         "count_cap": selectors.ALL_COUNT_CAP,
-        "filterset": filterset,
+        "filters": filter_values(request.GET),
+        "options": filter_options(request.user),
         "sorts": SORT_LABELS,
-        "assignees": assignee_choices(request.user),
         "saved_views": selectors.saved_views_for(user=request.user),
         "query": _query_without(request, "after"),
         "query_no_view": _query_without(request, "after", "view"),
@@ -47,11 +45,13 @@ def queue_view(request):
     }
     status = 200
     try:
-        if not filterset.is_valid():
-            raise BadCursor("; ".join(e for errs in filterset.errors.values() for e in errs))
-        parts = filterset.filter_each(
-            selectors.ticket_parts_for_queue(user=request.user, view=view)
-        )
+        parts = selectors.ticket_parts_for_queue(user=request.user, view=view)
+        if filters_given(request.GET):  # an empty filter form filters nothing: not built
+            base = selectors.ticket_list_for_queue(user=request.user, view=view)
+            filterset = TicketFilter(request.GET, queryset=base, user=request.user)
+            if not filterset.is_valid():
+                raise BadCursor("; ".join(e for errs in filterset.errors.values() for e in errs))
+            parts = filterset.filter_each(parts)
         context["page"] = paginate(
             parts, sort=request.GET.get("sort", "urgent"), cursor=request.GET.get("after")
         )
