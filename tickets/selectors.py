@@ -274,7 +274,8 @@ def queue_counts(*, user) -> dict[str, int]:
         counts = visible.filter(status__in=Ticket.UNSOLVED).aggregate(**aggregates)
         counts["all"] = visible.order_by()[: ALL_COUNT_CAP + 1].count()
         cache.set(key, (now.timestamp(), counts), QUEUE_COUNTS_SECONDS)
-    return {"mine": visible.filter(_view_q("mine", user, now)).count(), **counts}
+    mine = Ticket.objects.visible_assigned_to(user).filter(_view_q("mine", user, now))
+    return {"mine": mine.count(), **counts}
 
 
 def saved_views_for(*, user) -> QuerySet:

@@ -176,7 +176,13 @@ def test_queue_row_shows_due_time_in_viewer_zone_and_filters_keep_choices(
 ):
     agent.time_zone = "Asia/Tokyo"
     agent.save()
-    t = mk(team, category, subject="Locked out", due_at=NOW - timedelta(hours=1), priority=Ticket.Priority.URGENT)
+    t = mk(
+        team,
+        category,
+        subject="Locked out",
+        due_at=NOW - timedelta(hours=1),
+        priority=Ticket.Priority.URGENT,
+    )
     client.force_login(agent.user)
     page = client.get(
         reverse("tickets:queue"),
@@ -377,6 +383,26 @@ def test_scope_parts_show_exactly_the_visible_tickets_when_split(
         listed = [pk for part in parts for pk in part]
         assert sorted(listed) == sorted(visible), (person.role, person.team)
         assert len(listed) == len(set(listed)), (person.role, person.team)
+
+
+def test_my_tickets_count_is_the_scope_of_my_assigned_tickets(
+    frozen, agent, category, sensitive, team
+):
+    """The "Mine" count: the user's assigned tickets within clearance, whichever team (or vendor)
+    they are in: exactly what the scope shows of the tickets assigned to them."""
+    world = _scope_world(team, category, sensitive, agent)
+    elsewhere = TeamFactory()
+    for person in world:
+        for t in (team, elsewhere, None):
+            for cat in (category, sensitive):
+                mk(t, cat, assignee=person.user, status=S.OPEN)
+    for person in world:
+        user = person.user
+        expected = {t.pk for t in Ticket.objects.visible_to(user).filter(assignee=user)}
+        assert {t.pk for t in Ticket.objects.visible_assigned_to(user)} == expected, person.role
+        mine = Ticket.objects.visible_to(user).filter(assignee=user, status__in=Ticket.UNSOLVED)
+        assert queue_counts(user=user)["mine"] == mine.count(), person.role
+    assert queue_counts(user=agent.user)["mine"] == 8  # 5 from the world, 3 not sensitive here
 
 
 def test_queue_pages_over_the_scope_parts_match_one_list(frozen, agent, category, team):
