@@ -124,6 +124,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (presence, rate limits, unread counts, routing/rota/webhook versions) ----
+# A redis:// URL gets django-redis's backend (django-environ picks it when it is installed),
+# which keeps one client per server instead of building one for every call.
 CACHES = {
     "default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
@@ -277,6 +279,9 @@ SESSION_COOKIE_HTTPONLY = True
 # session table) and does not count the workspace heartbeat as use.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False
+# Sessions are kept in the database and read through the cache (Redis in production): a page
+# view reads its session without a query. teams.services.account ends sessions in both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -5,6 +5,12 @@ ModelBackend reads a user's own and their groups' permissions with two queries o
 so the set is cached per user: teams.signals drops one user's entry when their groups, own
 permissions or flags change, and moves the version of all entries when a group's permissions
 change or after a migrate (support/cache.py). Entries also expire after an hour.
+
+The signed-in user is cached the same way: `get_user`, which every request's session asks,
+reads the user with their agent profile (team and vendor: what every page reads through
+teams.permissions) from one cache entry instead of two queries. teams.signals drops a user's
+entry when the user or their agent profile is written, and moves the version of all entries
+when a team or vendor is.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from support.cache import cache_version
 
 PERMISSIONS_VERSION = "auth-permissions-version"
 PERMISSIONS_SECONDS = 3600
+USER_VERSION = "auth-user-version"
+USER_SECONDS = 3600
 
 
 def permissions_key(user_id: int) -> str:
@@ -30,7 +38,31 @@ def forget_permissions(user_id: int) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
+def user_key(user_id) -> str:
+    return f"auth-user:{cache_version(USER_VERSION)}:{user_id}"
+
+
+def forget_user(user_id) -> None:
+    """The user or their agent profile was written: drop their cached entry, now and on commit."""
+    key = user_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 class CachedModelBackend(ModelBackend):
+    def get_user(self, user_id):
+        key = user_key(user_id)
+        user = cache.get(key)
+        if user is None:
+            user = super().get_user(user_id)  # None when missing or inactive
+            if user is None:
+                return None
+            from .permissions import agent_of
+
+            agent_of(user)  # read with the user and kept on it (None for people without one)
+            cache.set(key, user, USER_SECONDS)
+        return user if self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj=obj)

@@ -5,7 +5,8 @@ Frontline's own writes call `teams.services.audit_record` directly.
 Also cache invalidation: any write to a rota, or to an agent's team, status or time zone,
 forgets the cached "who is on shift" answers (teams.selectors.rota.teams_on_shift); any write
 to group memberships, permissions or a user's active/superuser flag forgets the cached
-permission sets (teams.backends), and any write to an authenticator the cached "has one"
+permission sets (teams.backends), any write to a user, agent, team or vendor the cached
+signed-in users (teams.backends), and any write to an authenticator the cached "has one"
 answers (teams.permissions.has_authenticator)."""
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from django.contrib.auth.models import Group
 
 from support.cache import cache_version_bump
 
-from .backends import PERMISSIONS_VERSION, forget_permissions
-from .models import Agent, AuditEntry, ShiftException, ShiftTemplate, Team, TimeOff
+from .backends import PERMISSIONS_VERSION, USER_VERSION, forget_permissions, forget_user
+from .models import Agent, AuditEntry, ShiftException, ShiftTemplate, Team, TimeOff, Vendor
 from .permissions import AUTHENTICATORS_VERSION
 from .services.audit import audit_record
 
@@ -111,6 +112,16 @@ def on_permissions_write(sender, instance=None, **kwargs):
         cache_version_bump(PERMISSIONS_VERSION)
 
 
+def on_person_write(sender, instance, **kwargs):
+    """A user or an agent profile was written: the cached signed-in user (teams.backends)."""
+    forget_user(instance.user_id if isinstance(instance, Agent) else instance.pk)
+
+
+def on_organisation_write(sender, **kwargs):
+    """A team or vendor was written: every cached signed-in user carries theirs."""
+    cache_version_bump(USER_VERSION)
+
+
 def on_authenticator_write(sender, **kwargs):
     """An authenticator was added, confirmed or removed (teams.permissions.has_authenticator)."""
     cache_version_bump(AUTHENTICATORS_VERSION)
@@ -147,6 +158,14 @@ def connect() -> None:
     post_save.connect(on_authenticator_write, sender=TOTPDevice, dispatch_uid="otp-saved")
     post_delete.connect(on_authenticator_write, sender=TOTPDevice, dispatch_uid="otp-deleted")
     post_migrate.connect(on_migrate, dispatch_uid="perms-after-migrate")
+    for model in (User, Agent):
+        uid = f"signed-in-{model._meta.model_name}"
+        post_save.connect(on_person_write, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(on_person_write, sender=model, dispatch_uid=f"{uid}-deleted")
+    for model in (Team, Vendor):
+        uid = f"signed-in-{model._meta.model_name}"
+        post_save.connect(on_organisation_write, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(on_organisation_write, sender=model, dispatch_uid=f"{uid}-deleted")
     for model in (Agent, Team, ShiftTemplate, ShiftException, TimeOff):
         uid = f"on-shift-{model._meta.model_name}"
         post_save.connect(on_rota_write, sender=model, dispatch_uid=f"{uid}-saved")

@@ -10,7 +10,9 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
@@ -110,7 +112,7 @@ def recovery_codes_left(*, user) -> int:
 
 def sessions_end_all(*, user) -> int:
     """End every session of this user on every browser and device (the database session
-    store), the caller's included; returns how many were ended."""
+    store and its cache), the caller's included; returns how many were ended."""
     user_id = str(user.pk)
     keys = [
         session.session_key
@@ -118,6 +120,8 @@ def sessions_end_all(*, user) -> int:
         if session.get_decoded().get(SESSION_KEY) == user_id
     ]
     Session.objects.filter(session_key__in=keys).delete()
+    # The session store reads through the cache (settings.SESSION_ENGINE): forget them there too.
+    caches[settings.SESSION_CACHE_ALIAS].delete_many([KEY_PREFIX + key for key in keys])
     return len(keys)
 
 

@@ -334,6 +334,7 @@ def test_the_page_reads_the_same_number_of_queries_for_5_or_50_entries(client, a
             assert client.get("/teams/audit/").status_code == 200
         return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]])
 
+    queries()  # the first page puts the session and the signed-in user in the cache
     for _ in range(5):
         audit_record(actor=admin, action=A.EXPORT, target=("metrics.dataset", "tickets"))
     few = queries()
