@@ -54,7 +54,7 @@ def _ordering(sort: str) -> list[str]:
 def _encode(row, sort: str) -> str:
     values = []
     for key, _ in SORTS[sort]:
-        value = getattr(row, key)
+        value = row[key] if isinstance(row, dict) else getattr(row, key)  # values() or models
         values.append(value.isoformat() if isinstance(value, datetime) else value)
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 

@@ -420,11 +420,11 @@ def test_queue_pages_over_the_scope_parts_match_one_list(frozen, agent, category
         while True:
             parts = ticket_parts_for_queue(user=user, view="team")
             page = paginate(parts, sort=sort, cursor=cursor, size=3)
-            seen += [t.pk for t in page.rows]
+            seen += [row["pk"] for row in page.rows]  # the parts are read as dicts
             cursor = page.next_cursor
             if not cursor:
                 break
         assert seen == [t.pk for t in whole.rows]
         assert len(seen) == 10
     first = paginate(ticket_parts_for_queue(user=user, view="team"), sort="urgent", cursor=None)
-    assert first.rows[0] == theirs  # due now: the most urgent, though in another team
+    assert first.rows[0]["pk"] == theirs.pk  # due now: the most urgent, though in another team

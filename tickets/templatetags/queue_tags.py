@@ -58,40 +58,41 @@ def _due(due_at: datetime | None, tz, months) -> str:
     return f'<time datetime="{local.isoformat()}">{shown}</time>'
 
 
-def queue_row_html(ticket: Ticket, *, url: tuple[str, str], tz, months) -> str:
-    category = ticket.category
+def queue_row_html(row: dict, *, url: tuple[str, str], tz, months) -> str:
+    """One row from a dict of tickets.selectors.QUEUE_ROW_VALUES."""
     sensitivity = ""
-    if category.sensitivity != "none":
-        label = SENSITIVITY_LABELS.get(category.sensitivity, category.sensitivity)
-        sensitivity = (
-            f' <span class="badge badge-{escape(category.sensitivity)}">{escape(str(label))}</span>'
-        )
-    priority = str(PRIORITY_LABELS.get(ticket.priority, ticket.priority))
-    assignee = ticket.assignee.get_full_name() if ticket.assignee_id else ""
+    if row["category__sensitivity"] != "none":
+        kind = row["category__sensitivity"]
+        label = SENSITIVITY_LABELS.get(kind, kind)
+        sensitivity = f' <span class="badge badge-{escape(kind)}">{escape(str(label))}</span>'
+    priority = str(PRIORITY_LABELS.get(row["priority"], row["priority"]))
+    assignee = ""
+    if row["assignee_id"]:  # as User.get_full_name()
+        assignee = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
     return _ROW.format(
-        url=f"{url[0]}{ticket.pk}{url[1]}",
-        ref=escape(ticket.reference),
-        subject=escape(ticket.subject),
-        requester=escape(ticket.requester.name or "—"),
-        category=escape(category.name),
+        url=f"{url[0]}{row['pk']}{url[1]}",
+        ref=f"FL-{row['pk']}",  # as Ticket.reference
+        subject=escape(row["subject"]),
+        requester=escape(row["requester__name"] or "—"),
+        category=escape(row["category__name"]),
         sensitivity=sensitivity,
-        priority_class=f" badge-{escape(priority.lower())}" if ticket.priority >= 3 else "",
+        priority_class=f" badge-{escape(priority.lower())}" if row["priority"] >= 3 else "",
         priority=escape(priority),
-        status=escape(ticket.status),
-        status_label=escape(str(STATUS_LABELS.get(ticket.status, ticket.status))),
-        due=_due(ticket.due_at, tz, months),
+        status=escape(row["status"]),
+        status_label=escape(str(STATUS_LABELS.get(row["status"], row["status"]))),
+        due=_due(row["due_at"], tz, months),
         assignee=escape(assignee or "—"),
     )
 
 
 @register.simple_tag
-def queue_rows(tickets: Iterable[Ticket]):
+def queue_rows(rows: Iterable[dict]):
     """The queue table's rows: ticket link, subject, requester, category (with its
     sensitivity), priority, status, due time in the viewer's time zone, assignee."""
     url, tz = _detail_url(get_script_prefix()), timezone.get_current_timezone()
     months = _months(get_language())
-    rows = [queue_row_html(t, url=url, tz=tz, months=months) for t in tickets]
-    return mark_safe("\n      ".join(rows))  # noqa: S308 — every value escaped above
+    html = [queue_row_html(row, url=url, tz=tz, months=months) for row in rows]
+    return mark_safe("\n      ".join(html))  # noqa: S308 — every value escaped above
 
 
 @register.simple_tag
