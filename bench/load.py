@@ -88,9 +88,29 @@ def bench_meta(url: str) -> dict:
         conn.close()
 
 
+# The cache as production runs it (README: Redis, shared by web and worker processes), in a
+# database number of its own that each run empties; the file cache when Redis is not there.
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9")
+CACHE_USED = {"url": None}
+
+
+def bench_cache_url(var_dir: str) -> str:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(CACHE_URL, socket_connect_timeout=2)
+        client.flushdb()
+        CACHE_USED["url"] = CACHE_URL
+    except Exception as exc:  # noqa: BLE001 — any failure: say so and use the file cache
+        log(f"no Redis at {CACHE_URL} ({exc}); the file cache instead")
+        CACHE_USED["url"] = f"filecache://{var_dir}/cache"
+    return CACHE_USED["url"]
+
+
 def server_env(url: str, var_dir: str) -> dict:
     env = dict(os.environ)
     env.update(
+        CACHE_URL=bench_cache_url(var_dir),
         DATABASE_URL=url,
         DJANGO_SETTINGS_MODULE="support.settings",
         DEBUG="0",
@@ -1064,6 +1084,7 @@ def finish(url: str, meta: dict, results: dict, small_queries: dict, load_before
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
+        "cache": CACHE_USED["url"],
         "method": f"gunicorn {WORKERS} sync workers on {HOST}; each scenario at most "
         f"{SECONDS:g}s and {MAX_REQUESTS} requests (400 at c=1) after warm-up; "
         "query counts from a Django test-client pass",
