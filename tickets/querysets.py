@@ -69,14 +69,34 @@ class TicketQuerySet(models.QuerySet):
         ):
             return [visible]
         parts = [visible.filter(team_id=team_id) for team_id in sorted(scope.team_ids)]
-        assigned = visible.filter(assignee_id=scope.user_id)
-        return [*parts, assigned.exclude(team_id__in=scope.team_ids)]
+        # visible_assigned_to: the scope's team-or-assignee OR would have the database walk
+        # the team's index as well as the assignee's.
+        assigned = self.visible_assigned_to(user)
+        return [*parts, assigned.filter(_team_not_in(scope.team_ids))]
 
     def assigned_to(self, user):
         return self.filter(assignee=user)
 
     def breached(self, now):
         return self.unsolved().filter(due_at__lt=now)
+
+
+def _team_not_in(team_ids) -> models.Q:
+    """No team, or a team outside `team_ids`, written as the ranges between them: an index on
+    (assignee, team) answers it from its entries (ticket_assignee_team), where NOT IN would
+    have the database read every ticket of the assignee to look at its team."""
+    ids = sorted(team_ids)
+    if not ids:
+        return models.Q()
+    q = (
+        models.Q(team_id__isnull=True)
+        | models.Q(team_id__lt=ids[0])
+        | models.Q(team_id__gt=ids[-1])
+    )
+    for low, high in zip(ids, ids[1:], strict=False):
+        if high > low + 1:
+            q |= models.Q(team_id__gt=low, team_id__lt=high)
+    return q
 
 
 class MacroQuerySet(models.QuerySet):

@@ -428,3 +428,17 @@ def test_queue_pages_over_the_scope_parts_match_one_list(frozen, agent, category
         assert len(seen) == 10
     first = paginate(ticket_parts_for_queue(user=user, view="team"), sort="urgent", cursor=None)
     assert first.rows[0]["pk"] == theirs.pk  # due now: the most urgent, though in another team
+
+
+def test_tickets_outside_a_set_of_teams_are_found_by_ranges(frozen, agent, category):
+    from tickets.querysets import _team_not_in
+
+    teams = [TeamFactory() for _ in range(6)]
+    for t in [*teams, None]:
+        mk(t, category, assignee=agent.user, status=S.OPEN)
+    for inside in ([teams[1], teams[2], teams[4]], [teams[0]], [teams[5]], teams):
+        ids = {t.pk for t in inside}
+        found = Ticket.objects.filter(assignee=agent.user).filter(_team_not_in(ids))
+        expected = Ticket.objects.filter(assignee=agent.user).exclude(team_id__in=ids)
+        assert {t.pk for t in found} == {t.pk for t in expected}
+        assert len(expected) == 7 - len(ids)

@@ -158,6 +158,14 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
                 name="ticket_team_urgent",
             ),
+            # The unsolved tickets assigned to someone outside the teams of their scope (the
+            # queue's last part, TicketQuerySet.visible_parts), and how many they have within
+            # their clearance ("Mine"): both from index entries.
+            models.Index(
+                fields=["assignee", "team", "category"],
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+                name="ticket_assignee_team",
+            ),
         ]
 
     def __str__(self) -> str:
