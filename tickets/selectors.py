@@ -48,6 +48,14 @@ class Workspace:
     def sensitive(self) -> bool:
         return self.ticket.category.sensitivity != Sensitivity.NONE
 
+    @property
+    def category_choices(self) -> list[tuple[str, str]]:
+        return [(c.slug, c.name) for c in self.categories]
+
+    @property
+    def assignee_choices(self) -> list[tuple[int, str]]:
+        return [(a.user_id, str(a)) for a in self.assignees]
+
 
 def ticket_get_visible(*, user, pk: int) -> Ticket:
     """One visible ticket; raises Ticket.DoesNotExist when it does not exist or is out of scope."""

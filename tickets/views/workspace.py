@@ -24,6 +24,7 @@ from teams.permissions import scope_for
 
 from .. import forms, lifecycle, selectors, services
 from ..models import Attachment, Ticket
+from ..paths import path_for, ticket_paths
 from ..permissions import can_add_note, can_handle_escalation, can_work, escalation_targets
 from ..presence import presence_touch
 from ..sanitize import markdown_to_html
@@ -55,6 +56,11 @@ def render_workspace(
     context = {
         "ws": ws,
         "ticket": ws.ticket,
+        "paths": {
+            **ticket_paths(ws.ticket.pk),
+            "queue": path_for("tickets:queue"),
+            "claim_next": path_for("tickets:claim_next"),
+        },
         "next_statuses": sorted(lifecycle.allowed(ws.ticket.status)),
         "priorities": Ticket.Priority.choices,
         "reply_statuses": forms.ReplyForm.base_fields["status"].choices,
@@ -67,7 +73,9 @@ def render_workspace(
         "can_note": can_add_note(request.user),
         "escalation_levels": forms.EscalateForm.base_fields["level"].choices,
         "escalation_teams": [  # the ticket's own team is the form's first choice
-            t for t in escalation_targets(request.user, ws.ticket) if t.pk != ws.ticket.team_id
+            (t.pk, t.name)
+            for t in escalation_targets(request.user, ws.ticket)
+            if t.pk != ws.ticket.team_id
         ],
         "posted": extra.pop("posted", {}),
         "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
