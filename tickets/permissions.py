@@ -4,9 +4,7 @@ A ticket out of scope is never found at all (404); these answer "may this user, 
 the ticket, also change it?" for pages and API alike.
 """
 
-from django.db.models import BigIntegerField, Value
-
-from teams.models import Role, Sensitivity, Team
+from teams.models import Role, Team
 from teams.permissions import scope_for
 
 
@@ -60,36 +58,23 @@ def escalation_targets(user, ticket) -> list[Team]:
     escalations on to, and specialist teams serving the ticket's category — a team that also
     serves sensitive or restricted categories (trust & safety), or one an SLA policy or a
     team's settings names as where escalations go. Not peer teams, nor other vendors' teams.
-    Nothing for those who cannot work tickets. Three small queries (teams are few)."""
-    from .models import Category, SLAPolicy, TeamServiceSettings
+    Nothing for those who cannot work tickets. The routes are read once per change
+    (tickets.choices)."""
+    from .choices import choices
 
     if not can_work(user):
         return []
-    routes = (
-        TeamServiceSettings.objects.filter(escalate_unacknowledged_to__isnull=False)
-        .values_list("team_id", "escalate_unacknowledged_to")
-        .order_by()
-        .union(
-            SLAPolicy.objects.filter(second_level_team__isnull=False)
-            .values_list(Value(None, output_field=BigIntegerField()), "second_level_team")
-            .order_by()
-        )
-    )
-    designated, wanted = set(), {ticket.team_id}
-    for source, target in routes:
-        designated.add(target)
-        if source is not None and source == ticket.team_id:
-            wanted.add(target)
+    routes = choices().escalation_routes()
+    wanted = {ticket.team_id} | routes.onward.get(ticket.team_id, frozenset())
     slug = ticket.category.slug if ticket.category_id else None
-    delicate = set(
-        Category.objects.exclude(sensitivity=Sensitivity.NONE).values_list("slug", flat=True)
-    )
-    teams = Team.objects.only("pk", "name", "categories").order_by("name")
     return [
         t
-        for t in teams
+        for t in routes.teams
         if t.pk in wanted
-        or (slug in (t.categories or ()) and (t.pk in designated or delicate & set(t.categories)))
+        or (
+            slug in (t.categories or ())
+            and (t.pk in routes.designated or routes.delicate & set(t.categories))
+        )
     ]
 
 

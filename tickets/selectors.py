@@ -9,11 +9,11 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from teams.models import Agent, Sensitivity
+from teams.models import Sensitivity
 
+from .choices import choices
 from .models import (
     Attachment,
-    Category,
     Escalation,
     Macro,
     Message,
@@ -38,23 +38,15 @@ class Workspace:
     events: list[TicketEvent]
     links: list[tuple[str, Ticket]]
     other_tickets: list[Ticket]
-    macros: list[Macro]
-    categories: list[Category]
-    assignees: list[Agent]
+    macros: tuple[tuple[int, str], ...]  # the pickers' (value, label) pairs: tickets.choices
+    categories: tuple[tuple[str, str], ...]
+    assignees: tuple[tuple[int, str], ...]
     attachments: list[Attachment] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
 
     @property
     def sensitive(self) -> bool:
         return self.ticket.category.sensitivity != Sensitivity.NONE
-
-    @property
-    def category_choices(self) -> list[tuple[str, str]]:
-        return [(c.slug, c.name) for c in self.categories]
-
-    @property
-    def assignee_choices(self) -> list[tuple[int, str]]:
-        return [(a.user_id, str(a)) for a in self.assignees]
 
 
 def ticket_get_visible(*, user, pk: int) -> Ticket:
@@ -88,7 +80,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
             key=lambda link: (link.source_id != ticket.pk, link.pk),
         )
     ]
-    team_filter = Q(team__isnull=True) | Q(team_id=ticket.team_id)
+    held = choices()
     return Workspace(
         ticket=ticket,
         messages=messages,
@@ -101,25 +93,11 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
             .only("pk", "subject", "status", "created_at")
             .order_by("-created_at")[:10]
         ),
-        macros=list(
-            Macro.objects.filter(team_filter, active=True)
-            .with_policy_review()
-            .only("pk", "title", "policy_article", "policy_reviewed_version")
-        ),
-        categories=list(
-            Category.objects.filter(active=True, sensitivity__in=_sensitivities(user)).only(
-                "pk", "slug", "name", "sensitivity"
-            )
-        ),
-        assignees=list(
-            Agent.objects.filter(
-                team_id=ticket.team_id,
-                status=Agent.Status.ACTIVE,
-                clearance__in=_clearances_for(ticket.category.sensitivity),
-            ).select_related("user")
-        )
+        macros=held.macros(ticket.team_id),
+        categories=held.categories(_sensitivities(user)),
+        assignees=held.assignees(ticket.team_id, ticket.category.sensitivity)
         if ticket.team_id
-        else [],
+        else (),
         attachments=attachments,
         escalations=list(
             ticket.escalations.filter(resolved_at__isnull=True).select_related(*ESCALATION_RELATED)
@@ -161,11 +139,6 @@ def _sensitivities(user) -> list[str]:
     from teams.permissions import scope_for
 
     return scope_for(user).sensitivities
-
-
-def _clearances_for(sensitivity: str) -> list[str]:
-    """Clearance levels that allow handling `sensitivity`."""
-    return [c for c in Sensitivity.values if sensitivity in Sensitivity.allowed_for(c)]
 
 
 def attachment_get_visible(*, user, pk: int) -> Attachment:

@@ -4,18 +4,27 @@ decision (services.routing.routing_config); writes to webhook endpoints do the s
 subscribers every ticket write looks up (services.webhooks). A sign-in puts the person's
 unread notifications count in the cache, so their pages read the nav badge without a query.
 Writes to categories, teams, agents and users move the version of the queue's filter choices
-(filters.filter_options), except the saves that only touch presence or the last sign-in."""
+(filters.filter_options), except the saves that only touch presence or the last sign-in; those
+and writes to macros, policies and escalation routes move the version of the workspace's
+pickers and escalation routes (tickets.choices)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-from teams.models import Agent, Team
+from teams.models import Agent, PolicyArticle, PolicyVersion, Team
 
-from .models import Category, RoutingRule, WebhookEndpoint
+from .models import (
+    Category,
+    Macro,
+    RoutingRule,
+    SLAPolicy,
+    TeamServiceSettings,
+    WebhookEndpoint,
+)
 
-# Saves of these fields alone change nothing the filter choices show.
+# Saves of these fields alone change nothing the filter choices or the pickers show.
 _NOT_LISTED = frozenset({"presence", "presence_since", "last_login", "updated_at"})
 
 
@@ -41,6 +50,14 @@ def on_listed_write(sender, update_fields=None, **kwargs):
     cache_version_bump(FILTER_OPTIONS_VERSION)
 
 
+def on_choices_write(sender, update_fields=None, **kwargs):
+    from .choices import choices_changed
+
+    if update_fields and set(update_fields) <= _NOT_LISTED:
+        return
+    choices_changed()
+
+
 def on_login(sender, request, user, **kwargs):
     from .selectors import notifications_unread_count
 
@@ -61,6 +78,14 @@ def connect() -> None:
         post_delete.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-gone")
     post_save.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-saved")
     post_delete.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-gone")
+    choice_sources = (Macro, PolicyArticle, PolicyVersion, Category, Agent, get_user_model(),
+                      Team, TeamServiceSettings, SLAPolicy)  # fmt: skip
+    for model in choice_sources:
+        name = model._meta.label_lower
+        post_save.connect(on_choices_write, sender=model, dispatch_uid=f"choices-{name}-saved")
+        post_delete.connect(on_choices_write, sender=model, dispatch_uid=f"choices-{name}-gone")
+    # Data migrations write through historical models, which send no signals.
+    post_migrate.connect(on_choices_write, dispatch_uid="choices-migrated")
     m2m_changed.connect(
         on_routing_write,
         sender=RoutingRule.categories.through,

@@ -203,20 +203,6 @@ def options(choices, selected=None):
     )
 
 
-@register.simple_tag
-def macro_options(macros, chosen=None):
-    """The macro picker's <option>s, flagging macros whose cited policy has changed."""
-    return options(
-        (
-            (m.pk, f"{m.title} (policy changed — check before sending)")
-            if m.needs_policy_review
-            else (m.pk, m.title)
-            for m in macros
-        ),
-        getattr(chosen, "pk", None),
-    )
-
-
 @register.filter
 def detail_url(pk) -> str:
     """The workspace URL of ticket `pk` (`{% url 'tickets:detail' pk %}`)."""
