@@ -18,6 +18,7 @@ from .models import (
     Macro,
     Message,
     Notification,
+    Tag,
     Ticket,
     TicketEvent,
     TicketLink,
@@ -43,6 +44,7 @@ class Workspace:
     assignees: tuple[tuple[int, str], ...]
     attachments: list[Attachment] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
     @property
     def sensitive(self) -> bool:
@@ -60,7 +62,6 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
     ticket = (
         Ticket.objects.visible_to(user)
         .select_related(*WORKSPACE_RELATED, "assignee__agent")
-        .prefetch_related("tags")
         .get(pk=pk)
     )
     attachments = list(ticket.attachments.order_by("pk"))
@@ -81,10 +82,13 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         )
     ]
     held = choices()
+    assignees = (
+        held.assignees(ticket.team_id, ticket.category.sensitivity) if ticket.team_id else ()
+    )
     return Workspace(
         ticket=ticket,
         messages=messages,
-        events=_events_for_display(ticket),
+        events=_events_for_display(ticket, known=dict(assignees)),
         links=links,
         other_tickets=list(
             Ticket.objects.visible_to(user)
@@ -95,29 +99,31 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         ),
         macros=held.macros(ticket.team_id),
         categories=held.categories(_sensitivities(user)),
-        assignees=held.assignees(ticket.team_id, ticket.category.sensitivity)
-        if ticket.team_id
-        else (),
+        assignees=assignees,
         attachments=attachments,
-        escalations=list(
-            ticket.escalations.filter(resolved_at__isnull=True).select_related(*ESCALATION_RELATED)
+        escalations=list(  # each one's ticket is this one (the related manager sets it)
+            ticket.escalations.filter(resolved_at__isnull=True).select_related(
+                "team", "raised_by", "acknowledged_by"
+            )
         ),
+        tags=list(Tag.objects.filter(tickets=ticket).values_list("name", flat=True)),
     )
 
 
-def _events_for_display(ticket: Ticket) -> list[TicketEvent]:
-    """The latest events, with assignee ids shown as names (one extra query at most)."""
+def _events_for_display(ticket: Ticket, known: dict[int, str] | None = None) -> list[TicketEvent]:
+    """The latest events, with assignee ids shown as names: `known` names by user id (the
+    team's agents), the others read in one query."""
     events = list(
         ticket.events.select_related("actor").order_by("-created_at", "-pk")[:WORKSPACE_EVENTS]
     )
     ids = {int(v) for e in events if e.field == "assignee" for v in (e.old, e.new) if v.isdigit()}
-    names = {}
-    if ids:
+    names = {i: known[i] for i in ids if known and i in known}
+    if ids - names.keys():
         from django.contrib.auth import get_user_model
 
-        names = {
+        names |= {
             u.pk: u.get_full_name() or u.username
-            for u in get_user_model().objects.filter(pk__in=ids)
+            for u in get_user_model().objects.filter(pk__in=ids - names.keys())
         }
     for e in events:
         e.shown_old, e.shown_new = e.old, e.new

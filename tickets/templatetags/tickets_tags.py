@@ -5,14 +5,17 @@ a Django template loop costs tens of microseconds a row in lookups and filters."
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from html import escape
 
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import get_language
 
 from ..attachments import IMAGE_TYPES
 from ..models import Message, Ticket
@@ -66,19 +69,28 @@ def _csrf_input(context) -> str:
     token = context.get("csrf_token")
     if not token or token == "NOTPROVIDED":  # noqa: S105 — the marker, not a secret
         return ""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
 
 
-def _time(value, *, year: bool) -> str:
+@lru_cache(maxsize=16)
+def _months(language: str | None) -> tuple[str, ...]:
+    """Django's "M" date format: the month's three-letter name (translated), capitalised."""
+    return ("",) + tuple(str(MONTHS_3[m]).title() for m in range(1, 13))
+
+
+def _time(value, tz, months, *, year: bool) -> str:
     """<time> in the viewer's time zone, as `|date:'c'` and `|date:"M j[, Y] H:i"` show it."""
-    local = timezone.localtime(value)
-    day = f"{MONTHS_3[local.month].title()} {local.day}"
-    if year:
-        day += f", {local.year:04d}"
-    return format_html('<time datetime="{}">{} {}</time>', local.isoformat(), day, f"{local:%H:%M}")
+    local = value.astimezone(tz)
+    day = (
+        f"{months[local.month]} {local.day}, {local.year:04d}"
+        if year
+        else (f"{months[local.month]} {local.day}")
+    )
+    return f'<time datetime="{local.isoformat()}">{day} {local:%H:%M}</time>'
 
 
-CHANNEL_LABELS = dict(Ticket.Channel.choices)
+CHANNEL_LABELS = {value: str(label) for value, label in Ticket.Channel.choices}
+INTERNAL_BADGE = '<span class="badge badge-internal">Internal note</span>'
 
 
 def _author(message: Message) -> str:
@@ -91,115 +103,90 @@ def _author(message: Message) -> str:
     return "System"
 
 
+# The thread, the history and the pickers are built with html.escape, what Django's escape()
+# and format_html apply to each value (here without a SafeString made per value).
+
+
 @register.simple_tag(takes_context=True)
 def thread(context, ws, revealed=()):
     """The workspace's messages, oldest first, each with its files."""
     by_cid = _by_cid(ws)
     csrf = _csrf_input(context)
+    tz, months = timezone.get_current_timezone(), _months(get_language())
     items = []
     for m in ws.messages:
         public = m.kind == Message.Kind.PUBLIC
-        kind = (
-            "Public"
-            if public
-            else format_html('<span class="badge badge-internal">{}</span>', "Internal note")
-        )
         files = ""
         if m.files:
-            files = format_html(
-                '\n          <ul class="files">{}</ul>',
-                mark_safe("".join(_attachment(a, ws, revealed, csrf) for a in m.files)),  # noqa: S308
-            )
+            files = "".join(_attachment(a, ws, revealed, csrf) for a in m.files)
+            files = f'\n          <ul class="files">{files}</ul>'
         items.append(
-            format_html(
-                '\n        <li class="msg {} {}" id="message-{}">\n'
-                '          <header class="muted">\n'
-                "            <strong>{}</strong>\n"
-                "            · {}\n"
-                "            · {}\n"
-                "            · {}\n"
-                "          </header>\n"
-                '          <div class="msg-body">{}</div>{}\n'
-                "        </li>",
-                "msg-public" if public else "msg-internal",
-                "msg-agent" if m.author_user_id is not None else "msg-requester",
-                m.pk,
-                _author(m),
-                kind,
-                CHANNEL_LABELS.get(m.channel, m.channel),
-                _time(m.created_at, year=True),
-                _message_body(m, ws, revealed, by_cid),
-                files,
-            )
+            f'\n        <li class="msg {"msg-public" if public else "msg-internal"} '
+            f'{"msg-agent" if m.author_user_id is not None else "msg-requester"}" '
+            f'id="message-{int(m.pk)}">\n'
+            '          <header class="muted">\n'
+            f"            <strong>{escape(_author(m))}</strong>\n"
+            f"            · {'Public' if public else INTERNAL_BADGE}\n"
+            f"            · {escape(CHANNEL_LABELS.get(m.channel, m.channel))}\n"
+            f"            · {_time(m.created_at, tz, months, year=True)}\n"
+            "          </header>\n"
+            f'          <div class="msg-body">{_message_body(m, ws, revealed, by_cid)}</div>'
+            f"{files}\n"
+            "        </li>"
         )
-    return mark_safe("".join(items))  # noqa: S308 — each item built by format_html
+    return mark_safe("".join(items))  # noqa: S308 — every value escaped above
 
 
 def _attachment(a, ws, revealed, csrf: str) -> str:
-    image = ""
+    name, image = escape(a.name), ""
     if a.content_type[:6] == "image/":
-        preview = path_for("tickets:attachment_preview", a.pk)
+        preview = escape(path_for("tickets:attachment_preview", a.pk))
         if ws.sensitive and a.pk not in revealed:
-            reveal = path_for("tickets:attachment_reveal", a.pk)
-            image = format_html(
-                '\n    <img src="{}" alt="{} (sensitive, hidden)" class="sensitive-media" '
-                'data-reveal-url="{}" width="240">\n'
-                '    <form method="post" action="{}" hx-disable class="inline">{}'
-                '<button type="submit" class="btn">Show {}</button></form>',
-                preview,
-                a.name,
-                reveal,
-                reveal,
-                csrf,
-                a.name,
+            reveal = escape(path_for("tickets:attachment_reveal", a.pk))
+            image = (
+                f'\n    <img src="{preview}" alt="{name} (sensitive, hidden)" '
+                f'class="sensitive-media" data-reveal-url="{reveal}" width="240">\n'
+                f'    <form method="post" action="{reveal}" hx-disable class="inline">{csrf}'
+                f'<button type="submit" class="btn">Show {name}</button></form>'
             )
         else:
-            image = format_html('\n    <img src="{}" alt="{}" width="240">', preview, a.name)
-    return format_html(
-        '<li id="attachment-{}" class="file">{}\n'
-        '  <a href="{}" download>{}</a>\n'
-        '  <span class="muted">{}</span>\n'
-        "</li>\n",
-        a.pk,
-        image,
-        path_for("tickets:attachment", a.pk),
-        a.name,
-        filesizeformat(a.size),
+            image = f'\n    <img src="{preview}" alt="{name}" width="240">'
+    return (
+        f'<li id="attachment-{int(a.pk)}" class="file">{image}\n'
+        f'  <a href="{escape(path_for("tickets:attachment", a.pk))}" download>{name}</a>\n'
+        f'  <span class="muted">{escape(filesizeformat(a.size))}</span>\n'
+        "</li>\n"
     )
 
 
 @register.simple_tag
 def history(events):
     """The ticket's events, latest first (names already resolved by the selector)."""
-    return format_html_join(
-        "",
-        "\n          <li>{} {} · {}{}{}</li>",
-        (
-            (
-                _time(e.created_at, year=False),
-                (e.actor.get_full_name() if e.actor_id is not None and e.actor else "") or "System",
-                e.kind,
-                format_html(" {}", e.field) if e.field else "",
-                format_html(": {} → {}", e.shown_old or "∅", e.shown_new or "∅")
-                if e.old or e.new
-                else "",
-            )
-            for e in events
-        ),
-    )
+    tz, months = timezone.get_current_timezone(), _months(get_language())
+    items = []
+    for e in events:
+        actor = e.actor.get_full_name() if e.actor_id is not None and e.actor else ""
+        change = ""
+        if e.old or e.new:
+            change = f": {escape(str(e.shown_old or '∅'))} → {escape(str(e.shown_new or '∅'))}"
+        items.append(
+            f"\n          <li>{_time(e.created_at, tz, months, year=False)} "
+            f"{escape(actor or 'System')} · {escape(e.kind)}"
+            f"{' ' + escape(e.field) if e.field else ''}{change}</li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 — every value escaped above
 
 
 @register.simple_tag
 def options(choices, selected=None):
     """<option>s of (value, label) pairs; the one whose value reads as `selected` is chosen."""
     chosen = "" if selected is None else str(selected)
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, " selected" if chosen and str(value) == chosen else "", label)
+    return mark_safe(  # noqa: S308 — every value escaped
+        "".join(
+            f'<option value="{escape(str(value))}"'
+            f"{' selected' if chosen and str(value) == chosen else ''}>{escape(str(label))}</option>"
             for value, label in choices
-        ),
+        )
     )
 
 
