@@ -180,14 +180,18 @@ def escalated_q(now) -> Q:
 
 
 def _view_q(view: str, user, now) -> Q:
+    if view == "escalations":
+        return escalated_q(now)
+    if view == "all":
+        return Q()
     unsolved = Q(status__in=Ticket.UNSOLVED)
-    return {
-        "mine": unsolved & Q(assignee=user),
-        "team": unsolved,
-        "unassigned": unsolved & Q(assignee__isnull=True),
-        "escalations": escalated_q(now),
-        "all": Q(),
-    }[view]
+    if view == "mine":
+        return unsolved & Q(assignee=user)
+    if view == "unassigned":
+        return unsolved & Q(assignee__isnull=True)
+    if view == "team":
+        return unsolved
+    raise KeyError(view)
 
 
 def ticket_list_for_queue(*, user, view: str = "mine") -> QuerySet[Ticket]:

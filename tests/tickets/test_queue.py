@@ -199,6 +199,10 @@ def test_queue_row_shows_due_time_in_viewer_zone_and_filters_keep_choices(
     assert f'<option value="{team.pk}" selected>{team.name}</option>' in page
     assert '<option value="none" selected>Nobody</option>' in page
     assert '<option value="breached" selected>Breached</option>' in page
+    kept = "status=new&amp;status=open&amp;category=account-access"
+    assert f'<a class="btn btn-primary" href="?view=team&amp;{kept}' in page
+    assert f'<a class="btn" href="?view=mine&amp;{kept}' in page
+    assert page.count('aria-current="page"') == 2  # the Queue entry of the nav, and this view
 
 
 def test_filter_choices_follow_category_team_and_agent_writes(client, lead, agent, category, team):

@@ -96,6 +96,24 @@ def queue_rows(rows: Iterable[dict]):
 
 
 @register.simple_tag
+def queue_view_links(views: dict, current: str, counts: dict, cap: int, query: str):
+    """The links to the queue's views with how many tickets each holds ("1000+" past `cap`),
+    the current one marked; `query` is the rest of the query string, kept on each link."""
+    rest = f"&amp;{escape(query)}" if query else ""
+    links = []
+    for key, label in views.items():
+        count = counts.get(key, 0)
+        shown = f"{cap}+" if count > cap else str(count)
+        here = key == current
+        mark = (" btn-primary", ' aria-current="page"') if here else ("", "")
+        links.append(
+            f'<a class="btn{mark[0]}" href="?view={escape(key)}{rest}"{mark[1]}>\n'
+            f'    {escape(str(label))} <span class="badge">{shown}</span></a>'
+        )
+    return mark_safe("\n  ".join(links))  # noqa: S308 — every value escaped above
+
+
+@register.simple_tag
 def filter_select(name: str, options: Iterable[tuple[str, str]], selected, *, multiple=False,
                   empty: str = ""):  # fmt: skip
     """A <select> of the queue's filter form (id "id_<name>"): `options` are (value, label)
