@@ -2,7 +2,7 @@
 
 from .models import Presence
 from .permissions import agent_of, can_view_overview, can_view_team_dashboard, scope_for
-from .selectors.policy import pending_acknowledgements
+from .selectors.policy import pending_policy_banner
 
 
 def viewer(request):
@@ -19,6 +19,6 @@ def viewer(request):
         "viewer_presence": agent.presence if agent else None,
         "presence_choices": Presence.choices,
         "viewer_can_view_pii": scope.can_view_pii,
-        # Lazy: one indexed query, only when base.html renders the banner.
-        "pending_policies": pending_acknowledgements(user=user)[:5],
+        # From the cache (one indexed query when a policy write moved its version).
+        "pending_policies": pending_policy_banner(user=user),
     }

@@ -18,8 +18,20 @@ from django.contrib.auth.models import Group
 from support.cache import cache_version_bump
 
 from .backends import PERMISSIONS_VERSION, USER_VERSION, forget_permissions, forget_user
-from .models import Agent, AuditEntry, ShiftException, ShiftTemplate, Team, TimeOff, Vendor
+from .models import (
+    Agent,
+    AuditEntry,
+    PolicyAcknowledgement,
+    PolicyArticle,
+    PolicyVersion,
+    ShiftException,
+    ShiftTemplate,
+    Team,
+    TimeOff,
+    Vendor,
+)
 from .permissions import AUTHENTICATORS_VERSION
+from .selectors.policy import PENDING_VERSION
 from .services.audit import audit_record
 
 # Admin changes to these models change who may do what; they are audited.
@@ -122,6 +134,12 @@ def on_organisation_write(sender, **kwargs):
     cache_version_bump(USER_VERSION)
 
 
+def on_policy_write(sender, **kwargs):
+    """An acknowledgement, policy version or article was written: the pending-policy banners
+    (teams.selectors.policy.pending_policy_banner)."""
+    cache_version_bump(PENDING_VERSION)
+
+
 def on_authenticator_write(sender, **kwargs):
     """An authenticator was added, confirmed or removed (teams.permissions.has_authenticator)."""
     cache_version_bump(AUTHENTICATORS_VERSION)
@@ -162,6 +180,10 @@ def connect() -> None:
         uid = f"signed-in-{model._meta.model_name}"
         post_save.connect(on_person_write, sender=model, dispatch_uid=f"{uid}-saved")
         post_delete.connect(on_person_write, sender=model, dispatch_uid=f"{uid}-deleted")
+    for model in (PolicyAcknowledgement, PolicyVersion, PolicyArticle):
+        uid = f"pending-policies-{model._meta.model_name}"
+        post_save.connect(on_policy_write, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(on_policy_write, sender=model, dispatch_uid=f"{uid}-deleted")
     for model in (Team, Vendor):
         uid = f"signed-in-{model._meta.model_name}"
         post_save.connect(on_organisation_write, sender=model, dispatch_uid=f"{uid}-saved")

@@ -19,6 +19,31 @@ def pending_acknowledgements(*, user) -> QuerySet[PolicyAcknowledgement]:
     )
 
 
+PENDING_VERSION = "teams:pending-policies-version"
+PENDING_SHOWN = 5
+
+
+def pending_policy_banner(*, user) -> list[dict]:
+    """The banner on every page: the first PENDING_SHOWN versions the user still has to
+    acknowledge (article slug and title, version number), kept in the cache under a version
+    that every write to acknowledgements, versions and articles moves (teams.signals, and
+    teams.services.policy after its bulk writes)."""
+    from django.core.cache import cache
+
+    from support.cache import cache_version
+
+    key = f"teams:pending-policies:{cache_version(PENDING_VERSION)}:{user.pk}"
+    shown = cache.get(key)
+    if shown is None:
+        shown = [
+            {"slug": a.version.article.slug, "title": a.version.article.title,
+             "number": a.version.number}
+            for a in pending_acknowledgements(user=user)[:PENDING_SHOWN]
+        ]  # fmt: skip
+        cache.set(key, shown, 3600)
+    return shown
+
+
 def my_acknowledgements(*, user) -> QuerySet[PolicyAcknowledgement]:
     return PolicyAcknowledgement.objects.filter(user=user).select_related("version__article")
 

@@ -12,6 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from support.cache import cache_version_bump
+
 from .. import markdown
 from ..models import (
     Agent,
@@ -22,6 +24,7 @@ from ..models import (
     Team,
 )
 from ..permissions import can_author_policies, can_publish_policy
+from ..selectors.policy import PENDING_VERSION
 
 RESERVED_SLUGS = {"new", "versions"}  # taken by the library's own URLs
 
@@ -94,6 +97,7 @@ def policy_publish(
             for u, t in associates
         ]
     )
+    cache_version_bump(PENDING_VERSION)  # bulk_create sends no signal
     return version
 
 
@@ -137,4 +141,5 @@ def policy_request_for_member(*, agent: Agent) -> int:
         if v.pk not in known
     ]
     PolicyAcknowledgement.objects.bulk_create(asks)
+    cache_version_bump(PENDING_VERSION)  # bulk_create sends no signal
     return len(asks)
