@@ -80,6 +80,42 @@ class TicketQuerySet(models.QuerySet):
     def breached(self, now):
         return self.unsolved().filter(due_at__lt=now)
 
+    def with_related_flags(self):
+        """Annotate has_attachments, has_links, has_open_escalations and has_tags (for the
+        workspace, which skips the reads a ticket has nothing for): EXISTS on each table's
+        ticket index, written out, as an Exists() costs as much Python to compile as the
+        query it would save."""
+        from .models import Attachment, Escalation, TicketLink
+
+        quote = connections[self.db].ops.quote_name
+
+        def column(model, name: str) -> str:
+            return quote(model._meta.get_field(name).column)
+
+        me = f"{quote(self.model._meta.db_table)}.{quote(self.model._meta.pk.column)}"
+        tags = self.model.tags.through
+        link_source, link_target = column(TicketLink, "source"), column(TicketLink, "target")
+        wheres = {
+            "has_attachments": (Attachment, f"{column(Attachment, 'ticket')} = {me}"),
+            "has_links": (TicketLink, f"{link_source} = {me} OR {link_target} = {me}"),
+            "has_open_escalations": (
+                Escalation,
+                f"{column(Escalation, 'ticket')} = {me} "
+                f"AND {column(Escalation, 'resolved_at')} IS NULL",
+            ),
+            "has_tags": (tags, f"{column(tags, 'ticket')} = {me}"),
+        }
+        return self.annotate(
+            **{
+                name: models.expressions.RawSQL(  # noqa: S611 — names from model metadata
+                    f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {where})",  # noqa: S608
+                    (),
+                    output_field=models.BooleanField(),
+                )
+                for name, (model, where) in wheres.items()
+            }
+        )
+
 
 def _team_not_in(team_ids) -> models.Q:
     """No team, or a team outside `team_ids`, written as the ranges between them: an index on

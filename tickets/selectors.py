@@ -58,29 +58,22 @@ def ticket_get_visible(*, user, pk: int) -> Ticket:
 
 def ticket_workspace(*, user, pk: int) -> Workspace:
     """The ticket with its thread, attachments, history, links, the requester's other tickets
-    and the pickers' choices. Raises Ticket.DoesNotExist when out of scope."""
+    and the pickers' choices. Raises Ticket.DoesNotExist when out of scope. Attachments, links,
+    open escalations and tags, which most tickets lack, are read only when the ticket's own
+    row says it has some (EXISTS in the same statement)."""
     ticket = (
         Ticket.objects.visible_to(user)
         .select_related(*WORKSPACE_RELATED, "assignee__agent")
+        .with_related_flags()
         .get(pk=pk)
     )
-    attachments = list(ticket.attachments.order_by("pk"))
+    attachments = list(ticket.attachments.order_by("pk")) if ticket.has_attachments else []
     by_message: dict[int | None, list[Attachment]] = {}
     for a in attachments:
         by_message.setdefault(a.message_id, []).append(a)
     messages = list(ticket.messages.select_related("author_user", "author_requester"))
     for m in messages:
         m.files = by_message.get(m.pk, [])
-    links_both_ways = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
-    links = [  # one query for both directions, links out first
-        (link.get_kind_display(), link.target)
-        if link.source_id == ticket.pk
-        else (_reverse_label(link.kind), link.source)
-        for link in sorted(
-            links_both_ways.select_related("source", "target"),
-            key=lambda link: (link.source_id != ticket.pk, link.pk),
-        )
-    ]
     held = choices()
     assignees = (
         held.assignees(ticket.team_id, ticket.category.sensitivity) if ticket.team_id else ()
@@ -89,7 +82,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         ticket=ticket,
         messages=messages,
         events=_events_for_display(ticket, known=dict(assignees)),
-        links=links,
+        links=_links(ticket) if ticket.has_links else [],
         other_tickets=list(
             Ticket.objects.visible_to(user)
             .filter(requester_id=ticket.requester_id)
@@ -105,9 +98,27 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
             ticket.escalations.filter(resolved_at__isnull=True).select_related(
                 "team", "raised_by", "acknowledged_by"
             )
-        ),
-        tags=list(Tag.objects.filter(tickets=ticket).values_list("name", flat=True)),
+        )
+        if ticket.has_open_escalations
+        else [],
+        tags=list(Tag.objects.filter(tickets=ticket).values_list("name", flat=True))
+        if ticket.has_tags
+        else [],
     )
+
+
+def _links(ticket: Ticket) -> list[tuple[str, Ticket]]:
+    """Links of the ticket both ways in one query, links out first."""
+    links_both_ways = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+    return [
+        (link.get_kind_display(), link.target)
+        if link.source_id == ticket.pk
+        else (_reverse_label(link.kind), link.source)
+        for link in sorted(
+            links_both_ways.select_related("source", "target"),
+            key=lambda link: (link.source_id != ticket.pk, link.pk),
+        )
+    ]
 
 
 def _events_for_display(ticket: Ticket, known: dict[int, str] | None = None) -> list[TicketEvent]:

@@ -4,7 +4,7 @@ from django.urls import reverse
 from teams.models import Role, Sensitivity
 from tests.factories import AgentFactory, MacroFactory, TeamFactory, png_bytes
 from tickets import services
-from tickets.models import Message, Ticket, TicketEvent
+from tickets.models import Message, Ticket, TicketEvent, TicketLink
 
 PNG = png_bytes()
 
@@ -243,7 +243,22 @@ def test_workspace_query_count_is_constant(
 ):
     services.ticket_assign(ticket=ticket, by=agent.user, assignee=agent.user)
     agent_client.get(url("detail", ticket))  # warm the session
-    _, small = count_queries(lambda: agent_client.get(url("detail", ticket)))
+    _, bare = count_queries(lambda: agent_client.get(url("detail", ticket)))
+    # One of each thing most tickets lack: their reads are skipped when there is none.
+    services.ticket_tag(ticket=ticket, by=agent.user, names=["first"])
+    services.attachment_add(ticket=ticket, message=None, name="first.txt", data=b"x")
+    other = services.ticket_create(
+        subject="other", body="b", requester=requester, category=category, team=team
+    )
+    TicketLink.objects.create(source=ticket, target=other, kind=TicketLink.Kind.RELATED)
+    services.ticket_escalate(
+        ticket=ticket, by=agent.user, reason="r", level=1,
+        brief={"tried": "t", "risk": "", "needed": "n"},
+    )  # fmt: skip
+    response, small = count_queries(lambda: agent_client.get(url("detail", ticket)))
+    assert len(small) == len(bare) + 4
+    for text in ("first.txt", "Related to", "L1", "Remove tag first"):
+        assert text in response.content.decode()
     for i in range(30):
         services.ticket_add_note(ticket=ticket, by=agent.user, body=f"note {i}")
         services.ticket_requester_reply(
@@ -260,7 +275,8 @@ def test_workspace_query_count_is_constant(
     assert len(large) <= len(small)
     assert response.status_code == 200
     assert response.content.decode().count('class="msg ') == 61
-    # 8 for the workspace itself (its pickers and escalation routes are kept between pages:
+    # 8 for the workspace itself, 4 of them only when the ticket has attachments, links, open
+    # escalations or tags (its pickers and escalation routes are kept between pages:
     # tickets.choices); session, user, scope and base.html's take 4 today.
     assert len(small) <= 14
 
