@@ -286,10 +286,21 @@ def queue_counts(*, user) -> dict[str, int]:
     return {"mine": mine.count(), **counts}
 
 
-def saved_views_for(*, user) -> QuerySet:
+def saved_views_key(user_id: int) -> str:
+    return f"tickets:saved-views:{user_id}"
+
+
+def saved_views_for(*, user) -> list[dict]:
+    """The user's saved queue views (pk, name, query) by name, kept in the cache until one of
+    them is written (tickets.signals)."""
     from .models import SavedView
 
-    return SavedView.objects.filter(user=user)
+    key = saved_views_key(user.pk)
+    views = cache.get(key)
+    if views is None:
+        views = list(SavedView.objects.filter(user=user).values("pk", "name", "query"))
+        cache.set(key, views, 3600)
+    return views
 
 
 # Escalations and notifications ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from .models import (
     Category,
     Macro,
     RoutingRule,
+    SavedView,
     SLAPolicy,
     TeamServiceSettings,
     WebhookEndpoint,
@@ -58,6 +59,17 @@ def on_choices_write(sender, update_fields=None, **kwargs):
     choices_changed()
 
 
+def on_saved_view_write(sender, instance, **kwargs):
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from .selectors import saved_views_key
+
+    key = saved_views_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def on_login(sender, request, user, **kwargs):
     from .selectors import notifications_unread_count
 
@@ -76,6 +88,8 @@ def connect() -> None:
         name = model._meta.model_name
         post_save.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-saved")
         post_delete.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-gone")
+    post_save.connect(on_saved_view_write, sender=SavedView, dispatch_uid="saved-views-saved")
+    post_delete.connect(on_saved_view_write, sender=SavedView, dispatch_uid="saved-views-gone")
     post_save.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-saved")
     post_delete.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-gone")
     choice_sources = (Macro, PolicyArticle, PolicyVersion, Category, Agent, get_user_model(),
