@@ -95,3 +95,36 @@ def main_nav(context):
 def nav_url(name: str) -> str:
     """{% url name %} for a URL without arguments, reversed once per process (url_of)."""
     return url_of(name)
+
+
+def _csrf_input(context) -> str:
+    """What {% csrf_token %} writes."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":  # noqa: S105 — Django's "no token" marker
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+
+
+@register.simple_tag(takes_context=True)
+def presence_form(context):
+    """The header's presence switch (teams/partials/presence_form.html, also its htmx swap)."""
+    request, current = context["request"], context.get("viewer_presence")
+    next_url = context.get("presence_next") or request.get_full_path()
+    action = escape(url_of("teams:presence"))
+    options = "".join(
+        f'<option value="{escape(value)}"{" selected" if value == current else ""}>'
+        f"{escape(str(label))}</option>"
+        for value, label in context.get("presence_choices", ())
+    )
+    return mark_safe(  # noqa: S308 — every value escaped
+        f'<form method="post" action="{action}" class="presence-form inline" hx-post="{action}" '
+        f'hx-trigger="change" hx-swap="outerHTML" data-presence="{escape(str(current))}">\n'
+        f"  {_csrf_input(context)}\n"
+        f'  <input type="hidden" name="next" value="{escape(next_url)}">\n'
+        '  <label for="presence-status">Presence</label>\n'
+        '  <select id="presence-status" name="status" data-shortcut-label="Presence">\n'
+        f"    {options}\n"
+        "  </select>\n"
+        '  <button type="submit" class="link-button">Set</button>\n'
+        "</form>"
+    )
