@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.db.models.query import ValuesIterable
 
 # A due time beyond any real one stands in for "no SLA clock" so NULLs sort last.
 NO_DUE = datetime.fromisoformat("9999-01-01T00:00:00+00:00")
@@ -88,15 +90,55 @@ def after(qs: QuerySet, cursor: str, sort: str) -> QuerySet:
 
 
 def paginate(
-    qs: QuerySet | Sequence[QuerySet], *, sort: str, cursor: str | None, size: int = 50
+    qs: QuerySet | Sequence[QuerySet] | Callable[[], Sequence[QuerySet]],
+    *,
+    sort: str,
+    cursor: str | None,
+    size: int = 50,
+    reuse: Hashable | None = None,
 ) -> Page:
     """One page of `qs` in `sort` order after `cursor`; raises BadCursor on a forged cursor.
 
     `qs` may be disjoint parts of one list (TicketQuerySet.visible_parts): each part gives its
     first size + 1 rows after the cursor and the database merges them (UNION ALL) in the same
-    order, so no part reads further than one page from its index."""
+    order, so no part reads further than one page from its index.
+
+    `reuse`, for a first page whose statement depends on nothing but that key (a queue view
+    without filters, for one access scope), keeps the compiled statement in process memory:
+    building and compiling the merged parts costs several times the Python of running them.
+    Then `qs` may be a function that builds the parts, called only when the statement is not
+    kept yet. PostgreSQL only (its driver returns the values as Django would)."""
     if sort not in SORTS:
         sort = "urgent"
+    if reuse is not None and not cursor and connection.vendor == "postgresql":
+        key = (reuse, sort, size)
+        kept = _STATEMENTS.get(key)
+        if kept is None:
+            query = _merged(qs() if callable(qs) else qs, sort, None, size)[: size + 1]
+            if query._iterable_class is not ValuesIterable:
+                raise TypeError("reuse needs parts read as values()")
+            sql, params = query.query.get_compiler(using=query.db).as_sql()
+            names = [*query.query.values_select, *query.query.annotation_select]
+            if len(_STATEMENTS) >= STATEMENTS_KEPT:
+                _STATEMENTS.clear()
+            kept = _STATEMENTS[key] = (sql, params, names)
+        sql, params, names = kept
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    else:
+        rows = list(_merged(qs() if callable(qs) else qs, sort, cursor, size)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, _encode(rows[-1], sort) if more and rows else None, sort)
+
+
+# First-page statements kept by paginate(reuse=...): (key, sort, size) -> (sql, params, names).
+_STATEMENTS: dict = {}
+STATEMENTS_KEPT = 4096
+
+
+def _merged(qs, sort: str, cursor: str | None, size: int) -> QuerySet:
     parts = [qs] if isinstance(qs, QuerySet) else list(qs)
     parts = [order(part, sort) for part in parts]
     if cursor:
@@ -105,7 +147,4 @@ def paginate(
     if len(parts) > 1:
         heads = [part[: size + 1] for part in parts]
         query = heads[0].union(*heads[1:], all=True).order_by(*_ordering(sort))
-    rows = list(query[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, _encode(rows[-1], sort) if more and rows else None, sort)
+    return query

@@ -226,6 +226,17 @@ def ticket_parts_for_queue(*, user, view: str = "mine") -> list[QuerySet]:
     ]
 
 
+def queue_statement_key(*, user, view: str):
+    """What the SQL of a queue view's unfiltered first page depends on (for
+    tickets.pagination.paginate's reuse): the viewer's access scope and the view. None for
+    the escalations view, whose statement holds the current time."""
+    from teams.permissions import scope_for
+
+    if view not in QUEUE_VIEWS or view == "escalations":
+        return None
+    return ("queue", view, scope_for(user))
+
+
 def _queue_view(visible: QuerySet[Ticket], *, user, view: str) -> QuerySet[Ticket]:
     if view not in QUEUE_VIEWS:
         view = "mine"

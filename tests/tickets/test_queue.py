@@ -448,3 +448,35 @@ def test_tickets_outside_a_set_of_teams_are_found_by_ranges(frozen, agent, categ
         expected = Ticket.objects.filter(assignee=agent.user).exclude(team_id__in=ids)
         assert {t.pk for t in found} == {t.pk for t in expected}
         assert len(expected) == 7 - len(ids)
+
+
+def test_first_pages_keep_their_statement_per_scope_and_read_fresh_rows(
+    frozen, client, agent, category, team
+):
+    """An unfiltered first page reuses its compiled statement (PostgreSQL): never another
+    scope's, and the rows are read each time."""
+    from tickets import pagination
+
+    pagination._STATEMENTS.clear()
+    other_team = TeamFactory()
+    other = AgentFactory(team=other_team)
+    ours = mk(team, category, subject="Ours to answer")
+    theirs = mk(other_team, category, subject="Theirs to answer")
+
+    def first_page(person, **params):
+        client.force_login(person.user)
+        return client.get(reverse("tickets:queue"), {"view": "team", **params}).content.decode()
+
+    for _ in range(2):
+        page = first_page(agent)
+        assert ours.subject in page
+        assert theirs.subject not in page
+        page = first_page(other)
+        assert theirs.subject in page
+        assert ours.subject not in page
+    later = mk(team, category, subject="Arrived just now")
+    assert later.subject in first_page(agent)
+    assert later.subject not in first_page(agent, q="Ours")  # filtered: built as usual
+    assert ours.subject in first_page(agent, q="Ours")
+    if connection.vendor == "postgresql":
+        assert len(pagination._STATEMENTS) == 2  # one per scope; the filtered page kept none

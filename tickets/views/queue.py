@@ -45,15 +45,22 @@ def queue_view(request):
     }
     status = 200
     try:
-        parts = selectors.ticket_parts_for_queue(user=request.user, view=view)
+
+        def parts():
+            return selectors.ticket_parts_for_queue(user=request.user, view=view)
+
+        reuse = selectors.queue_statement_key(user=request.user, view=view)
         if filters_given(request.GET):  # an empty filter form filters nothing: not built
             base = selectors.ticket_list_for_queue(user=request.user, view=view)
             filterset = TicketFilter(request.GET, queryset=base, user=request.user)
             if not filterset.is_valid():
                 raise BadCursor("; ".join(e for errs in filterset.errors.values() for e in errs))
-            parts = filterset.filter_each(parts)
+            parts, reuse = filterset.filter_each(parts()), None
         context["page"] = paginate(
-            parts, sort=request.GET.get("sort", "urgent"), cursor=request.GET.get("after")
+            parts,
+            sort=request.GET.get("sort", "urgent"),
+            cursor=request.GET.get("after"),
+            reuse=reuse,
         )
     except BadCursor as exc:
         context["error"], status = str(exc), 400
