@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-from teams.models import Agent, PolicyArticle, PolicyVersion, Team
+from teams.models import Agent, PolicyArticle, PolicyVersion, Team, Vendor
 
 from .models import (
     Category,
@@ -84,7 +84,7 @@ def connect() -> None:
         name = model._meta.model_name
         post_save.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-saved")
         post_delete.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-gone")
-    for model in (Category, Team, Agent, get_user_model()):
+    for model in (Category, Team, Vendor, Agent, get_user_model()):
         name = model._meta.model_name
         post_save.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-saved")
         post_delete.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-gone")

@@ -255,3 +255,24 @@ def test_dashboards_say_which_figures_an_unfinished_backfill_has_not_rebuilt(cli
     before = (days_ago(2) - timedelta(days=7)).date().isoformat()
     earlier = client.get("/metrics/team/", {"start": before, "end": before}).content.decode()
     assert "data-backfill" not in earlier
+
+
+def test_filter_choices_are_the_viewers_and_follow_renames(client, history):
+    client.force_login(history["bpo_lead"])
+    page = client.get("/metrics/team/").content.decode()
+    bpo = history["team_bpo"]
+    assert f'<option value="{bpo.pk}">{bpo.name}</option>' in page
+    assert f">{bpo.vendor.name}</option>" in page
+    assert ">All teams</option>" in page
+    client.force_login(history["lead"])
+    page = client.get("/metrics/team/", {"channel": "email"}).content.decode()
+    assert f">{bpo.name}</option>" not in page  # another vendor's team: not offered
+    assert '<option value="email" selected>Email</option>' in page
+    bpo.vendor.name = "Renamed Vendor"
+    bpo.vendor.save()
+    client.force_login(history["bpo_lead"])
+    assert ">Renamed Vendor</option>" in client.get("/metrics/team/").content.decode()
+    response = client.get("/metrics/team/", {"start": "2026-03-10", "end": "2026-03-01"})
+    assert '<p class="form-error">The end date is before the start date.</p>' in (
+        response.content.decode()
+    )
