@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -296,6 +298,19 @@ def test_history_names_an_assignee_no_longer_in_the_picker(
     html = agent_client.get(url("detail", ticket)).content.decode()
     assert f'<option value="{other_agent.user_id}">Ben Okafor' not in html
     assert "assign assignee: ∅ → Ben Okafor" in html
+
+
+def test_thread_names_each_author(agent_client, ticket, team, requester):
+    nameless = AgentFactory(
+        team=team, user__username="jdoe", user__first_name="", user__last_name=""
+    )
+    services.ticket_add_note(ticket=ticket, by=nameless.user, body="note")
+    requester.name = ""
+    requester.save()
+    Message.objects.create(ticket=ticket, body_html="<p>auto</p>", created_at=ticket.created_at)
+    html = agent_client.get(url("detail", ticket)).content.decode()
+    authors = re.findall(r"<strong>(.*?)</strong>", html.split('aria-label="Messages"')[1])
+    assert authors[:3] == ["maya@users.example.org", "System", "jdoe"]
 
 
 def test_requester_email_only_for_pii_roles(client, ticket, agent, lead):

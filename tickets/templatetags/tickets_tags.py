@@ -27,13 +27,6 @@ _IMG = re.compile(r"<img\b([^>]*)>")
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 
 
-@register.simple_tag
-def message_body(message, ws, revealed=()):
-    """The sanitized body with cid: images pointed at their attachment and, on sensitive
-    tickets, every image blurred until clicked (the click is logged)."""
-    return _message_body(message, ws, revealed, _by_cid(ws))
-
-
 def _by_cid(ws) -> dict:
     return {a.content_id: a for a in ws.attachments if a.content_id}
 
@@ -93,23 +86,13 @@ CHANNEL_LABELS = {value: str(label) for value, label in Ticket.Channel.choices}
 INTERNAL_BADGE = '<span class="badge badge-internal">Internal note</span>'
 
 
-def _author(message: Message) -> str:
-    if message.author_user_id is not None and message.author_user is not None:
-        user = message.author_user
-        return user.get_full_name() or user.username
-    if message.author_requester_id is not None and message.author_requester is not None:
-        requester = message.author_requester
-        return requester.name or requester.email
-    return "System"
-
-
 # The thread, the history and the pickers are built with html.escape, what Django's escape()
 # and format_html apply to each value (here without a SafeString made per value).
 
 
 @register.simple_tag(takes_context=True)
 def thread(context, ws, revealed=()):
-    """The workspace's messages, oldest first, each with its files."""
+    """The workspace's messages (selectors.ThreadMessage), oldest first, each with its files."""
     by_cid = _by_cid(ws)
     csrf = _csrf_input(context)
     tz, months = timezone.get_current_timezone(), _months(get_language())
@@ -125,7 +108,7 @@ def thread(context, ws, revealed=()):
             f'{"msg-agent" if m.author_user_id is not None else "msg-requester"}" '
             f'id="message-{int(m.pk)}">\n'
             '          <header class="muted">\n'
-            f"            <strong>{escape(_author(m))}</strong>\n"
+            f"            <strong>{escape(m.author)}</strong>\n"
             f"            · {'Public' if public else INTERNAL_BADGE}\n"
             f"            · {escape(CHANNEL_LABELS.get(m.channel, m.channel))}\n"
             f"            · {_time(m.created_at, tz, months, year=True)}\n"
