@@ -40,7 +40,7 @@ def _split(name: str, with_pk: bool, prefix: str, urlconf, root: str) -> tuple[s
     return head, tail
 
 
-def _resolving() -> tuple:
+def resolving_now() -> tuple:
     """What reverse() depends on besides the name: the script prefix and the URLconf."""
     return get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
 
@@ -48,7 +48,7 @@ def _resolving() -> tuple:
 def path_for(name: str, pk: int | None = None, *, resolving: tuple | None = None) -> str:
     """`reverse(name)` or `reverse(name, args=[pk])` for an integer primary key."""
     try:
-        head, tail = _split(name, pk is not None, *(resolving or _resolving()))
+        head, tail = _split(name, pk is not None, *(resolving or resolving_now()))
     except LookupError:
         return reverse(name, args=[pk])
     return head if pk is None else f"{head}{int(pk)}{tail}"
@@ -56,5 +56,5 @@ def path_for(name: str, pk: int | None = None, *, resolving: tuple | None = None
 
 def ticket_paths(pk: int) -> dict[str, str]:
     """The URLs of one ticket's workspace and its actions, by short name ("reply", …)."""
-    resolving = _resolving()
+    resolving = resolving_now()
     return {name: path_for(f"tickets:{name}", pk, resolving=resolving) for name in TICKET_ACTIONS}

@@ -10,6 +10,9 @@ import time
 from django.core.cache import cache
 
 PRESENCE_TTL = 45
+# A heartbeat rewrites the entry only when the viewer's own is older than this (or their
+# typing changed): every page load and poll reads the entry, few need to write it.
+PRESENCE_REFRESH = 15
 
 
 def _key(ticket_id: int) -> str:
@@ -24,12 +27,14 @@ def presence_touch(*, ticket_id: int, user, typing: bool = False) -> list[dict]:
         for uid, e in (cache.get(_key(ticket_id)) or {}).items()
         if now - e["at"] < PRESENCE_TTL
     }
-    entries[user.pk] = {
-        "name": user.get_full_name() or user.username,
-        "typing": bool(typing),
-        "at": now,
-    }
-    cache.set(_key(ticket_id), entries, PRESENCE_TTL)
+    mine = entries.get(user.pk)
+    if mine is None or mine["typing"] != bool(typing) or now - mine["at"] >= PRESENCE_REFRESH:
+        entries[user.pk] = {
+            "name": user.get_full_name() or user.username,
+            "typing": bool(typing),
+            "at": now,
+        }
+        cache.set(_key(ticket_id), entries, PRESENCE_TTL)
     return [e for uid, e in entries.items() if uid != user.pk]
 
 

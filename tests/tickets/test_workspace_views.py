@@ -318,3 +318,22 @@ def test_requester_email_only_for_pii_roles(client, ticket, agent, lead):
     assert "maya@users.example.org" not in client.get(url("detail", ticket)).content.decode()
     client.force_login(lead.user)
     assert "maya@users.example.org" in client.get(url("detail", ticket)).content.decode()
+
+
+def test_an_agent_who_keeps_the_ticket_open_stays_shown_and_leaves_after_the_ttl(
+    ticket, agent, other_agent
+):
+    import time_machine
+
+    from tickets.presence import PRESENCE_TTL, presence_touch
+
+    with time_machine.travel(1_800_000_000, tick=False) as clock:
+        for _ in range(12):  # two minutes of heartbeats every 10 s
+            presence_touch(ticket_id=ticket.pk, user=agent.user)
+            clock.shift(10)
+        others = presence_touch(ticket_id=ticket.pk, user=other_agent.user)
+        assert [e["name"] for e in others] == [agent.user.get_full_name()]
+        presence_touch(ticket_id=ticket.pk, user=agent.user, typing=True)
+        assert presence_touch(ticket_id=ticket.pk, user=other_agent.user)[0]["typing"] is True
+        clock.shift(PRESENCE_TTL + 1)
+        assert presence_touch(ticket_id=ticket.pk, user=other_agent.user) == []

@@ -12,7 +12,6 @@ from functools import lru_cache
 from html import escape
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
@@ -21,6 +20,7 @@ from django.utils.translation import get_language
 from teams.models import Sensitivity
 
 from ..models import Ticket
+from ..paths import path_for, resolving_now
 
 register = template.Library()
 
@@ -37,14 +37,6 @@ _ROW = (
 
 
 @lru_cache(maxsize=16)
-def _detail_url(prefix: str) -> tuple[str, str]:
-    """The ticket page's URL around its id, reversed once per script prefix."""
-    url = reverse("tickets:detail", args=[987654321])
-    head, _, tail = url.partition("987654321")
-    return head, tail
-
-
-@lru_cache(maxsize=16)
 def _months(language: str | None) -> tuple[str, ...]:
     """Django's "M" date format: the month's three-letter name (translated), capitalised."""
     return ("",) + tuple(str(MONTHS_3[m]).title() for m in range(1, 13))
@@ -58,7 +50,7 @@ def _due(due_at: datetime | None, tz, months) -> str:
     return f'<time datetime="{local.isoformat()}">{shown}</time>'
 
 
-def queue_row_html(row: dict, *, url: tuple[str, str], tz, months) -> str:
+def queue_row_html(row: dict, *, resolving: tuple, tz, months) -> str:
     """One row from a dict of tickets.selectors.QUEUE_ROW_VALUES."""
     sensitivity = ""
     if row["category__sensitivity"] != "none":
@@ -70,7 +62,7 @@ def queue_row_html(row: dict, *, url: tuple[str, str], tz, months) -> str:
     if row["assignee_id"]:  # as User.get_full_name()
         assignee = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
     return _ROW.format(
-        url=f"{url[0]}{row['pk']}{url[1]}",
+        url=path_for("tickets:detail", row["pk"], resolving=resolving),
         ref=f"FL-{row['pk']}",  # as Ticket.reference
         subject=escape(row["subject"]),
         requester=escape(row["requester__name"] or "—"),
@@ -89,9 +81,9 @@ def queue_row_html(row: dict, *, url: tuple[str, str], tz, months) -> str:
 def queue_rows(rows: Iterable[dict]):
     """The queue table's rows: ticket link, subject, requester, category (with its
     sensitivity), priority, status, due time in the viewer's time zone, assignee."""
-    url, tz = _detail_url(get_script_prefix()), timezone.get_current_timezone()
+    resolving, tz = resolving_now(), timezone.get_current_timezone()
     months = _months(get_language())
-    html = [queue_row_html(row, url=url, tz=tz, months=months) for row in rows]
+    html = [queue_row_html(row, resolving=resolving, tz=tz, months=months) for row in rows]
     return mark_safe("\n      ".join(html))  # noqa: S308 — every value escaped above
 
 
