@@ -7,7 +7,6 @@ Choices only offer what the viewer may see.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, timedelta
 
 import django_filters
@@ -43,31 +42,20 @@ def _categories(request):
 
 def dashboard_filter_options(request) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs of the filters' selects for this viewer, as the FilterSet offers
-    them, kept in the cache under the version of the queue's filter choices (category, team,
-    vendor, agent and user writes move it: tickets.signals), per access scope."""
-    from django.core.cache import cache
+    them, from the cache per access scope under the version that category, team, vendor,
+    agent and user writes move (tickets.choices)."""
+    from tickets.choices import cached_for_scope
 
-    from support.cache import cache_version
-    from tickets.filters import FILTER_OPTIONS_VERSION
-
-    scope = scope_for(request.user)
-    teams = "all" if scope.all_teams else ",".join(str(i) for i in sorted(scope.team_ids))
-    key = (
-        f"metrics:filter-options:{cache_version(FILTER_OPTIONS_VERSION)}:{teams}:"
-        f"{scope.vendor_id}:{','.join(sorted(scope.sensitivities))}"
-    )
-    if len(key) > 200:
-        key = f"metrics:filter-options:{hashlib.sha256(key.encode()).hexdigest()}"
-    options = cache.get(key)
-    if options is None:
-        options = {
+    return cached_for_scope(
+        "dashboard-filters",
+        request.user,
+        lambda: {
             "team": [(str(t.pk), str(t)) for t in _teams(request)],
             "vendor": [(str(v.pk), str(v)) for v in _vendors(request)],
             "category": [(c.slug, str(c)) for c in _categories(request)],
             "channel": [(str(v), str(label)) for v, label in Ticket.Channel.choices],
-        }
-        cache.set(key, options, 24 * 3600)
-    return options
+        },
+    )
 
 
 class DashboardFilter(django_filters.FilterSet):

@@ -5,6 +5,7 @@ the next read anywhere reads the rows again (support.cache explains the two move
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, Q, Value
@@ -129,6 +130,27 @@ def choices() -> Choices:
     held = Choices(version)
     _current[:] = [held]
     return held
+
+
+def cached_for_scope(name: str, user, read):
+    """`read()` kept in the shared cache per access scope (teams, vendor, clearance) under the
+    choices' version: for option lists shown to everyone with the same scope (the queue's
+    and the dashboards' filter selects)."""
+    from django.core.cache import cache
+
+    from teams.permissions import scope_for
+
+    scope = scope_for(user)
+    teams = "all" if scope.all_teams else ",".join(str(i) for i in sorted(scope.team_ids))
+    who = f"{teams}:{scope.vendor_id}:{','.join(sorted(scope.sensitivities))}"
+    if len(who) > 150:  # a manager of many teams
+        who = hashlib.sha256(who.encode()).hexdigest()
+    key = f"tickets:scoped-choices:{name}:{cache_version(CHOICES_VERSION)}:{who}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, 24 * 3600)
+    return value
 
 
 def choices_changed() -> None:

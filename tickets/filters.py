@@ -7,13 +7,11 @@ falls back to icontains elsewhere (the embedded SQLite). `FL-123` or `123` finds
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, timedelta
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -230,9 +228,7 @@ class TicketFilter(django_filters.FilterSet):
         return qs.distinct() if self.data.get("tag") else qs
 
 
-# The queue's filter form: its choices, kept in the cache under one version that every write
-# to what they list moves (tickets.signals), shared by everyone with the same teams in scope.
-FILTER_OPTIONS_VERSION = "tickets:filter-options-version"
+# The queue's filter form: the fields it shows as single and multiple selects or inputs.
 SINGLE_FILTERS = ("q", "tag", "team", "assignee", "sla")
 MULTIPLE_FILTERS = ("status", "priority", "category")
 
@@ -240,20 +236,11 @@ MULTIPLE_FILTERS = ("status", "priority", "category")
 def filter_options(user) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for the queue's filter selects: statuses, priorities, active
     categories, the teams the user acts for and the active agents of those teams (by user
-    id). Read from the cache; one query each for categories, teams and agents when stale."""
-    from support.cache import cache_version
-    from teams.permissions import scope_for
+    id). From the cache per access scope (tickets.choices); one query each for categories,
+    teams and agents when a write moved the choices' version."""
+    from .choices import cached_for_scope
 
-    scope = scope_for(user)
-    teams = "all" if scope.all_teams else ",".join(str(i) for i in sorted(scope.team_ids))
-    key = f"tickets:filter-options:{cache_version(FILTER_OPTIONS_VERSION)}:{teams}"
-    if len(key) > 200:  # a manager of many teams
-        key = f"tickets:filter-options:{hashlib.sha256(key.encode()).hexdigest()}"
-    options = cache.get(key)
-    if options is None:
-        options = _filter_options(user)
-        cache.set(key, options, 24 * 3600)
-    return options
+    return cached_for_scope("queue-filters", user, lambda: _filter_options(user))
 
 
 def _filter_options(user) -> dict[str, list[tuple[str, str]]]:

@@ -3,10 +3,10 @@ move the routing configuration's version, so every process reads the rules again
 decision (services.routing.routing_config); writes to webhook endpoints do the same for the
 subscribers every ticket write looks up (services.webhooks). A sign-in puts the person's
 unread notifications count in the cache, so their pages read the nav badge without a query.
-Writes to categories, teams, agents and users move the version of the queue's filter choices
-(filters.filter_options), except the saves that only touch presence or the last sign-in; those
-and writes to macros, policies and escalation routes move the version of the workspace's
-pickers and escalation routes (tickets.choices)."""
+Writes to categories, teams, vendors, agents, users, macros, policies and escalation routes
+move the version of the kept choices (tickets.choices: the workspace's pickers and escalation
+routes, the queue's and the dashboards' filter selects), except the saves that only touch
+presence or the last sign-in."""
 
 from __future__ import annotations
 
@@ -39,16 +39,6 @@ def on_endpoint_write(sender, **kwargs):
     from .services.webhooks import webhook_endpoints_changed
 
     webhook_endpoints_changed()
-
-
-def on_listed_write(sender, update_fields=None, **kwargs):
-    from support.cache import cache_version_bump
-
-    from .filters import FILTER_OPTIONS_VERSION
-
-    if update_fields and set(update_fields) <= _NOT_LISTED:
-        return
-    cache_version_bump(FILTER_OPTIONS_VERSION)
 
 
 def on_choices_write(sender, update_fields=None, **kwargs):
@@ -84,16 +74,12 @@ def connect() -> None:
         name = model._meta.model_name
         post_save.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-saved")
         post_delete.connect(on_routing_write, sender=model, dispatch_uid=f"routing-{name}-gone")
-    for model in (Category, Team, Vendor, Agent, get_user_model()):
-        name = model._meta.model_name
-        post_save.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-saved")
-        post_delete.connect(on_listed_write, sender=model, dispatch_uid=f"filters-{name}-gone")
     post_save.connect(on_saved_view_write, sender=SavedView, dispatch_uid="saved-views-saved")
     post_delete.connect(on_saved_view_write, sender=SavedView, dispatch_uid="saved-views-gone")
     post_save.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-saved")
     post_delete.connect(on_endpoint_write, sender=WebhookEndpoint, dispatch_uid="webhooks-gone")
     choice_sources = (Macro, PolicyArticle, PolicyVersion, Category, Agent, get_user_model(),
-                      Team, TeamServiceSettings, SLAPolicy)  # fmt: skip
+                      Team, Vendor, TeamServiceSettings, SLAPolicy)  # fmt: skip
     for model in choice_sources:
         name = model._meta.label_lower
         post_save.connect(on_choices_write, sender=model, dispatch_uid=f"choices-{name}-saved")
