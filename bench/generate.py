@@ -418,8 +418,8 @@ REQUESTER_COLS = (
 
 
 def stream(writer: Writer, people: dict, rng: random.Random, now_s: int) -> dict:
+    from core.copy import copy_line
     from metrics.models import TicketMetric
-    from tickets.bulk import copy_line
     from tickets.demo import (
         AGENT_REPLIES,
         CATEGORIES,

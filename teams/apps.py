@@ -22,9 +22,6 @@ class TeamsConfig(AppConfig):
         # Roles are groups whose permissions are data; keep them in step after each migrate.
         post_migrate.connect(_sync_role_groups, dispatch_uid="teams-sync-role-groups")
         # Logins, logouts and Django admin changes go to the audit trail (teams/signals.py).
-        from support.cache import keep_versions_per_request
-
         from . import signals
 
         signals.connect()
-        keep_versions_per_request()

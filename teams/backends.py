@@ -4,7 +4,7 @@ ModelBackend reads a user's own and their groups' permissions with two queries o
 `has_perm` of every request. Permissions change rarely (a role move, an admin edit, a migrate),
 so the set is cached per user: teams.signals drops one user's entry when their groups, own
 permissions or flags change, and moves the version of all entries when a group's permissions
-change or after a migrate (support/cache.py). Entries also expire after an hour.
+change or after a migrate (core/cache.py). Entries also expire after an hour.
 
 The signed-in user is cached the same way: `get_user`, which every request's session asks,
 reads the user with their agent profile (team and vendor: what every page reads through
@@ -19,7 +19,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
 
-from support.cache import cache_version
+from core.cache import cache_version
 
 PERMISSIONS_VERSION = "auth-permissions-version"
 PERMISSIONS_SECONDS = 3600

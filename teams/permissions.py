@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from support.cache import cache_version
+from core.cache import cache_version
 
 from .models import Agent, CoachingSession, FeedbackNote, Role, Sensitivity, Team, Vendor
 

@@ -15,7 +15,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from support.cache import cache_version_bump
+from core.cache import cache_version_bump
 
 from .backends import PERMISSIONS_VERSION, USER_VERSION, forget_permissions, forget_user
 from .models import (

@@ -1,7 +1,7 @@
 """The workspace's pickers (macros, categories, assignees) and the escalation routes, kept in
 process memory while their version in the cache stands: they change a few times a day and
 cost six queries a page. Every write that changes one moves the version (tickets.signals), so
-the next read anywhere reads the rows again (support.cache explains the two moves)."""
+the next read anywhere reads the rows again (core.cache explains the two moves)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, Q, Value
 
-from support.cache import cache_version, cache_version_bump
+from core.cache import cache_version, cache_version_bump
 from teams.models import Agent, Sensitivity, Team
 
 from .models import Category, Macro

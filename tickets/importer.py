@@ -35,9 +35,9 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.copy import BulkWriter, insert_rows
 from teams.models import Team
 
-from .bulk import BulkWriter, insert_rows
 from .models import Category, Message, Requester, Tag, Ticket, TicketEvent
 from .sanitize import text_to_html
 from .services.csat import csat_import
@@ -380,7 +380,7 @@ def _write(
     rows: list[ParsedRow], teams: dict[str, Team], agents: dict, result: ImportResult, progress
 ) -> None:
     """Requesters, tickets, messages, events, tags and CSAT in batches, through
-    tickets.bulk (COPY on PostgreSQL, sent from a background thread while the next batch is
+    core.copy (COPY on PostgreSQL, sent from a background thread while the next batch is
     built; the ticket ids are reserved up front so messages can name them)."""
     now = timezone.now()
     categories = dict(Category.objects.values_list("slug", "pk"))

@@ -1,5 +1,5 @@
 """Writing rows as CSV or XLSX in constant memory, with spreadsheet formula injection blocked
-(support.spreadsheets.neutralise: a text cell starting like a formula gets an apostrophe).
+(core.spreadsheets.neutralise: a text cell starting like a formula gets an apostrophe).
 Numbers and dates are written as such.
 """
 
@@ -13,7 +13,7 @@ from decimal import Decimal
 import xlsxwriter
 from django.core.exceptions import ValidationError
 
-from support.spreadsheets import DANGEROUS, csv_lines, neutralise
+from core.spreadsheets import DANGEROUS, csv_lines, neutralise
 
 __all__ = ["DANGEROUS", "FORMATS", "csv_stream", "neutralise", "xlsx_file"]
 

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.copy import insert_objects
 from teams.models import Agent
 from teams.selectors import productive_seconds_by_day, rotas_prefetched
-from tickets.bulk import insert_objects
 
 from ..models import AgentDay
 

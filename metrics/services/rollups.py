@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tickets.bulk import insert_objects
+from core.copy import insert_objects
 from tickets.models import Category, CSATResponse, Ticket, TicketSLA, WorkSession
 
 from .. import histogram
@@ -189,7 +189,7 @@ ROLLED_UP = (
 
 def _new(model: type[models.Model], **values) -> SimpleNamespace:
     """A rollup row being summed: the model's fields (defaults, then `values`) as plain
-    attributes, written by tickets.bulk.insert_objects. A year of rollups is over a million
+    attributes, written by core.copy.insert_objects. A year of rollups is over a million
     rows, and building them as model instances cost more than the summing."""
     blank = _BLANK.get(model)
     if blank is None:

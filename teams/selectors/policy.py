@@ -30,7 +30,7 @@ def pending_policy_banner(*, user) -> list[dict]:
     teams.services.policy after its bulk writes)."""
     from django.core.cache import cache
 
-    from support.cache import cache_version
+    from core.cache import cache_version
 
     key = f"teams:pending-policies:{cache_version(PENDING_VERSION)}:{user.pk}"
     shown = cache.get(key)

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from support.cache import cache_version, cache_version_bump
+from core.cache import cache_version, cache_version_bump
 
 from .. import rota as rota_mod
 from ..models import Agent, ShiftException, Team, TimeOff
@@ -158,7 +158,7 @@ def coverage_by_local_day(rows: list[HourCoverage], tz) -> list[tuple[date, list
 # exactly (to the microsecond, whatever the shift's seconds): in the shared cache and in
 # process memory, both under a version that `on_shift_changed` moves on every write that can
 # change the answer (teams.signals: shifts, exceptions, time off, an agent's team, status or
-# time zone; support.cache moves it again on commit).
+# time zone; core.cache moves it again on commit).
 
 _ON_SHIFT_VERSION = "teams:on-shift:version"
 _ON_SHIFT_TTL = 2 * 3600

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from support.cache import cache_version_bump
+from core.cache import cache_version_bump
 
 from .. import markdown
 from ..models import (

@@ -9,7 +9,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from support.spreadsheets import csv_lines
+from core.spreadsheets import csv_lines
 
 from .. import permissions, selectors, services
 from ..forms import AuditFilterForm

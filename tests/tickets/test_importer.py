@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection
 from django.db.models import Avg, Count
 
+from core import copy as bulk
 from tests.factories import CategoryFactory, TeamFactory
-from tickets import bulk
 from tickets.importer import CLAMPED_TAG, import_tickets, load_mapping
 from tickets.models import CSATResponse, Message, Requester, Ticket
 

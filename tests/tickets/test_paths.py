@@ -2,7 +2,8 @@
 
 from django.urls import reverse, set_script_prefix
 
-from tickets.paths import TICKET_ACTIONS, path_for, ticket_paths
+from core.urls import path_for
+from tickets.paths import TICKET_ACTIONS, ticket_paths
 
 
 def test_ticket_paths_are_what_reverse_answers_when_mounted_under_a_prefix():

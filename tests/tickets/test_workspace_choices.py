@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from support.cache import cache_version
+from core.cache import cache_version
 from teams.models import Agent, PolicyArticle, Presence, Role, Sensitivity
 from teams.services import policy_publish
 from teams.services.presence import presence_set

@@ -19,7 +19,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from support.cache import cache_version, cache_version_bump
+from core.cache import cache_version, cache_version_bump
 from teams.models import Agent, Sensitivity, Team
 from teams.selectors import available_agents, teams_on_shift
 

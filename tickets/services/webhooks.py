@@ -31,7 +31,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from support.cache import cache_version, cache_version_bump
+from core.cache import cache_version, cache_version_bump
 
 from ..models import Ticket, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .outbox import outbox_add, outbox_handler

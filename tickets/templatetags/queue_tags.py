@@ -17,10 +17,10 @@ from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from core.urls import path_for, resolving_now
 from teams.models import Sensitivity
 
 from ..models import Ticket
-from ..paths import path_for, resolving_now
 
 register = template.Library()
 

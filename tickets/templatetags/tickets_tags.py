@@ -17,9 +17,10 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import get_language
 
+from core.urls import path_for
+
 from ..attachments import IMAGE_TYPES
 from ..models import Message, Ticket
-from ..paths import path_for
 
 register = template.Library()
 

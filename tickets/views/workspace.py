@@ -19,12 +19,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.urls import path_for
 from teams.models import Team
 from teams.permissions import scope_for
 
 from .. import forms, lifecycle, selectors, services
 from ..models import Attachment, Ticket
-from ..paths import path_for, ticket_paths
+from ..paths import ticket_paths
 from ..permissions import can_add_note, can_handle_escalation, can_work, escalation_targets
 from ..presence import presence_touch
 from ..sanitize import markdown_to_html

@@ -57,7 +57,7 @@ def _end_request(**kwargs) -> None:
 
 
 def keep_versions_per_request() -> None:
-    """Read the versions once per web request (teams.apps connects this at start-up)."""
+    """Read the versions once per web request (core.apps connects this at start-up)."""
     request_started.connect(_begin_request, dispatch_uid="cache-versions-begin")
     request_finished.connect(_end_request, dispatch_uid="cache-versions-end")
 

@@ -1,11 +1,11 @@
-"""support/cache.py: versions read once per web request, never stale after a write."""
+"""core/cache.py: versions read once per web request, never stale after a write."""
 
 from __future__ import annotations
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 
-from support.cache import cache_version, cache_version_bump
+from core.cache import cache_version, cache_version_bump
 
 
 def test_a_request_reads_its_versions_once_and_sees_its_own_writes(db):
