@@ -321,10 +321,10 @@ def test_refresh_task_is_scheduled_in_beat_and_runs_twice_safely():
 
 
 def test_first_refresh_of_a_large_history_reads_only_recent_changes(monkeypatch):
-    from metrics.services import rollups
+    from metrics.services.rollups import refresh
 
     _generate_history(random.Random(3), tickets=4, start=START, days=1)
-    monkeypatch.setattr(rollups, "FIRST_RUN_MAX", 2)
+    monkeypatch.setattr(refresh, "FIRST_RUN_MAX", 2)
     later = START + timedelta(days=10)
     with time_machine.travel(later, tick=False):
         assert rollup_refresh(now=later)["tickets"] == 0  # all changed long before
