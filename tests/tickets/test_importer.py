@@ -11,8 +11,8 @@ from django.db.models import Avg, Count
 
 from core import copy as bulk
 from tests.factories import CategoryFactory, TeamFactory
-from tickets.importer import CLAMPED_TAG, import_tickets, load_mapping
 from tickets.models import CSATResponse, Message, Requester, Ticket
+from tickets.services.importer import CLAMPED_TAG, import_tickets, load_mapping
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +205,7 @@ def _rows(tmp_path, count):
 def test_batches_keep_each_message_on_its_own_ticket_and_report_progress(
     tmp_path, frontline_taxonomy, monkeypatch
 ):
-    monkeypatch.setattr("tickets.importer.BATCH", 7)
+    monkeypatch.setattr("tickets.services.importer.writing.BATCH", 7)
     mapping = _mapping(tmp_path)
     mapping["columns"]["external_id"] = "Id"
     seen = []
@@ -233,7 +233,7 @@ def test_a_batch_the_database_refuses_imports_nothing(tmp_path, frontline_taxono
             text = "not a row\n"
         return sql, text
 
-    monkeypatch.setattr("tickets.importer.BATCH", 7)
+    monkeypatch.setattr("tickets.services.importer.writing.BATCH", 7)
     monkeypatch.setattr(bulk, "copy_of_rows", refused_on_the_third_batch)
     with pytest.raises(DatabaseError):
         import_tickets(_rows(tmp_path, 30), _mapping(tmp_path))

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets.importer import MappingError, import_tickets, load_mapping, print_progress
+from tickets.services.importer import MappingError, import_tickets, load_mapping, print_progress
 
 
 class Command(BaseCommand):
