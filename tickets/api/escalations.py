@@ -10,8 +10,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from .. import selectors, services
+from .errors import service_errors, validated
 from .serializers import EscalationResolveSerializer, EscalationSerializer
-from .views import service_errors, validated
 
 
 class EscalationCursorPagination(CursorPagination):

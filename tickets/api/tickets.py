@@ -1,16 +1,11 @@
-"""REST API for tickets: thin viewsets over the same scope (visible_to), FilterSet and
+"""REST API for tickets: a thin viewset over the same scope (visible_to), FilterSet and
 services as the pages. Errors: 400 invalid input or illegal transition, 403 role may not
 change tickets, 404 out of scope, 409 stale version (with the current ticket)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -28,12 +23,11 @@ from teams.permissions import teams_for
 
 from .. import selectors, services
 from ..filters import TicketFilter
-from ..models import Attachment, Message, Ticket
+from ..models import Message, Ticket
 from ..permissions import can_add_note, can_work
-from ..views._render import attachment_file_response
+from .errors import CONFLICT, service_errors, validated, with_conflict
 from .serializers import (
     AttachmentSerializer,
-    ConflictSerializer,
     EscalateSerializer,
     EscalationSerializer,
     MacroApplySerializer,
@@ -45,53 +39,11 @@ from .serializers import (
     TicketSerializer,
 )
 
-CONFLICT = OpenApiResponse(
-    ConflictSerializer,
-    description="The ticket changed since `version`; nothing was saved. `current` is its state.",
-)
-
 
 class TicketCursorPagination(CursorPagination):
     """Keyset pagination: constant cost per page however deep the list goes."""
 
     ordering = ("-created_at", "-id")
-
-
-@contextmanager
-def service_errors():
-    """Turn service exceptions into API errors (409 carries the current ticket)."""
-    try:
-        yield
-    except services.StaleVersionError as exc:
-        raise Conflict(exc) from exc
-    except (ValidationError, services.TransitionError) as exc:
-        raise exceptions.ValidationError({"detail": getattr(exc, "messages", [str(exc)])}) from exc
-    except PermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc)) from exc
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-
-    def __init__(self, exc: services.StaleVersionError):
-        super().__init__(str(exc))
-        self.current = exc.ticket
-
-
-def _with_conflict(view_func):
-    def wrapped(self, request, *args, **kwargs):
-        try:
-            return view_func(self, request, *args, **kwargs)
-        except Conflict as exc:
-            data = {
-                "detail": str(exc.detail),
-                "current": TicketSerializer(exc.current, context={"request": request}).data,
-            }
-            return Response(data, status=status.HTTP_409_CONFLICT)
-
-    wrapped.__name__ = view_func.__name__
-    wrapped.__doc__ = view_func.__doc__
-    return wrapped
 
 
 TICKET_EXAMPLE = OpenApiExample(
@@ -174,7 +126,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             )
         ],
     )
-    @_with_conflict
+    @with_conflict
     def partial_update(self, request, pk=None):
         ticket = self.get_object()
         self._require(can_work(request.user))
@@ -239,7 +191,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         ],
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
-    @_with_conflict
+    @with_conflict
     def messages(self, request, pk=None, format=None):
         ticket = self.get_object()
         if request.method == "GET":
@@ -307,7 +259,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         url_path="apply-macro",
         filter_backends=[],
     )
-    @_with_conflict
+    @with_conflict
     def apply_macro(self, request, pk=None, format=None):
         ticket = self.get_object()
         self._require(can_work(request.user))
@@ -330,7 +282,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: TicketSerializer, 400: None, 403: None, 404: None, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
-    @_with_conflict
+    @with_conflict
     def merge(self, request, pk=None, format=None):
         source = self.get_object()
         self._require(can_work(request.user))
@@ -384,26 +336,3 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     def _out(self, ticket) -> dict:
         fresh = self.get_queryset().filter(pk=ticket.pk).first() or ticket
         return TicketSerializer(fresh, context={"request": self.request}).data
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-class AttachmentViewSet(viewsets.GenericViewSet):
-    """Download a file of a ticket you can see (404 otherwise)."""
-
-    queryset = Attachment.objects.none()
-    serializer_class = AttachmentSerializer
-
-    @extend_schema(
-        summary="Download an attachment", responses={(200, "*/*"): OpenApiTypes.BINARY, 404: None}
-    )
-    def retrieve(self, request, pk=None, format=None):
-        try:
-            attachment = selectors.attachment_get_visible(user=request.user, pk=pk)
-        except (Attachment.DoesNotExist, ValueError) as exc:
-            raise Http404("No such attachment.") from exc
-        return attachment_file_response(attachment)
