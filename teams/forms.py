@@ -13,7 +13,7 @@ from .models import (
     TimeOff,
     Weekday,
 )
-from .roster import COLUMNS
+from .roster_csv import COLUMNS
 
 
 class PresenceForm(forms.Form):

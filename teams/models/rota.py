@@ -1,7 +1,7 @@
 """Rota: weekly shift templates, dated exceptions and time off, in the agent's time zone.
 
 A shift whose end is not after its start crosses midnight and ends on the next local day.
-teams/rota.py turns these rows into UTC intervals; nothing here computes time.
+teams/shifts.py turns these rows into UTC intervals; nothing here computes time.
 """
 
 from django.conf import settings

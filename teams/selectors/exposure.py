@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from .. import rota as rota_mod
+from .. import shifts as rota_mod
 from ..models import Agent, ExposureEntry, ExposureOptOut, Sensitivity
 from .rota import on_shift_version, rota_from_agent
 

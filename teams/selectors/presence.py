@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .. import rota as rota_mod
+from .. import shifts as rota_mod
 from ..models import Agent, Presence, PresenceLog
 from .rota import agent_shift_intervals
 

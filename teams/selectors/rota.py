@@ -1,4 +1,4 @@
-"""Reads on the rota: who is on shift when, built from teams.rota's pure functions."""
+"""Reads on the rota: who is on shift when, built from teams.shifts' pure functions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.cache import cache_version, cache_version_bump
 
-from .. import rota as rota_mod
+from .. import shifts as rota_mod
 from ..models import Agent, ShiftException, Team, TimeOff
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from .. import roster
+from .. import roster_csv
 from ..models import Agent, Role, Team
 from ..permissions import can_edit_team, scope_for
 from .people import agent_create, agent_set_role, record_access_changes
@@ -21,13 +21,13 @@ User = get_user_model()
 class RosterResult:
     """What an import did (or, on a dry run, would do)."""
 
-    rows: list[roster.RosterRow]
+    rows: list[roster_csv.RosterRow]
     created: int = 0
     updated: int = 0
     dry_run: bool = True
 
     @property
-    def errors(self) -> list[roster.RosterRow]:
+    def errors(self) -> list[roster_csv.RosterRow]:
         return [r for r in self.rows if r.errors]
 
     @property
@@ -43,7 +43,7 @@ class RosterInvalid(Exception):
         self.result = result
 
 
-def _check_rows(by, rows: list[roster.RosterRow]) -> None:
+def _check_rows(by, rows: list[roster_csv.RosterRow]) -> None:
     if by is None:
         return
     scope = scope_for(by)
@@ -69,7 +69,7 @@ def roster_import(*, by, text: str, dry_run: bool) -> RosterResult:
     for team in Team.objects.all():
         teams[team.slug.lower()] = teams[team.name.lower()] = team
     roles = {r.value: r.value for r in Role} | {r.label.lower(): r.value for r in Role}
-    rows = roster.read_rows(text, teams=teams, roles=roles)
+    rows = roster_csv.read_rows(text, teams=teams, roles=roles)
     _check_rows(by, rows)
     result = RosterResult(rows=rows, dry_run=dry_run)
     existing = {
@@ -90,7 +90,7 @@ def roster_import(*, by, text: str, dry_run: bool) -> RosterResult:
     return result
 
 
-def _apply(row: roster.RosterRow, agent: Agent | None, by) -> None:
+def _apply(row: roster_csv.RosterRow, agent: Agent | None, by) -> None:
     profile = {"skills": row.skills, "time_zone": row.time_zone}
     if agent is None:
         username = row.email

@@ -10,7 +10,7 @@ from .. import services
 from ..forms import RosterImportForm
 from ..models import Role
 from ..permissions import scope_for
-from ..roster import COLUMNS
+from ..roster_csv import COLUMNS
 
 
 @login_required

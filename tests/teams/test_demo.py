@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 import time_machine
 
-from teams import rota
+from teams import shifts
 from teams.demo import seed_people
 from teams.models import (
     Agent,
@@ -35,7 +35,7 @@ def test_every_demo_team_is_covered_every_day_in_its_own_time_zone(seeded):
         for day in range(23, 30):  # Monday 23 to Sunday 29 November 2026
             for hour in (7, 12, 20):
                 at = datetime.combine(date(2026, 11, day), time(hour), tz)
-                on = sum(rota.on_shift(r, at) for r in rotas)
+                on = sum(shifts.on_shift(r, at) for r in rotas)
                 assert on >= 2, f"{team} has {on} on shift {at}"
     assert not Agent.objects.filter(team__isnull=False, shift_templates__isnull=True).exists()
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from teams.models import Agent, Role, ShiftTemplate
-from teams.roster import PatternError, parse_shift_pattern
+from teams.roster_csv import PatternError, parse_shift_pattern
 from teams.services import RosterInvalid, roster_import
 from tests.factories import AgentFactory, TeamFactory
 

@@ -325,15 +325,15 @@ def test_an_agent_who_keeps_the_ticket_open_stays_shown_and_leaves_after_the_ttl
 ):
     import time_machine
 
-    from tickets.presence import PRESENCE_TTL, presence_touch
+    from tickets.viewers import VIEWERS_TTL, viewers_touch
 
     with time_machine.travel(1_800_000_000, tick=False) as clock:
         for _ in range(12):  # two minutes of heartbeats every 10 s
-            presence_touch(ticket_id=ticket.pk, user=agent.user)
+            viewers_touch(ticket_id=ticket.pk, user=agent.user)
             clock.shift(10)
-        others = presence_touch(ticket_id=ticket.pk, user=other_agent.user)
+        others = viewers_touch(ticket_id=ticket.pk, user=other_agent.user)
         assert [e["name"] for e in others] == [agent.user.get_full_name()]
-        presence_touch(ticket_id=ticket.pk, user=agent.user, typing=True)
-        assert presence_touch(ticket_id=ticket.pk, user=other_agent.user)[0]["typing"] is True
-        clock.shift(PRESENCE_TTL + 1)
-        assert presence_touch(ticket_id=ticket.pk, user=other_agent.user) == []
+        viewers_touch(ticket_id=ticket.pk, user=agent.user, typing=True)
+        assert viewers_touch(ticket_id=ticket.pk, user=other_agent.user)[0]["typing"] is True
+        clock.shift(VIEWERS_TTL + 1)
+        assert viewers_touch(ticket_id=ticket.pk, user=other_agent.user) == []

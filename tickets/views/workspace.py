@@ -27,8 +27,8 @@ from .. import forms, lifecycle, selectors, services
 from ..models import Attachment, Ticket
 from ..paths import ticket_paths
 from ..permissions import can_add_note, can_handle_escalation, can_work, escalation_targets
-from ..presence import presence_touch
 from ..sanitize import markdown_to_html
+from ..viewers import viewers_touch
 from ._render import (
     attachment_file_response,
     attachment_preview_response,
@@ -65,7 +65,7 @@ def render_workspace(
         "next_statuses": sorted(lifecycle.allowed(ws.ticket.status)),
         "priorities": Ticket.Priority.choices,
         "reply_statuses": forms.ReplyForm.base_fields["status"].choices,
-        "others": presence_touch(ticket_id=ws.ticket.pk, user=request.user),
+        "others": viewers_touch(ticket_id=ws.ticket.pk, user=request.user),
         "reply_text": macro_text if macro_text is not None else drafts.get("reply", ""),
         "note_text": drafts.get("note", ""),
         "error": error,
@@ -292,7 +292,7 @@ def ticket_presence_view(request, pk: int):
     """Heartbeat from the open workspace; answers with who else is here (and typing)."""
     if not Ticket.objects.visible_to(request.user).filter(pk=pk).exists():
         raise Http404("No such ticket in your queues.")
-    others = presence_touch(
+    others = viewers_touch(
         ticket_id=pk, user=request.user, typing=request.POST.get("typing") == "1"
     )
     return render(request, f"{TEMPLATE}#presence", {"others": others})

@@ -1,4 +1,4 @@
-"""teams.rota: on shift at an instant and shift intervals, across DST and midnight."""
+"""teams.shifts: on shift at an instant and shift intervals, across DST and midnight."""
 
 import bisect
 import zoneinfo
@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from teams import rota
-from teams.rota import DatedShift, Rota, WeeklyShift
+from teams import shifts
+from teams.shifts import DatedShift, Rota, WeeklyShift
 
 NY = "America/New_York"
 
@@ -24,7 +24,7 @@ def total_hours(spans):
 def test_night_shift_lasts_nine_hours_on_the_autumn_night():
     # 2026-11-01: New York falls back from 02:00 EDT to 01:00 EST.
     r = Rota(NY, weekly=(WeeklyShift(5, time(22), time(6)),))  # Saturday night
-    spans = rota.intervals(r, utc(2026, 10, 31), utc(2026, 11, 2))
+    spans = shifts.intervals(r, utc(2026, 10, 31), utc(2026, 11, 2))
     assert spans == [(utc(2026, 11, 1, 2), utc(2026, 11, 1, 11))]
     assert total_hours(spans) == 9
 
@@ -32,20 +32,20 @@ def test_night_shift_lasts_nine_hours_on_the_autumn_night():
 def test_night_shift_lasts_seven_hours_on_the_spring_night():
     # 2026-03-08: New York springs forward from 02:00 EST to 03:00 EDT.
     r = Rota(NY, weekly=(WeeklyShift(5, time(22), time(6)),))
-    spans = rota.intervals(r, utc(2026, 3, 7), utc(2026, 3, 9))
+    spans = shifts.intervals(r, utc(2026, 3, 7), utc(2026, 3, 9))
     assert spans == [(utc(2026, 3, 8, 3), utc(2026, 3, 8, 10))]
 
 
 def test_shift_starting_in_the_spring_gap_starts_when_the_clock_jumps():
     r = Rota(NY, weekly=(WeeklyShift(6, time(2, 30), time(10)),))  # Sunday 02:30 never exists
-    assert rota.intervals(r, utc(2026, 3, 8), utc(2026, 3, 9)) == [
+    assert shifts.intervals(r, utc(2026, 3, 8), utc(2026, 3, 9)) == [
         (utc(2026, 3, 8, 7), utc(2026, 3, 8, 14))  # 03:00 EDT to 10:00 EDT
     ]
 
 
 def test_shift_ending_in_the_autumn_overlap_ends_at_the_first_occurrence():
     r = Rota(NY, weekly=(WeeklyShift(5, time(20), time(1, 30)),))
-    assert rota.intervals(r, utc(2026, 10, 31), utc(2026, 11, 2)) == [
+    assert shifts.intervals(r, utc(2026, 10, 31), utc(2026, 11, 2)) == [
         (utc(2026, 11, 1, 0), utc(2026, 11, 1, 5, 30))  # 01:30 EDT
     ]
 
@@ -53,27 +53,27 @@ def test_shift_ending_in_the_autumn_overlap_ends_at_the_first_occurrence():
 def test_on_shift_across_midnight_and_not_after_the_end():
     r = Rota("Asia/Manila", weekly=(WeeklyShift(0, time(21), time(5)),))  # Monday night
     # Monday 2026-11-23 21:00 Manila = 13:00 UTC; Tuesday 05:00 Manila = 21:00 UTC.
-    assert not rota.on_shift(r, utc(2026, 11, 23, 12, 59))
-    assert rota.on_shift(r, utc(2026, 11, 23, 13, 0))
-    assert rota.on_shift(r, utc(2026, 11, 23, 20, 59))
-    assert not rota.on_shift(r, utc(2026, 11, 23, 21, 0))
+    assert not shifts.on_shift(r, utc(2026, 11, 23, 12, 59))
+    assert shifts.on_shift(r, utc(2026, 11, 23, 13, 0))
+    assert shifts.on_shift(r, utc(2026, 11, 23, 20, 59))
+    assert not shifts.on_shift(r, utc(2026, 11, 23, 21, 0))
 
 
 def test_changed_hours_replace_the_weekly_shift_and_extra_adds_to_it():
     weekly = (WeeklyShift(2, time(9), time(17)),)  # Wednesday
     day = date(2026, 11, 25)
     changed = Rota("UTC", weekly=weekly, dated=(DatedShift(day, time(12), time(20), True),))
-    assert rota.intervals(changed, utc(2026, 11, 25), utc(2026, 11, 26)) == [
+    assert shifts.intervals(changed, utc(2026, 11, 25), utc(2026, 11, 26)) == [
         (utc(2026, 11, 25, 12), utc(2026, 11, 25, 20))
     ]
     extra = Rota("UTC", weekly=weekly, dated=(DatedShift(day, time(18), time(20), False),))
-    assert total_hours(rota.intervals(extra, utc(2026, 11, 25), utc(2026, 11, 26))) == 10
+    assert total_hours(shifts.intervals(extra, utc(2026, 11, 25), utc(2026, 11, 26))) == 10
 
 
 def test_time_off_cancels_shifts_starting_that_day_but_not_the_night_before():
     weekly = tuple(WeeklyShift(d, time(22), time(6)) for d in range(7))
     r = Rota("UTC", weekly=weekly, days_off=((date(2026, 11, 25), date(2026, 11, 26)),))
-    spans = rota.intervals(r, utc(2026, 11, 25), utc(2026, 11, 28))
+    spans = shifts.intervals(r, utc(2026, 11, 25), utc(2026, 11, 28))
     assert spans == [
         (utc(2026, 11, 25), utc(2026, 11, 25, 6)),  # Tuesday's night shift runs into Wednesday
         (utc(2026, 11, 27, 22), utc(2026, 11, 28)),
@@ -82,7 +82,7 @@ def test_time_off_cancels_shifts_starting_that_day_but_not_the_night_before():
 
 def test_touching_shifts_merge_into_one_interval():
     r = Rota("UTC", weekly=(WeeklyShift(0, time(8), time(12)), WeeklyShift(0, time(12), time(16))))
-    assert rota.intervals(r, utc(2026, 11, 23), utc(2026, 11, 24)) == [
+    assert shifts.intervals(r, utc(2026, 11, 23), utc(2026, 11, 24)) == [
         (utc(2026, 11, 23, 8), utc(2026, 11, 23, 16))
     ]
 
@@ -92,14 +92,14 @@ def test_hourly_counts_counts_an_agent_once_per_hour_with_fractional_staffing():
         "UTC",
         weekly=(WeeklyShift(0, time(8), time(9, 15)), WeeklyShift(0, time(9, 45), time(11))),
     )
-    rows = rota.hourly_counts([r, Rota("UTC")], utc(2026, 11, 23, 8), 3)
+    rows = shifts.hourly_counts([r, Rota("UTC")], utc(2026, 11, 23, 8), 3)
     assert [(n, staffed) for _, n, staffed in rows] == [(1, 1.0), (1, 0.5), (1, 1.0)]
 
 
 def test_seconds_within_counts_only_the_overlap():
     spans = [(utc(2026, 1, 1, 8), utc(2026, 1, 1, 10)), (utc(2026, 1, 1, 12), utc(2026, 1, 1, 13))]
     windows = [(utc(2026, 1, 1, 9), utc(2026, 1, 1, 12, 30))]
-    assert rota.seconds_within(spans, windows) == 3 * 1800
+    assert shifts.seconds_within(spans, windows) == 3 * 1800
 
 
 # --- property test against a brute-force minute walk ---------------------------------------
@@ -222,11 +222,11 @@ def minutes_of(spans) -> set[datetime]:
 @given(cases(), st.integers(0, 60 * 60))
 def test_intervals_match_a_minute_walk(case, probe):
     r, start, end = case
-    spans = rota.intervals(r, start, end)
+    spans = shifts.intervals(r, start, end)
     assert all(start <= a < b <= end for a, b in spans)
     assert all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1)), "merged, sorted"
     expected = brute_force_minutes(r, start, end)
     assert minutes_of(spans) == expected
     t = start + timedelta(minutes=probe)
     if t < end:
-        assert rota.on_shift(r, t) == (t in expected)
+        assert shifts.on_shift(r, t) == (t in expected)
