@@ -7,7 +7,9 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from ..models import Ticket
+from teams.permissions import scope_for
+
+from ..models import SavedView, Ticket
 
 QUEUE_VIEWS = {
     "mine": "My tickets",
@@ -70,8 +72,6 @@ def queue_statement_key(*, user, view: str):
     """What the SQL of a queue view's unfiltered first page depends on (for
     tickets.pagination.paginate's reuse): the viewer's access scope and the view. None for
     the escalations view, whose statement holds the current time."""
-    from teams.permissions import scope_for
-
     if view not in QUEUE_VIEWS or view == "escalations":
         return None
     return ("queue", view, scope_for(user))
@@ -144,8 +144,6 @@ def saved_views_key(user_id: int) -> str:
 def saved_views_for(*, user) -> list[dict]:
     """The user's saved queue views (pk, name, query) by name, kept in the cache until one of
     them is written (tickets.signals)."""
-    from ..models import SavedView
-
     key = saved_views_key(user.pk)
     views = cache.get(key)
     if views is None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from ..models import WebhookDelivery, WebhookEvent
+from ..permissions import webhook_deliveries_visible_to
 
 
 def webhook_deliveries_for(
     *, user, endpoint: str = "", event: str = "", status: str = ""
 ) -> QuerySet[WebhookDelivery]:
     """The delivery log an admin filters by endpoint, event and status (others: empty)."""
-    from ..permissions import webhook_deliveries_visible_to
-
     qs = webhook_deliveries_visible_to(user).select_related("endpoint")
     if endpoint.isdigit():
         qs = qs.filter(endpoint_id=int(endpoint))
@@ -25,8 +24,6 @@ def webhook_deliveries_for(
 
 def webhook_delivery_detail(*, user, pk: int) -> WebhookDelivery:
     """One delivery with its attempts, for an admin; DoesNotExist for anyone else."""
-    from ..permissions import webhook_deliveries_visible_to
-
     return (
         webhook_deliveries_visible_to(user)
         .select_related("endpoint")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from teams.models import Sensitivity
+from teams.permissions import scope_for
 
 from ..choices import choices
 from ..models import Attachment, Escalation, Macro, Tag, Ticket, TicketEvent, TicketLink
@@ -162,8 +164,6 @@ def _events_for_display(ticket: Ticket, known: dict[int, str] | None = None) -> 
     ids = {int(v) for e in events if e.field == "assignee" for v in (e.old, e.new) if v.isdigit()}
     names = {i: known[i] for i in ids if known and i in known}
     if ids - names.keys():
-        from django.contrib.auth import get_user_model
-
         names |= {
             u.pk: u.get_full_name() or u.username
             for u in get_user_model().objects.filter(pk__in=ids - names.keys())
@@ -185,8 +185,6 @@ def _reverse_label(kind: str) -> str:
 
 
 def _sensitivities(user) -> list[str]:
-    from teams.permissions import scope_for
-
     return scope_for(user).sensitivities
 
 
