@@ -38,8 +38,8 @@ from django.utils import timezone
 from core.copy import BulkWriter, insert_rows
 from teams.models import Team
 
+from .mail.sanitize import text_to_html
 from .models import Category, Message, Requester, Tag, Ticket, TicketEvent
-from .sanitize import text_to_html
 from .services.csat import csat_import
 
 FIELDS = {

@@ -7,6 +7,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
 from .automation import pending_automation_sweep
+from .changes import ticket_changed
 from .claim import ClaimRefused, ticket_claim_next
 from .email_in import IngestResult, email_ingest
 from .escalation import (
@@ -75,6 +76,7 @@ __all__ = [
     "ticket_add_note",
     "ticket_apply_macro",
     "ticket_assign",
+    "ticket_changed",
     "ticket_change_status",
     "ticket_claim_next",
     "ticket_create",

@@ -24,11 +24,11 @@ from teams.models import Team
 from teams.permissions import scope_for
 
 from .. import forms, lifecycle, selectors, services
+from ..mail.sanitize import markdown_to_html
 from ..models import Attachment, Ticket
 from ..paths import ticket_paths
 from ..permissions import can_add_note, can_handle_escalation, can_work, escalation_targets
 from ..presence import presence_touch
-from ..sanitize import markdown_to_html
 from ._render import (
     attachment_file_response,
     attachment_preview_response,
