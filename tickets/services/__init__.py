@@ -2,6 +2,22 @@
 
 Each function records TicketEvents for what it changed. Callers catch TransitionError,
 StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx responses.
+
+The modules import each other one way, top to bottom (import-linter holds it):
+
+    email_in
+    macros | patch
+    automation | fields
+    workflow
+    intake
+    routing | csat | escalation | claim | privacy | work
+    changes            ticket_changed: what a ticket write sets off, asked for by name
+    sla | webhooks
+    notify
+    _base | outbox     lock, save (persists, nothing else); work for Celery after commit
+
+No service imports tickets.tasks: Celery work is asked for by task name through
+core.effects.after_commit or through the outbox.
 """
 
 from ..lifecycle import TransitionError

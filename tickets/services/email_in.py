@@ -3,8 +3,8 @@
 The top of tickets.services. Parsing and threading are tickets.mail.inbound (`parse`,
 `thread_for`: In-Reply-To / References against the Message-IDs we stored, then a [FL-123]
 token in the subject — either only when the sender is that ticket's requester); without a
-thread, a new ticket. Automatic mail (auto-replies, bounces, bulk) and our own mail are skipped, so
-nothing loops. The same Message-ID twice is a no-op (safe to poll or retry).
+thread, a new ticket. Automatic mail (auto-replies, bounces, bulk) and our own mail are
+skipped, so nothing loops. The same Message-ID twice is a no-op (safe to poll or retry).
 """
 
 from __future__ import annotations
