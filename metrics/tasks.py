@@ -1,8 +1,12 @@
 """Celery entry points for metrics; each only calls a service and is safe to run twice."""
 
+from datetime import date, timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
+from .models import ReportSchedule
 
 
 @shared_task(acks_late=True)
@@ -15,8 +19,6 @@ def rollups_refresh() -> dict:
 @shared_task(acks_late=True)
 def rollups_rebuild_days(days: list[str]) -> int:
     """Rebuild the rollups of these UTC days (ISO dates), e.g. after QA reviews changed."""
-    from datetime import date
-
     return services.rollup_rebuild_days(days=[date.fromisoformat(d) for d in days])
 
 
@@ -24,18 +26,12 @@ def rollups_rebuild_days(days: list[str]) -> int:
 def qa_sample_last_week(size: int = 5) -> int:
     """Weekly: queue `size` random solved tickets per associate from last week, plus every
     escalated ticket. The size is this task's kwargs in its django-celery-beat entry."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     return services.qa_sample_week(week=timezone.now().date() - timedelta(days=7), size=size)
 
 
 @shared_task(acks_late=True)
 def report_schedule_run(schedule_id: int) -> int | None:
     """Run one scheduled report (beat passes its id); a deleted schedule is skipped."""
-    from .models import ReportSchedule
-
     schedule = ReportSchedule.objects.filter(pk=schedule_id, enabled=True).first()
     if schedule is None:
         return None
@@ -45,10 +41,6 @@ def report_schedule_run(schedule_id: int) -> int | None:
 @shared_task(acks_late=True)
 def productive_time_refresh_recent() -> int:
     """Hourly: productive time of yesterday and today so far, for every agent."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     today = timezone.now().date()
     return services.productive_time_refresh(days=[today - timedelta(days=1), today])
 

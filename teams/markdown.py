@@ -1,5 +1,5 @@
 """Policy text: Markdown (raw HTML escaped first) rendered and sanitized with nh3. Kept in
-teams/ so teams never imports tickets/ (tickets/sanitize.py does the same for messages)."""
+teams/ so teams never imports tickets/ (tickets/mail/sanitize.py does the same for messages)."""
 
 import html
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from teams.models import Agent, Sensitivity, Team
 
+from .mail.sanitize import text_to_html
 from .models import Category, CSATResponse, Macro, Message, Requester, Tag, Ticket, TicketEvent
-from .sanitize import text_to_html
 
 S, P = Ticket.Status, Ticket.Priority
 

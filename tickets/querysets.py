@@ -2,7 +2,7 @@
 
 from django.db import connections, models
 
-from teams.models import Team
+from teams.models import PolicyVersion, Team
 from teams.permissions import scope_for
 
 
@@ -85,8 +85,11 @@ class TicketQuerySet(models.QuerySet):
         workspace, which skips the reads a ticket has nothing for): EXISTS on each table's
         ticket index, written out, as an Exists() costs as much Python to compile as the
         query it would save."""
-        from .models import Attachment, Escalation, TicketLink
-
+        # The related models by the Ticket's relations: models import this module.
+        relation = self.model._meta.get_field
+        Attachment = relation("attachments").related_model
+        Escalation = relation("escalations").related_model
+        TicketLink = relation("links_out").related_model
         quote = connections[self.db].ops.quote_name
 
         def column(model, name: str) -> str:
@@ -139,8 +142,6 @@ class MacroQuerySet(models.QuerySet):
     def with_policy_review(self):
         """Annotate `needs_policy_review`: the cited policy has a version newer than the one
         the macro was last saved against (flagged until someone updates the macro)."""
-        from teams.models import PolicyVersion
-
         latest = (
             PolicyVersion.objects.filter(article_id=models.OuterRef("policy_article_id"))
             .order_by("-number")

@@ -9,9 +9,19 @@ from urllib.parse import unquote, urlparse
 from celery import shared_task
 from django.conf import settings
 
-from .emails import send_confirmation, send_public_reply
-from .inbound import UnreadableEmail
+from .mail.inbound import UnreadableEmail
+from .mail.outbound import send_confirmation, send_public_reply
 from .models import Message, Ticket
+from .services import (
+    csat,
+    email_ingest,
+    escalation,
+    outbox_relay_pending,
+    outbox_run,
+    pending_automation_sweep,
+    privacy,
+    webhooks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +69,6 @@ def inbound_poll_imap(limit: int = 200) -> dict[str, int]:
     A message is marked seen only after it was filed, so a crash means it is read again
     next time — and filing the same Message-ID twice is a no-op.
     """
-    from .services import email_ingest
-
     url = settings.FRONTLINE.get("INBOUND_IMAP_URL", "")
     counts: dict[str, int] = {}
     if not url:
@@ -86,7 +94,7 @@ def inbound_poll_imap(limit: int = 200) -> dict[str, int]:
     return counts
 
 
-# SLA, escalation and the outbox (tickets/services/escalation.py, outbox.py). Settings make
+# SLA, escalation and the outbox (tickets/services/escalation/, outbox.py). Settings make
 # every task acks_late with reject_on_worker_lost and give them time limits; each task here
 # is safe to run twice.
 
@@ -94,9 +102,7 @@ def inbound_poll_imap(limit: int = 200) -> dict[str, int]:
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=60)
 def sla_sweep() -> dict[str, int]:
     """Beat, every minute: warn on at-risk SLA targets, escalate breaches (once each)."""
-    from .services.escalation import sla_sweep as sweep
-
-    result = sweep()
+    result = escalation.sla_sweep()
     return {
         "at_risk": len(result.at_risk),
         "breached": len(result.breached),
@@ -107,8 +113,6 @@ def sla_sweep() -> dict[str, int]:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8)
 def outbox_deliver(self, message_id: int) -> bool:
     """Run one outbox message (a no-op when it already ran); retried with backoff on errors."""
-    from .services.outbox import outbox_run
-
     try:
         return outbox_run(message_id=message_id)
     except OSError as exc:  # e.g. SMTP down: the row stays pending
@@ -118,18 +122,14 @@ def outbox_deliver(self, message_id: int) -> bool:
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=60)
 def outbox_relay() -> int:
     """Beat, every minute: send again outbox messages the broker or a worker lost."""
-    from .services.outbox import outbox_relay_pending
-
     return outbox_relay_pending()
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def csat_send_survey(self, ticket_id: int) -> int | None:
     """Send the CSAT survey of a solved ticket (a no-op once sent, or if it was reopened)."""
-    from .services.csat import csat_send_survey as send
-
     try:
-        response = send(ticket_id=ticket_id)
+        response = csat.csat_send_survey(ticket_id=ticket_id)
     except OSError as exc:  # SMTP down
         raise self.retry(exc=exc) from exc
     return response.pk if response else None
@@ -139,9 +139,7 @@ def csat_send_survey(self, ticket_id: int) -> int | None:
 def webhook_deliver(delivery_id: int, replay: bool = False) -> int | None:
     """POST one webhook delivery (a no-op once it succeeded); queues its own retry with the
     backoff the service decided. Returns the HTTP status (None on a network error or skip)."""
-    from .services.webhooks import webhook_attempt
-
-    result = webhook_attempt(delivery_id=delivery_id, replay=replay)
+    result = webhooks.webhook_attempt(delivery_id=delivery_id, replay=replay)
     if result.retry_in is not None:
         webhook_deliver.apply_async((delivery_id,), countdown=result.retry_in)
     return result.status_code
@@ -150,16 +148,12 @@ def webhook_deliver(delivery_id: int, replay: bool = False) -> int | None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=60)
 def webhooks_retry_lost() -> int:
     """Beat, every minute: queue again webhook deliveries whose retry message was lost."""
-    from .services.webhooks import webhooks_retry_lost as retry_lost
-
-    return retry_lost()
+    return webhooks.webhooks_retry_lost()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=300)
 def pending_automation() -> dict[str, int]:
     """Beat, every 10 minutes: remind pending requesters, auto-solve, auto-close (once each)."""
-    from .services.automation import pending_automation_sweep
-
     result = pending_automation_sweep()
     return {
         "reminded": len(result.reminded),
@@ -171,10 +165,8 @@ def pending_automation() -> dict[str, int]:
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=1700, time_limit=1800)
 def retention_run() -> dict[str, int]:
     """Beat, nightly: purge old sensitive attachments and anonymise long-closed requesters
-    (tickets/services/privacy.py); the counts go to the audit trail. Safe to run twice."""
-    from .services.privacy import retention_run as run
-
-    result = run()
+    (tickets/services/privacy/); the counts go to the audit trail. Safe to run twice."""
+    result = privacy.retention_run()
     return {
         "attachments": result.attachments,
         "files": result.files,

@@ -16,9 +16,12 @@ from django.utils import timezone
 from teams.models import Team
 from teams.permissions import can_view_overview, can_view_team_dashboard
 from tickets.models import Category, Ticket
+from tickets.services.outbox import outbox_add, outbox_handler
 
 from ..models import ProductFeedback, TrendAlertNotice
 from ..selectors.alerts import WINDOW_HOURS, spikes_in, volume_spikes
+
+ALERT_MAIL = "metrics.trend_alert_mail"  # the outbox handler that e-mails a trend alert
 
 MAX_EXAMPLES = 200  # tickets listed on one filing; the tickets list link shows them all
 
@@ -73,9 +76,18 @@ def trend_alerts_email(*, now: datetime | None = None) -> int:
                     sent_at=now,
                 )
                 message = _alert_message(team, spike, recipients)
-                transaction.on_commit(message.send)
+                outbox_add(
+                    task=ALERT_MAIL,
+                    payload={"subject": message.subject, "body": message.body, "to": message.to},
+                )
                 sent += 1
     return sent
+
+
+@outbox_handler(ALERT_MAIL)
+def _send_alert(payload: dict) -> None:
+    """Send a trend alert written by trend_alerts_email (through the outbox, after commit)."""
+    EmailMessage(subject=payload["subject"], body=payload["body"], to=payload["to"]).send()
 
 
 def _alert_message(team: Team, spike: dict, recipients: list[str]) -> EmailMessage:

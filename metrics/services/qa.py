@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from core.effects import after_commit
 from teams.models import Role
 from tickets.models import Ticket
 
@@ -129,10 +130,9 @@ def qa_review_submit(
 
 
 def _refresh_day(at: datetime) -> None:
-    from ..tasks import rollups_rebuild_days
-
+    """After commit, rebuild the rollups of the review's UTC day (metrics.tasks)."""
     day = at.astimezone(UTC).date().isoformat()
-    transaction.on_commit(lambda: rollups_rebuild_days.delay([day]))
+    after_commit("metrics.tasks.rollups_rebuild_days", args=([day],))
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -114,8 +115,6 @@ def _write(schedule: ReportSchedule, start: date, end: date, run: ReportRun) -> 
     if schedule.format == ReportSchedule.Format.XLSX:
         handle, count = xlsx_file(dataset.header, dataset.rows, title=dataset.title)
     else:
-        import tempfile
-
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
         if dataset.copy is not None:  # PostgreSQL writes the CSV (exports.pgcsv)
             stream = CopyCsv(dataset.header, dataset.copy)

@@ -8,7 +8,7 @@ FRONTLINE = {
     # Calendar minutes to first reply per priority until SLA policies (routing/SLA work) land.
     "DEFAULT_FIRST_REPLY_MINUTES": {1: 24 * 60, 2: 8 * 60, 3: 4 * 60, 4: 60},
     "PUBLIC_BASE_URL": env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
-    # Attachments (tickets/attachments.py): size limit and types accepted after sniffing.
+    # Attachments (tickets/mail/attachments.py): size limit and types accepted after sniffing.
     "ATTACHMENT_MAX_BYTES": env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
     "ATTACHMENT_ALLOWED_TYPES": env.list(
         "ATTACHMENT_ALLOWED_TYPES",
@@ -41,7 +41,7 @@ FRONTLINE = {
     # Escalations: minutes the receiving lead has to acknowledge one before the sweep escalates
     # it further (a team's service settings may set its own).
     "ESCALATION_ACK_MINUTES": env.int("ESCALATION_ACK_MINUTES", default=30),
-    # Outbound webhooks (tickets/services/webhooks.py): request timeout, attempts before a
+    # Outbound webhooks (tickets/services/webhooks/): request timeout, attempts before a
     # delivery is given up, exponential backoff base and cap (seconds; jitter is added).
     "WEBHOOK_TIMEOUT_SECONDS": env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0),
     "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=8),
@@ -59,7 +59,7 @@ FRONTLINE = {
     "PENDING_REMINDER_DAYS": env.float("PENDING_REMINDER_DAYS", default=3),
     "PENDING_AUTO_SOLVE_DAYS": env.float("PENDING_AUTO_SOLVE_DAYS", default=7),
     "SOLVED_AUTO_CLOSE_DAYS": env.float("SOLVED_AUTO_CLOSE_DAYS", default=4),
-    # Data protection (tickets/services/privacy.py, nightly beat task): days after closing
+    # Data protection (tickets/services/privacy/, nightly beat task): days after closing
     # before attachments of sensitive/restricted tickets are deleted, and before a requester
     # whose tickets are all closed is anonymised (erased as on request). 0 switches off.
     "RETENTION_SENSITIVE_ATTACHMENT_DAYS": env.int(

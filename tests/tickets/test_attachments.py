@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import AgentFactory, MessageFactory, TeamFactory, TicketFactory, png_bytes
 from tickets import services
-from tickets.attachments import sniff_content_type
 from tickets.forms import HelpForm
+from tickets.mail.attachments import sniff_content_type
 from tickets.models import Attachment
 
 pytestmark = pytest.mark.django_db

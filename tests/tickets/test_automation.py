@@ -149,7 +149,7 @@ def test_auto_solve_after_seven_days_with_event_csat_and_webhook(
 def mock_webhook_post():
     from unittest import mock
 
-    return mock.patch("tickets.services.webhooks._post", return_value=(200, "", "", {}))
+    return mock.patch("tickets.services.webhooks.delivery._post", return_value=(200, "", "", {}))
 
 
 def test_auto_close_four_days_after_the_solve(pending, django_capture_on_commit_callbacks):

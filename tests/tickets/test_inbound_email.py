@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tests.factories import png_bytes
 from tickets import services
-from tickets.inbound import parse, strip_quoted_text
+from tickets.mail.inbound import parse, strip_quoted_text
 from tickets.models import Attachment, Message, Ticket, TicketLink
 
 PNG = png_bytes()

@@ -1,6 +1,6 @@
 import pytest
 
-from tickets.sanitize import clean_html, html_to_text, markdown_to_html
+from tickets.mail.sanitize import clean_html, html_to_text, markdown_to_html
 
 XSS = [
     "<script>alert(1)</script>",

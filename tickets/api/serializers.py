@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from ..mail.sanitize import has_nul
 from ..models import Attachment, Category, Escalation, Message, Notification, Ticket
-from ..sanitize import has_nul
 
 PRIORITY_NAMES = {p.label.lower(): p.value for p in Ticket.Priority}
 

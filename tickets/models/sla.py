@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
+import holidays as holidays_pkg
 from django.conf import settings
 from django.db import models
 
@@ -39,8 +40,6 @@ class BusinessHours(models.Model):
     def holiday_dates(self, years) -> frozenset[date]:
         days = {date.fromisoformat(d) for d in self.custom_holidays}
         if self.holiday_country:
-            import holidays as holidays_pkg
-
             with contextlib.suppress(NotImplementedError):
                 days |= set(holidays_pkg.country_holidays(self.holiday_country, years=years))
         return frozenset(days)

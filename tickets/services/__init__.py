@@ -2,11 +2,28 @@
 
 Each function records TicketEvents for what it changed. Callers catch TransitionError,
 StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx responses.
+
+The modules import each other one way, top to bottom (import-linter holds it):
+
+    email_in
+    macros | patch
+    automation | fields
+    workflow
+    intake
+    routing | csat | escalation | claim | privacy | work
+    changes            ticket_changed: what a ticket write sets off, asked for by name
+    sla | webhooks
+    notify
+    _base | outbox     lock, save (persists, nothing else); work for Celery after commit
+
+No service imports tickets.tasks: Celery work is asked for by task name through
+core.effects.after_commit or through the outbox.
 """
 
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
 from .automation import pending_automation_sweep
+from .changes import ticket_changed
 from .claim import ClaimRefused, ticket_claim_next
 from .email_in import IngestResult, email_ingest
 from .escalation import (
@@ -75,6 +92,7 @@ __all__ = [
     "ticket_add_note",
     "ticket_apply_macro",
     "ticket_assign",
+    "ticket_changed",
     "ticket_change_status",
     "ticket_claim_next",
     "ticket_create",

@@ -1,4 +1,9 @@
-"""Shared helpers of the ticket services: locking, versioning, SLA due times."""
+"""Shared helpers of the ticket services: locking, versioning, reply due times, clearance.
+
+The bottom of tickets.services: it imports no other service module. `save` only persists;
+what a change sets off (SLA clocks, webhooks) the service asks for by name through
+tickets.services.changes.ticket_changed.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from teams.models import Agent, Sensitivity
+from teams.services import exposure_record
 
 from ..models import Ticket
-from .webhooks import webhooks_emit
 
 
 class StaleVersionError(Exception):
@@ -32,36 +37,11 @@ def lock(ticket: Ticket | int, expected_version: int | None = None) -> Ticket:
     return fresh
 
 
-# Fields whose change may start, stop, pause or retarget an SLA clock.
-SLA_FIELDS = frozenset(
-    {
-        "status",
-        "priority",
-        "category",
-        "channel",
-        "team",
-        "custom_fields",
-        "first_reply_at",
-        "last_public_reply_at",
-        "last_requester_reply_at",
-        "due_at",
-    }
-)
-
-
 def save(ticket: Ticket, fields: list[str] | set[str]) -> None:
-    """Persist the changed fields and bump the optimistic-lock version; when a field that
-    matters to SLAs changed, recompute the ticket's SLA clocks and due time. Emits the
-    ticket.updated webhook event (ticket.solved when this write solved it)."""
+    """Persist the changed fields and bump the optimistic-lock version; nothing else (the
+    caller asks for the SLA sync and the webhook event with `ticket_changed`)."""
     ticket.version += 1
     ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
-    if SLA_FIELDS.intersection(fields):
-        from .sla import sla_sync
-
-        sla_sync(ticket)
-    solved = "status" in fields and ticket.status == Ticket.Status.SOLVED
-    event = "ticket.solved" if solved else "ticket.updated"
-    webhooks_emit(event=event, ticket=ticket, extra={"changed": sorted(set(fields))})
 
 
 def reply_due(ticket: Ticket, start):
@@ -89,6 +69,4 @@ def record_exposure(user, ticket: Ticket, now) -> None:
     sensitive or restricted (claiming it, replying to it)."""
     sensitivity = ticket.category.sensitivity
     if user is not None and sensitivity != Sensitivity.NONE:
-        from teams.services import exposure_record
-
         exposure_record(user=user, ticket_id=ticket.pk, sensitivity=sensitivity, at=now)

@@ -25,8 +25,10 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .. import events
+from ..mail.outbound import send_pending_reminder
 from ..models import Ticket, TicketEvent
 from ._base import save
+from .changes import ticket_changed
 from .outbox import outbox_add, outbox_handler
 from .workflow import STATUS_FIELDS, apply_status
 
@@ -97,6 +99,7 @@ def _move(qs, new: str, rule: str, now: datetime, limit: int) -> list[int]:
         apply_status(ticket, None, new, now)
         events.record(ticket, None, AUTOMATION, "rule", "", rule, at=now)
         save(ticket, STATUS_FIELDS)
+        ticket_changed(ticket=ticket, fields=STATUS_FIELDS)
         done.append(ticket.pk)
     return done
 
@@ -127,8 +130,6 @@ def pending_automation_sweep(*, now: datetime | None = None, limit: int = 500) -
 @outbox_handler("tickets.pending_reminder")
 def _send_reminders(payload: dict) -> None:
     """Email each reminder unless the requester answered (or the ticket moved) meanwhile."""
-    from ..emails import send_pending_reminder
-
     solve_days = _days("PENDING_AUTO_SOLVE_DAYS")
     tickets = Ticket.objects.filter(pk__in=payload["ids"], status=Ticket.Status.PENDING)
     for ticket in waiting_since(tickets).select_related("requester"):

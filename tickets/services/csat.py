@@ -24,12 +24,18 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.effects import after_commit
+
 from .. import events
+from ..mail.outbound import send_csat_survey
+from ..mail.survey_links import SALT
+from ..mail.survey_links import csat_token as csat_token  # the links are made in tickets.mail
 from ..models import CSATResponse, Message, Notification, Ticket
 from .notify import notifications_unread_changed
+from .outbox import outbox_add, outbox_handler
 from .webhooks import webhooks_emit
 
-SALT = "tickets.csat"
+SURVEY_MAIL = "tickets.csat_survey_mail"  # the outbox handler that e-mails the survey
 LOW = 2  # ratings at or below this raise an alert
 RATE_WINDOW = 3600
 
@@ -44,11 +50,6 @@ class SurveyError(Exception):
 
 def _conf(name: str, default: int) -> int:
     return int(getattr(settings, "FRONTLINE", {}).get(name, default))
-
-
-def csat_token(*, ticket_id: int, rating: int | None = None) -> str:
-    """A signed link token: a one-click rating (1-5) or, with no rating, the comment page."""
-    return signing.dumps({"t": ticket_id, "r": rating}, salt=SALT)
 
 
 def read_token(token: str) -> tuple[int, int | None]:
@@ -81,20 +82,16 @@ def credited_agent_id(ticket: Ticket) -> int | None:
 
 def csat_schedule_survey(*, ticket: Ticket) -> None:
     """After the current transaction commits, queue the survey with the configured delay."""
-    from ..tasks import csat_send_survey  # tasks import services
-
     if not getattr(settings, "FRONTLINE", {}).get("CSAT_SURVEYS", True):
         return
     delay = _conf("CSAT_SURVEY_DELAY_SECONDS", 3600)
-    pk = ticket.pk
-    transaction.on_commit(lambda: csat_send_survey.apply_async((pk,), countdown=delay))
+    after_commit("tickets.tasks.csat_send_survey", args=(ticket.pk,), countdown=delay)
 
 
 def csat_send_survey(*, ticket_id: int, now=None) -> CSATResponse | None:
     """Create the ticket's survey row and email the requester, once; None when the ticket is
-    no longer solved, has no requester email, or was already surveyed or rated."""
-    from ..emails import send_csat_survey
-
+    no longer solved, has no requester email, or was already surveyed or rated. The e-mail
+    goes out through the outbox after commit."""
     now = now or timezone.now()
     with transaction.atomic():
         ticket = (
@@ -115,8 +112,16 @@ def csat_send_survey(*, ticket_id: int, now=None) -> CSATResponse | None:
         response.survey_sent_at = now
         response.updated_at = now
         response.save(update_fields=["agent", "survey_sent_at", "updated_at"])
-        transaction.on_commit(lambda: send_csat_survey(ticket))
+        outbox_add(task=SURVEY_MAIL, payload={"ticket_id": ticket.pk})
     return response
+
+
+@outbox_handler(SURVEY_MAIL)
+def _mail_survey(payload: dict) -> None:
+    """E-mail the survey whose row csat_send_survey wrote (skipped if the ticket is gone)."""
+    ticket = Ticket.objects.select_related("requester").filter(pk=payload["ticket_id"]).first()
+    if ticket is not None:
+        send_csat_survey(ticket)
 
 
 def _rate_limited(ip: str) -> None:

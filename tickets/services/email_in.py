@@ -1,9 +1,10 @@
 """Inbound email → tickets: thread into the right ticket or open a new one, once.
 
-Threading: In-Reply-To / References against the Message-IDs we stored, then a [FL-123]
-token in the subject — either only when the sender is that ticket's requester — else a
-new ticket. Automatic mail (auto-replies, bounces, bulk) and our own mail are skipped, so
-nothing loops. The same Message-ID twice is a no-op (safe to poll or retry).
+The top of tickets.services. Parsing and threading are tickets.mail.inbound (`parse`,
+`thread_for`: In-Reply-To / References against the Message-IDs we stored, then a [FL-123]
+token in the subject — either only when the sender is that ticket's requester); without a
+thread, a new ticket. Automatic mail (auto-replies, bounces, bulk) and our own mail are
+skipped, so nothing loops. The same Message-ID twice is a no-op (safe to poll or retry).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..inbound import ParsedEmail, parse
+from core.effects import after_commit
+
+from ..mail.inbound import ParsedEmail, parse, sent_by_us, thread_for
+from ..mail.sanitize import html_to_text, markdown_to_html
 from ..models import Category, Message, Ticket
-from ..sanitize import html_to_text, markdown_to_html
-from .intake import attachment_add, requester_get_or_create, ticket_create
+from .intake import CONFIRMATION, attachment_add, requester_get_or_create, ticket_create
 from .workflow import ticket_requester_reply
 
 logger = logging.getLogger(__name__)
@@ -30,31 +33,6 @@ class IngestResult:
     outcome: str  # "created", "appended", "duplicate", "skipped"
     ticket: Ticket | None = None
     reason: str = ""
-
-
-def _our_address() -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
-
-
-def _find_thread(parsed: ParsedEmail) -> Ticket | None:
-    ids = parsed.thread_ids
-    if ids:
-        hit = (
-            Message.objects.filter(email_message_id__in=ids)
-            .select_related("ticket__requester")
-            .order_by("-created_at")
-            .first()
-        )
-        if hit and hit.ticket.requester.email.lower() == parsed.from_email:
-            return hit.ticket
-    token = parsed.ticket_token
-    if token:
-        ticket = Ticket.objects.select_related("requester").filter(pk=token).first()
-        if ticket and ticket.requester.email.lower() == parsed.from_email:
-            return ticket
-    return None
 
 
 def _default_category() -> Category:
@@ -87,12 +65,12 @@ def _store_files(ticket: Ticket, message: Message, parsed: ParsedEmail) -> None:
 
 @transaction.atomic
 def email_ingest(*, raw: bytes) -> IngestResult:
-    """File one raw RFC 822 message. Raises tickets.inbound.UnreadableEmail on garbage."""
+    """File one raw RFC 822 message. Raises tickets.mail.inbound.UnreadableEmail on garbage."""
     parsed = parse(raw)
     if parsed.is_automatic:
         logger.info("inbound email skipped: %s", parsed.auto_reason)
         return IngestResult("skipped", reason=parsed.auto_reason)
-    if parsed.from_email == _our_address():
+    if sent_by_us(parsed):
         return IngestResult("skipped", reason="sent by Frontline itself")
     if parsed.message_id:
         seen = (
@@ -107,7 +85,7 @@ def email_ingest(*, raw: bytes) -> IngestResult:
         "email_in_reply_to": parsed.in_reply_to,
         "email_references": " ".join(parsed.references)[:5000],
     }
-    ticket = _find_thread(parsed)
+    ticket = thread_for(parsed)
     requester = requester_get_or_create(email=parsed.from_email, name=parsed.from_name)
     if ticket is not None:
         ticket, message = ticket_requester_reply(
@@ -123,11 +101,5 @@ def email_ingest(*, raw: bytes) -> IngestResult:
         category=category, channel=Ticket.Channel.EMAIL, **headers,
     )  # fmt: skip
     _store_files(ticket, ticket.messages.get(), parsed)
-    transaction.on_commit(lambda: _confirm(ticket.pk))
+    after_commit(CONFIRMATION, args=(ticket.pk,))
     return IngestResult("created", ticket=ticket)
-
-
-def _confirm(ticket_id: int) -> None:
-    from ..tasks import ticket_send_confirmation
-
-    ticket_send_confirmation.delay(ticket_id)

@@ -9,9 +9,10 @@ from django.utils.text import slugify
 
 from .. import events
 from ..lifecycle import TransitionError
+from ..mail.sanitize import html_to_text, markdown_to_html
 from ..models import Attachment, Message, Tag, Ticket, TicketLink
-from ..sanitize import html_to_text, markdown_to_html
 from ._base import StaleVersionError, ensure_cleared, lock, reply_due, save
+from .changes import ticket_changed
 from .workflow import STATUS_FIELDS
 
 UPDATABLE = ("subject", "priority", "category", "team", "language", "custom_fields")
@@ -72,6 +73,7 @@ def ticket_update(*, ticket: Ticket, by, version: int | None = None, **changes) 
         changed.append(field)
     if changed:
         save(ticket, changed)
+        ticket_changed(ticket=ticket, fields=changed)
     return ticket
 
 
@@ -97,6 +99,7 @@ def ticket_tag(*, ticket: Ticket, by, names, version: int | None = None) -> list
         events.record(ticket, by, "tag", "tags", "", name)
     if added:
         save(ticket, [])
+        ticket_changed(ticket=ticket, fields=[])
     return added
 
 
@@ -110,6 +113,7 @@ def ticket_untag(*, ticket: Ticket, by, names, version: int | None = None) -> li
         events.record(ticket, by, "untag", "tags", tag.name, "")
     if present:
         save(ticket, [])
+        ticket_changed(ticket=ticket, fields=[])
     return [t.name for t in present]
 
 
@@ -160,10 +164,12 @@ def ticket_merge(*, source: Ticket, target: Ticket, by, version: int | None = No
         source.solved_at = now
     events.record(source, by, "status", "status", old_status, source.status, at=now)
     save(source, STATUS_FIELDS)
+    ticket_changed(ticket=source, fields=STATUS_FIELDS)
     if target.last_requester_reply_at is None or (
         source.last_requester_reply_at
         and source.last_requester_reply_at > target.last_requester_reply_at
     ):
         target.last_requester_reply_at = source.last_requester_reply_at
     save(target, ["last_requester_reply_at"])
+    ticket_changed(ticket=target, fields=["last_requester_reply_at"])
     return target

@@ -6,14 +6,18 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from core.effects import after_commit
+
 from .. import events
-from ..attachments import check_file, preview_type
+from ..mail.attachments import check_file, preview_type
+from ..mail.sanitize import clean_html, html_to_text, markdown_to_html
 from ..models import Attachment, Category, Message, Requester, Ticket
-from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import reply_due
 from .routing import routing_apply, routing_decide, routing_record
 from .sla import sla_sync
 from .webhooks import webhooks_emit
+
+CONFIRMATION = "tickets.tasks.ticket_send_confirmation"  # e-mails the new ticket's reference
 
 
 def requester_get_or_create(*, email: str, name: str = "", **extra) -> Requester:
@@ -108,7 +112,7 @@ def attachment_add(
     by=None,
 ) -> Attachment:
     """Store a file for the ticket (outside the web root) after checking size, name and
-    sniffed type (tickets/attachments.py); an image also gets its re-encoded preview.
+    sniffed type (tickets/mail/attachments.py); an image also gets its re-encoded preview.
 
     Raises django.core.exceptions.ValidationError when the file is refused.
     """
@@ -149,11 +153,5 @@ def ticket_submit_web(
     message = ticket.messages.get()
     for file_name, data in files:
         attachment_add(ticket=ticket, message=message, name=file_name, data=data)
-
-    def confirm():
-        from ..tasks import ticket_send_confirmation
-
-        ticket_send_confirmation.delay(ticket.pk)
-
-    transaction.on_commit(confirm)
+    after_commit(CONFIRMATION, args=(ticket.pk,))
     return ticket

@@ -12,6 +12,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from teams.models import PolicyVersion
+
 from .. import events
 from ..models import Category, Macro, Ticket
 from ._base import lock
@@ -120,8 +122,6 @@ def ticket_apply_macro(
 def macro_save(*, macro: Macro) -> Macro:
     """Save a macro someone edited; editing it clears the policy-review flag by recording the
     cited policy's latest version as the one the macro was reviewed against."""
-    from teams.models import PolicyVersion
-
     macro.policy_reviewed_version = (
         PolicyVersion.objects.filter(article_id=macro.policy_article_id).order_by("-number").first()
         if macro.policy_article_id

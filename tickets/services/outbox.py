@@ -16,12 +16,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.effects import enqueue
+
 from ..models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[[dict], None]] = {}
 RESEND_AFTER = timedelta(minutes=2)
+DELIVER = "tickets.tasks.outbox_deliver"  # the task that runs a message (outbox_run)
 
 
 def outbox_handler(name: str):
@@ -35,12 +38,8 @@ def outbox_handler(name: str):
 
 
 def _send(pk: int) -> None:
-    from ..tasks import outbox_deliver
-
-    try:
-        outbox_deliver.delay(pk)
-    except Exception:  # broker down: the row stays pending, the relay sends it later
-        logger.warning("Broker unavailable; outbox message %s waits for the relay", pk)
+    if not enqueue(DELIVER, args=(pk,)):  # broker down: the row stays pending for the relay
+        logger.warning("Outbox message %s waits for the relay", pk)
         return
     OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).update(sent_at=timezone.now())
 

@@ -25,6 +25,8 @@ from teams.selectors import available_agents, teams_on_shift
 
 from .. import events
 from ..models import Category, RoutingRule, Tag, Ticket, TicketRouting
+from ._base import save
+from .changes import ticket_changed
 from .notify import notify_assigned
 from .outbox import outbox_add, outbox_handler
 
@@ -246,8 +248,6 @@ def _push(payload: dict) -> None:
 def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
     """Push mode: give an unassigned ticket to the available agent of its team who has the
     skill, language and clearance, with the least open load under capacity. None if nobody."""
-    from ._base import save
-
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
@@ -286,5 +286,6 @@ def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
         ticket.assignee = best.user
         events.record(ticket, None, "assign", "assignee", "", best.user_id)
         save(ticket, ["assignee"])
+        ticket_changed(ticket=ticket, fields=["assignee"])
         notify_assigned(ticket=ticket, assignee=best.user, by=None)
         return ticket

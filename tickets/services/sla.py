@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+import holidays as holidays_pkg
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from ..business_time import BusinessCalendar, add_business_minutes, business_minutes_between
@@ -111,8 +113,6 @@ def targets_for(ticket: Ticket) -> Targets:
 
 @lru_cache(maxsize=256)
 def _holidays(country: str, years: tuple[int, ...]) -> frozenset:
-    import holidays as holidays_pkg
-
     try:
         return frozenset(holidays_pkg.country_holidays(country, years=list(years)))
     except NotImplementedError:
@@ -336,8 +336,6 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
 def _sync_each(pending, now: datetime, batch: int) -> int:
     """sla_sync each ticket of `pending` in its own transaction, in batches by id: a long run
     never holds locks for long and can be interrupted and run again."""
-    from django.db import transaction
-
     synced, after = 0, 0
     with sla_batch():
         while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:batch]):

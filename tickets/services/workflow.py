@@ -7,14 +7,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.effects import after_commit
 from teams.models import Agent, AuditEntry, Sensitivity
 from teams.services import audit_record
 
 from .. import events, lifecycle
 from ..lifecycle import TransitionError
+from ..mail.sanitize import clean_html, html_to_text, markdown_to_html
 from ..models import Attachment, Message, Requester, Ticket, TicketLink
-from ..sanitize import clean_html, html_to_text, markdown_to_html
 from ._base import ensure_cleared, lock, record_exposure, reply_due, save
+from .changes import ticket_changed
 from .csat import csat_schedule_survey
 from .intake import attachment_add, ticket_create
 from .notify import notify_assigned
@@ -88,8 +90,9 @@ def ticket_reply(
         events.record(ticket, by, "assign", "assignee", "", by.pk, at=now)
         fields.append("assignee")
     save(ticket, fields)
+    ticket_changed(ticket=ticket, fields=fields)
     record_exposure(by, ticket, now)
-    transaction.on_commit(lambda: _send_reply_email(message.pk))
+    after_commit("tickets.tasks.message_send_email", args=(message.pk,))
     return message
 
 
@@ -109,12 +112,6 @@ def _agent_message(ticket: Ticket, by, body: str, kind: str, files, now) -> Mess
     return message
 
 
-def _send_reply_email(message_id: int) -> None:
-    from ..tasks import message_send_email
-
-    message_send_email.delay(message_id)
-
-
 @transaction.atomic
 def ticket_add_note(
     *, ticket: Ticket, by, body: str, version: int | None = None, files=()
@@ -127,6 +124,7 @@ def ticket_add_note(
     message = _agent_message(ticket, by, body, Message.Kind.INTERNAL, files, now)
     events.record(ticket, by, "note", "message", "", message.pk, at=now)
     save(ticket, [])
+    ticket_changed(ticket=ticket, fields=[])
     return message
 
 
@@ -144,6 +142,7 @@ def ticket_change_status(*, ticket: Ticket, by, status: str, version: int | None
     if status == Ticket.Status.OPEN and ticket_return_to_owner(ticket=ticket, now=now):
         fields.append("team")
     save(ticket, fields)
+    ticket_changed(ticket=ticket, fields=fields)
     return ticket
 
 
@@ -165,6 +164,7 @@ def ticket_assign(*, ticket: Ticket, by, assignee, version: int | None = None) -
     ticket.assignee = assignee
     events.record(ticket, by, "assign", "assignee", old or "", new or "")
     save(ticket, ["assignee"])
+    ticket_changed(ticket=ticket, fields=["assignee"])
     notify_assigned(ticket=ticket, assignee=assignee, by=by)
     return ticket
 
@@ -229,6 +229,7 @@ def ticket_requester_reply(
         fields.append("team")
     events.record(ticket, None, "requester_reply", "message", "", message.pk, at=now)
     save(ticket, fields)
+    ticket_changed(ticket=ticket, fields=fields)
     return ticket, message
 
 

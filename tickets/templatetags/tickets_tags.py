@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 
 from core.urls import path_for
 
-from ..attachments import IMAGE_TYPES
+from ..mail.attachments import IMAGE_TYPES
 from ..models import Message, Ticket
 
 register = template.Library()

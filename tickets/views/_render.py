@@ -7,7 +7,7 @@ from django.utils.http import content_disposition_header
 
 from teams.services.audit import client_ip as audit_client_ip
 
-from ..attachments import IMAGE_TYPES, preview_type, reencode_image
+from ..mail.attachments import IMAGE_TYPES, preview_type, reencode_image
 
 
 def render_page_or_partial(request, template: str, partial: str, context: dict, status=200):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import HelpForm
-from ..inbound import UnreadableEmail
+from ..mail.inbound import UnreadableEmail
 from ..models import Category, Ticket
 from ._render import client_ip, uploaded_files
 

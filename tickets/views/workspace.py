@@ -24,10 +24,10 @@ from teams.models import Team
 from teams.permissions import scope_for
 
 from .. import forms, lifecycle, selectors, services
+from ..mail.sanitize import markdown_to_html
 from ..models import Attachment, Ticket
 from ..paths import ticket_paths
 from ..permissions import can_add_note, can_handle_escalation, can_work, escalation_targets
-from ..sanitize import markdown_to_html
 from ..viewers import viewers_touch
 from ._render import (
     attachment_file_response,

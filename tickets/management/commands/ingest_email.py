@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets.inbound import UnreadableEmail
+from tickets.mail.inbound import UnreadableEmail
 from tickets.services import email_ingest
 
 

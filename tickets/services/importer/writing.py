@@ -11,8 +11,8 @@ from django.utils import timezone
 from core.copy import BulkWriter, insert_rows
 from teams.models import Team
 
+from ...mail.sanitize import text_to_html
 from ...models import Category, Message, Requester, Tag, Ticket, TicketEvent
-from ...sanitize import text_to_html
 from ..csat import csat_import
 from .parsing import ParsedRow
 from .report import ImportResult

@@ -5,6 +5,8 @@ import re
 
 import markdown as md
 import nh3
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html_join
 from markdown.extensions import Extension
 
 ALLOWED_TAGS = {
@@ -76,9 +78,7 @@ def markdown_to_html(text: str) -> str:
 def text_to_html(text: str) -> str:
     """Plain text (e.g. an email's text/plain part) as paragraphs."""
     paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return clean_html(
-        "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
-    )
+    return clean_html(format_html_join("", "<p>{}</p>", ((linebreaksbr(p),) for p in paragraphs)))
 
 
 def html_to_text(raw: str) -> str:

@@ -1,33 +1,10 @@
-"""Data protection for requesters: erasure on request (GDPR/CCPA) and retention.
-
-Erasing a requester keeps the facts metrics need — tickets with their times, statuses,
-priorities, categories, teams, assignees, events and CSAT scores — and removes what
-identifies the person or what they wrote:
-
-- the requester row: name, email, handle, phone, external id become a tombstone
-  ("erased-requester-<id>@invalid", "Erased requester <id>");
-- on their tickets: the subject, the description (first message), every message they wrote
-  and every message no agent wrote (system notes that quote file names, email headers), the
-  CSAT comment, every attachment (file deleted from storage, row removed); the old subject in
-  subject-change events and notifications;
-- everywhere else (every text and JSON column of every table, by introspection): their email,
-  name, handle and phone replaced by the tombstone — agent replies quoting them, outbox and
-  webhook payloads, admin log entries, escalation notes;
-- files other apps keep (registered with `erasure_hook`: metrics' scheduled report files) and
-  the embedded file e-mail backend's sent mail.
-
-The audit trail is append-only and never holds a requester's personal data, so it is not
-touched; the erasure itself is recorded there with a keyed hash of the address.
-"""
+"""Erasing requesters: their tickets' personal content, their row (a tombstone), every other
+text and JSON column, and the files other apps keep — on request or by retention."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import reduce
 from operator import or_
 from pathlib import Path
@@ -37,13 +14,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Min, Q
-from django.utils import timezone
+from django.db.models import Min, Q
 
-from teams.models import AuditEntry, Sensitivity
+from teams.models import AuditEntry
 from teams.services import audit_record, pii_hash
 
-from ..models import (
+from ...models import (
     Attachment,
     CSATResponse,
     Escalation,
@@ -53,104 +29,20 @@ from ..models import (
     Ticket,
     TicketEvent,
 )
-from ..permissions import can_erase_requester
+from ...permissions import can_erase_requester
+from .scrub import (
+    ERASED_HTML,
+    ERASED_SUBJECT,
+    ERASED_TEXT,
+    HOOKS,
+    SKIP_MODELS,
+    ErasureCounts,
+    Scrubber,
+    tombstone_email,
+    tombstone_name,
+)
 
 logger = logging.getLogger(__name__)
-
-ERASED_TEXT = "[erased]"
-ERASED_HTML = "<p>[erased]</p>"
-ERASED_SUBJECT = "[erased]"
-
-# Tables the sweep never rewrites: the append-only audit trail (holds no personal data by
-# construction), staff accounts (a staff member who also wrote in as a requester keeps their
-# login), and Django's own bookkeeping.
-SKIP_MODELS = {
-    "teams.auditentry",
-    "auth.permission",
-    "contenttypes.contenttype",
-    "sessions.session",
-}
-
-# Files other apps keep that may hold requester data: fn(scrub, needles) -> files changed.
-_HOOKS: list[Callable[[Callable[[str], str], list[str]], int]] = []
-
-
-def erasure_hook(fn):
-    """Register fn(scrub, needles) -> int: rewrite the app's stored files with `scrub` (a
-    str -> str function) when they contain one of `needles` (lower-case); return how many."""
-    if fn not in _HOOKS:
-        _HOOKS.append(fn)
-    return fn
-
-
-def tombstone_email(pk: int) -> str:
-    return f"erased-requester-{pk}@invalid"
-
-
-def tombstone_name(pk: int) -> str:
-    return f"Erased requester {pk}"
-
-
-@dataclass
-class Scrubber:
-    """Replaces the identifiers of a set of requesters in text and JSON values."""
-
-    rules: list[tuple[str, re.Pattern, str]] = field(default_factory=list)  # needle, re, new
-    exact: dict[str, str] = field(default_factory=dict)  # whole JSON string values
-    unique: set[str] = field(default_factory=set)  # needles only this person has (email, phone)
-
-    def add(self, value: str, new: str, *, words: bool, min_len: int, unique=False) -> None:
-        value = (value or "").strip()
-        if len(value) < min_len:
-            return
-        body = re.escape(value)
-        pattern = rf"(?<!\w){body}(?!\w)" if words else body
-        self.rules.append((value.lower(), re.compile(pattern, re.IGNORECASE), new))
-        if unique:
-            self.unique.add(value.lower())
-
-    def strict(self) -> Scrubber:
-        """Only the identifiers no one else has: for rows that belong to other requesters and
-        their tickets, where a name or handle may well be someone else's."""
-        return Scrubber(rules=[r for r in self.rules if r[0] in self.unique], unique=self.unique)
-
-    @property
-    def needles(self) -> list[str]:
-        return [n for n, _, _ in self.rules]
-
-    def text(self, value: str) -> str:
-        for _, pattern, new in self.rules:
-            value = pattern.sub(new, value)
-        return value
-
-    def json(self, value):
-        if isinstance(value, str):
-            return self.exact.get(value, self.text(value))
-        if isinstance(value, list):
-            return [self.json(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.json(v) for k, v in value.items()}
-        return value
-
-
-@dataclass
-class ErasureCounts:
-    requesters: int = 0
-    tickets: int = 0
-    messages: int = 0
-    attachments: int = 0
-    files: int = 0
-    rows: dict[str, int] = field(default_factory=dict)
-
-    def as_detail(self) -> dict:
-        return {
-            "requesters": self.requesters,
-            "tickets": self.tickets,
-            "messages": self.messages,
-            "attachments": self.attachments,
-            "files": self.files,
-            "rows_scrubbed": dict(sorted(self.rows.items())),
-        }
 
 
 def _scrubber_for(requesters: list[Requester]) -> Scrubber:
@@ -191,7 +83,7 @@ def _erase_tickets(requesters: list[Requester], scrub: Scrubber, counts: Erasure
         email_references="",
     )
     for attachment in Attachment.objects.filter(ticket_id__in=ids):
-        counts.files += _attachment_delete(attachment)
+        counts.files += attachment_delete(attachment)
         counts.attachments += 1
     Ticket.objects.filter(pk__in=ids).update(subject=ERASED_SUBJECT)
     CSATResponse.objects.filter(ticket_id__in=ids).exclude(comment="").update(comment="")
@@ -208,7 +100,7 @@ def _erase_tickets(requesters: list[Requester], scrub: Scrubber, counts: Erasure
         _rewrite(qs, _text_fields(model), local, counts)
 
 
-def _attachment_delete(attachment: Attachment) -> int:
+def attachment_delete(attachment: Attachment) -> int:
     """Delete every stored file of the attachment (the upload, its preview) and the row;
     returns the number of files removed."""
     removed = 0
@@ -314,7 +206,7 @@ def _scrub_mail_log(scrub: Scrubber) -> int:
     return removed
 
 
-def _erase(requesters: list[Requester]) -> ErasureCounts:
+def requesters_erase_now(requesters: list[Requester]) -> ErasureCounts:
     counts = ErasureCounts(requesters=len(requesters))
     if not requesters:
         return counts
@@ -323,7 +215,7 @@ def _erase(requesters: list[Requester]) -> ErasureCounts:
     _tombstone(requesters)
     _sweep(scrub, counts)
     # Files last: after the database rows no longer point at anything personal.
-    counts.files += sum(hook(scrub.text, scrub.needles) for hook in _HOOKS)
+    counts.files += sum(hook(scrub.text, scrub.needles) for hook in HOOKS)
     counts.files += _scrub_mail_log(scrub)
     return counts
 
@@ -346,7 +238,7 @@ def requester_erase(*, requester: Requester, by, reason: str) -> ErasureCounts:
         raise ValidationError("This requester was already erased.")
     scrubber = _scrubber_for([requester])
     email_hash = pii_hash(requester.email)
-    counts = _erase([requester])
+    counts = requesters_erase_now([requester])
     audit_record(
         actor=by,
         action=AuditEntry.Action.REQUESTER_ERASE,
@@ -356,80 +248,3 @@ def requester_erase(*, requester: Requester, by, reason: str) -> ErasureCounts:
     )
     logger.info("requester %s erased: %s", requester.pk, json.dumps(counts.as_detail()))
     return counts
-
-
-# --- retention ------------------------------------------------------------------------------
-
-
-@dataclass
-class RetentionResult:
-    attachments: int = 0
-    files: int = 0
-    requesters: int = 0
-    tickets: int = 0
-
-
-def _purge_sensitive_attachments(cutoff, result: RetentionResult) -> None:
-    qs = Attachment.objects.filter(
-        ticket__status=Ticket.Status.CLOSED,
-        ticket__closed_at__lt=cutoff,
-        ticket__category__sensitivity__in=(Sensitivity.SENSITIVE, Sensitivity.RESTRICTED),
-    )
-    for attachment in qs.iterator():
-        result.files += _attachment_delete(attachment)
-        result.attachments += 1
-
-
-def _anonymisable(cutoff) -> Iterable[Requester]:
-    """Requesters not yet erased whose every ticket was closed before `cutoff`."""
-    closed_before = Q(tickets__status=Ticket.Status.CLOSED, tickets__closed_at__lt=cutoff)
-    return (
-        Requester.objects.exclude(email__startswith="erased-requester-", email__endswith="@invalid")
-        .annotate(total=Count("tickets"), old=Count("tickets", filter=closed_before))
-        .filter(total__gt=0, total=models.F("old"))
-        .order_by("pk")
-    )
-
-
-def retention_run(*, now=None, batch: int = 50) -> RetentionResult:
-    """Apply the retention settings once (the daily beat task calls this).
-
-    RETENTION_SENSITIVE_ATTACHMENT_DAYS: attachments of tickets in sensitive and restricted
-    categories closed longer ago are deleted (file and row). RETENTION_ANONYMISE_DAYS: a
-    requester whose every ticket has been closed longer ago is erased exactly as on request
-    (tickets and metrics stay). 0 switches either off. Safe to run twice; the counts go to
-    the audit trail (one entry per run).
-    """
-    now = now or timezone.now()
-    conf = settings.FRONTLINE
-    attachment_days = conf.get("RETENTION_SENSITIVE_ATTACHMENT_DAYS", 0)
-    anonymise_days = conf.get("RETENTION_ANONYMISE_DAYS", 0)
-    result = RetentionResult()
-    if attachment_days:
-        with transaction.atomic():
-            _purge_sensitive_attachments(now - timedelta(days=attachment_days), result)
-    if anonymise_days:
-        cutoff = now - timedelta(days=anonymise_days)
-        while True:
-            with transaction.atomic():
-                chunk = list(_anonymisable(cutoff)[:batch])
-                if not chunk:
-                    break
-                counts = _erase(chunk)
-            result.requesters += counts.requesters
-            result.tickets += counts.tickets
-            result.attachments += counts.attachments
-            result.files += counts.files
-    audit_record(
-        actor=None,
-        action=AuditEntry.Action.RETENTION_RUN,
-        detail={
-            "attachment_days": attachment_days,
-            "anonymise_days": anonymise_days,
-            "attachments_deleted": result.attachments,
-            "files_deleted": result.files,
-            "requesters_anonymised": result.requesters,
-            "tickets_anonymised": result.tickets,
-        },
-    )
-    return result

@@ -1,4 +1,4 @@
-"""Outbound email for tickets: replies carry Message-ID / In-Reply-To / References so the
+"""Outbound e-mail for tickets: replies carry Message-ID / In-Reply-To / References so the
 requester's mail client threads them, and the ticket reference in the subject as a fallback."""
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -7,9 +7,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Message, Ticket
+from ..models import Message, Ticket
+from .survey_links import csat_token
 
 
 def reference_subject(ticket: Ticket) -> str:
@@ -79,10 +81,6 @@ def send_confirmation(ticket: Ticket) -> str:
 
 def send_csat_survey(ticket: Ticket) -> None:
     """Ask the requester to rate a solved ticket: five one-click links and a comment page."""
-    from django.urls import reverse
-
-    from .services.csat import csat_token
-
     base = settings.FRONTLINE["PUBLIC_BASE_URL"].rstrip("/")
     links = [
         (n, base + reverse("help:csat_rate", args=[csat_token(ticket_id=ticket.pk, rating=n)]))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 # (magic prefix, offset, content type). Order matters: the first match wins.
 _SIGNATURES: list[tuple[bytes, int, str]] = [
@@ -165,8 +166,6 @@ def reencode_image(data: bytes, content_type: str, *, name: str = "image") -> by
     data — is not in the output. Raises ValidationError when Pillow cannot decode it or it
     is too large (a decompression bomb).
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

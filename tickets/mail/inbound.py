@@ -3,6 +3,8 @@
 `parse(raw)` turns RFC 822 bytes into a ParsedEmail: addresses, threading headers, the
 body (quoted reply stripped when asked), attachments and inline images, and whether the
 message is automatic (auto-replies, bounces, bulk) — those never create tickets or replies.
+`thread_for(parsed)` says which ticket it answers and `sent_by_us(parsed)` whether it is our
+own mail coming back; filing it is the service tickets.services.email_in.email_ingest.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
 
+from django.conf import settings
+
+from ..models import Message, Ticket
 from .sanitize import clean_html, clean_text, text_to_html
 
 MSGID = re.compile(r"<[^<>\s]+>")
@@ -190,3 +195,30 @@ def parse(raw: bytes) -> ParsedEmail:
         files=files,
         auto_reason=_auto_reason(msg, from_email),
     )
+
+
+def sent_by_us(parsed: ParsedEmail) -> bool:
+    """True when the message comes from our own address (a loop: never file it)."""
+    return parsed.from_email == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+
+
+def thread_for(parsed: ParsedEmail) -> Ticket | None:
+    """The ticket this message answers: by In-Reply-To / References against the Message-IDs
+    we stored, then by the [FL-123] token in the subject — either only when the sender is
+    that ticket's requester; None means a new ticket."""
+    ids = parsed.thread_ids
+    if ids:
+        hit = (
+            Message.objects.filter(email_message_id__in=ids)
+            .select_related("ticket__requester")
+            .order_by("-created_at")
+            .first()
+        )
+        if hit and hit.ticket.requester.email.lower() == parsed.from_email:
+            return hit.ticket
+    token = parsed.ticket_token
+    if token:
+        ticket = Ticket.objects.select_related("requester").filter(pk=token).first()
+        if ticket and ticket.requester.email.lower() == parsed.from_email:
+            return ticket
+    return None
