@@ -12,13 +12,13 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams.permissions import scope_for, teams_for
+from teams.permissions import teams_for
 from tickets.models import TicketSLA
 
 from . import selectors
 from .definitions import DEFINITIONS
 from .filters import DashboardFilter
-from .permissions import can_see_team_figures, figures_agent_scope
+from .permissions import can_see_own_figures, can_see_team_figures, figures_agent_scope
 from .selectors.alerts import volume_spikes
 from .selectors.summary import group
 
@@ -102,7 +102,7 @@ class _MetricsView(APIView):
     lead_or_manager_only = False
 
     def filters(self, request) -> DashboardFilter:
-        if not scope_for(request.user).is_staff_member:
+        if not can_see_own_figures(request.user):
             raise PermissionDenied("Metrics are for support staff.")
         if self.lead_or_manager_only and not can_see_team_figures(request.user):
             raise PermissionDenied("This endpoint is for leads, managers and QA.")

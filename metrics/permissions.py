@@ -1,22 +1,24 @@
 """Who may do what in metrics: predicates built on teams.permissions' scope (never ad hoc)."""
 
+from teams import roles
 from teams.models import Role
 from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for
 from tickets.models import Ticket
 
-REVIEWER_ROLES = (Role.LEAD, Role.QA_ANALYST, Role.MANAGER, Role.ADMIN)
+from .models import ReportSchedule
 
 
 def can_review(user, ticket: Ticket) -> bool:
     """Leads, QA analysts, managers and admins review tickets they may see (never their own)."""
     scope = scope_for(user)
-    if scope.role not in REVIEWER_ROLES or ticket.assignee_id == user.pk:
+    if scope.role not in roles.REVIEWERS or ticket.assignee_id == user.pk:
         return False
     return Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()
 
 
 def can_use_qa(user) -> bool:
-    return scope_for(user).role in REVIEWER_ROLES
+    """The QA queue, reviews and calibration: reviewers (everyone but associates)."""
+    return scope_for(user).role in roles.REVIEWERS
 
 
 def can_resolve_dispute(user, review) -> bool:
@@ -30,6 +32,17 @@ def can_resolve_dispute(user, review) -> bool:
 def can_export(user) -> bool:
     """Exports and scheduled reports: the teams.export_reports permission (managers, admins)."""
     return scope_for(user).is_staff_member and user.has_perm("teams.export_reports")
+
+
+def report_schedules_visible_to(user):
+    """Scheduled reports a user may see and act on: their own; every one for superusers."""
+    qs = ReportSchedule.objects.select_related("owner").prefetch_related("runs")
+    return qs if user.is_superuser else qs.filter(owner=user)
+
+
+def can_see_own_figures(user) -> bool:
+    """My stats (page and API): anyone on the support staff, for their own work."""
+    return scope_for(user).is_staff_member
 
 
 def can_see_team_figures(user) -> bool:

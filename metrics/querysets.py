@@ -1,30 +1,21 @@
-"""Chainable filters on measurement rows; `visible_to` applies the same scope as tickets."""
+"""Chainable filters on measurement rows; `visible_to` applies the same scope as tickets
+(teams.permissions.scope_filter: these name the rows' fields)."""
 
 from django.db import models
 
 from teams.models import Role
-from teams.permissions import scope_for
+from teams.permissions import ScopedFields, scope_filter, scope_for
+from tickets.models import Ticket
 
 
 class ScopedByTeamQuerySet(models.QuerySet):
     """Rows carrying team and category: visible when the team is in the viewer's scope and the
     category within their clearance — the rules of Ticket.objects.visible_to, per row."""
 
-    team_field = "team"
-    category_field = "category"
+    fields = ScopedFields(team="team", sensitivity="category__sensitivity")
 
     def visible_to(self, user):
-        scope = scope_for(user)
-        if scope.role is None:
-            return self.none()
-        qs = self
-        if not scope.all_teams:
-            qs = qs.filter(**{f"{self.team_field}_id__in": scope.team_ids})
-        if scope.vendor_id is not None:
-            qs = qs.filter(**{f"{self.team_field}__vendor_id": scope.vendor_id})
-        if scope.every_sensitivity:
-            return qs
-        return qs.filter(**{f"{self.category_field}__sensitivity__in": scope.sensitivities})
+        return scope_filter(self, scope_for(user), self.fields)
 
 
 class DailyRollupQuerySet(ScopedByTeamQuerySet):
@@ -35,16 +26,7 @@ class DailyRollupQuerySet(ScopedByTeamQuerySet):
 class DailyAgentRollupQuerySet(DailyRollupQuerySet):
     """Rows carry the category's sensitivity instead of the category."""
 
-    def visible_to(self, user):
-        scope = scope_for(user)
-        if scope.role is None:
-            return self.none()
-        qs = self
-        if not scope.all_teams:
-            qs = qs.filter(team_id__in=scope.team_ids)
-        if scope.vendor_id is not None:
-            qs = qs.filter(team__vendor_id=scope.vendor_id)
-        return qs.filter(sensitivity__in=scope.sensitivities)
+    fields = ScopedFields(team="team", sensitivity="sensitivity")
 
 
 class WeeklyRollupQuerySet(DailyAgentRollupQuerySet):
@@ -62,8 +44,6 @@ class QAReviewQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Associates see the reviews of their own work; others the reviews of tickets they
         may see (the tickets' scope)."""
-        from tickets.models import Ticket
-
         scope = scope_for(user)
         if scope.role is None:
             return self.none()
@@ -77,6 +57,4 @@ class QAQueueQuerySet(models.QuerySet):
         return self.filter(done_at__isnull=True)
 
     def visible_to(self, user):
-        from tickets.models import Ticket
-
         return self.filter(ticket__in=Ticket.objects.visible_to(user).values("pk"))

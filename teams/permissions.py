@@ -1,7 +1,10 @@
-"""Whom a user may act for, decided once. tickets/ and metrics/ turn this into querysets.
+"""Whom a user may act for and which rows they may see, decided once.
 
 `scope_for(user)` is the only place that reads role, team, vendor and clearance to decide
-access; pages, API, exports and tasks all start from it.
+access; `scope_filter` is the only place that turns a scope into rows, for tickets, rollups
+and every other model with a team or a sensitivity (the caller names its fields, as teams
+imports neither tickets nor metrics). Pages, API, exports and tasks all start from these and
+from the predicates below; which roles a rule admits is one of teams.roles' named sets.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db import connections
+from django.db.models import Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.cache import cache_version
 
+from . import roles
 from .models import Agent, CoachingSession, FeedbackNote, Role, Sensitivity, Team, Vendor
 
 
@@ -119,6 +124,131 @@ def _compute(user) -> Scope:
     )
 
 
+# --- Rows: a scope as a filter -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScopedFields:
+    """Where one model's rows keep what a scope decides on, as filter() paths. The app whose
+    rows are filtered declares these once beside its queryset; the rule is scope_filter's.
+
+    team: the foreign key to Team, or None for rows of no team (only clearance applies).
+    sensitivity: the category's sensitivity, read through a relation ("category__sensitivity")
+        or a column the row carries itself ("sensitivity", as rollups do).
+    assignee: the foreign key to the user working the row, or None. Rows assigned to the
+        viewer are theirs to see whatever their team (tickets)."""
+
+    team: str | None = "team"
+    sensitivity: str = "category__sensitivity"
+    assignee: str | None = None
+
+
+def scope_filter(
+    queryset: QuerySet,
+    scope: Scope,
+    fields: ScopedFields,
+    *,
+    teams_as_subquery: bool = False,
+    vendor_join: bool = True,
+    assigned_only: bool = False,
+) -> QuerySet:
+    """The rows of `queryset` that `scope` may see: the one translation of a scope to rows.
+
+    - No staff role: nothing.
+    - Teams: every team, or the row's team among the scope's teams; a row assigned to the
+      viewer passes whatever its team.
+    - Vendor: a vendor-limited scope (a BPO partner's people) also needs the team's vendor
+      (or the row assigned to the viewer). scope_for draws such a scope's teams from its
+      vendor alone, so this is a second lock; `vendor_join=False` leaves it out for reads
+      that must not join the teams table (a count read from one index).
+    - Clearance: the row's sensitivity among those the scope is cleared for. Cleared for
+      every sensitivity, a condition read through a relation is left out: it would cost a
+      join to keep every row that has a category. A column the row carries keeps it (it is
+      free, and leaves out rows of no category, whose sensitivity is blank).
+
+    Shapes for hot reads, where the SQL is what makes them fast:
+    - teams_as_subquery names the teams through a subquery, for reads led by a narrow time
+      window: PostgreSQL would otherwise AND the window's index with the team index, which
+      at a million tickets means reading every ticket id the team ever had.
+    - assigned_only keeps only the rows assigned to the viewer. They pass the team and
+      vendor conditions, so only clearance is left: no OR that would have the database read
+      the whole team's index to count a handful of rows."""
+    if scope.role is None:
+        return queryset.none()
+    mine = Q(**{f"{fields.assignee}_id": scope.user_id}) if fields.assignee else None
+    qs = queryset
+    if assigned_only:
+        if mine is None:
+            raise ValueError("assigned_only needs the rows' assignee field")
+        qs = qs.filter(mine)
+    elif fields.team is not None:
+        if not scope.all_teams:
+            teams = sorted(scope.team_ids)
+            if teams_as_subquery:
+                teams = Team.objects.filter(pk__in=scope.team_ids).values("pk")
+            qs = qs.filter(_or_mine(Q(**{f"{fields.team}_id__in": teams}), mine))
+        if scope.vendor_id is not None and vendor_join:
+            qs = qs.filter(_or_mine(Q(**{f"{fields.team}__vendor_id": scope.vendor_id}), mine))
+    if scope.every_sensitivity and "__" in fields.sensitivity:
+        return qs
+    return qs.filter(**{f"{fields.sensitivity}__in": scope.sensitivities})
+
+
+def scope_parts(queryset: QuerySet, scope: Scope, fields: ScopedFields) -> list[QuerySet]:
+    """`scope_filter(queryset, scope, fields)` cut into disjoint parts that each follow one
+    index: one part per team in scope and one for the rows assigned to the viewer in other
+    teams (a scope over every team, or a database that cannot order and limit each part of a
+    UNION, is one part). Each part is the scope's rows narrowed further, so the parts never
+    show more than the scope; together they show all of it, because the scope only admits
+    rows of its teams or assigned to the viewer.
+
+    For pages that read the first rows in an order (tickets.pagination.paginate): the
+    database walks each part's index in that order and stops, where the OR of the scope
+    would make it sort every matching row."""
+    visible = scope_filter(queryset, scope, fields)
+    features = connections[queryset.db].features
+    if (
+        scope.role is None
+        or scope.all_teams
+        or fields.team is None
+        or not features.supports_slicing_ordering_in_compound
+    ):
+        return [visible]
+    team_id = f"{fields.team}_id"
+    parts = [visible.filter(**{team_id: pk}) for pk in sorted(scope.team_ids)]
+    if fields.assignee is None:
+        return parts or [visible]
+    # assigned_only: the scope's team-or-assignee OR would have the database walk the team's
+    # index as well as the assignee's.
+    assigned = scope_filter(queryset, scope, fields, assigned_only=True)
+    return [*parts, assigned.filter(_team_not_in(scope.team_ids, team_id=team_id))]
+
+
+def _or_mine(q: Q, mine: Q | None) -> Q:
+    return q if mine is None else q | mine
+
+
+def _team_not_in(team_ids, *, team_id: str = "team_id") -> Q:
+    """No team, or a team outside `team_ids`, written as the ranges between them: an index on
+    (assignee, team) answers it from its entries (tickets' ticket_assignee_team), where NOT
+    IN would have the database read every row of the assignee to look at its team."""
+    ids = sorted(team_ids)
+    if not ids:
+        return Q()
+    q = (
+        Q(**{f"{team_id}__isnull": True})
+        | Q(**{f"{team_id}__lt": ids[0]})
+        | Q(**{f"{team_id}__gt": ids[-1]})
+    )
+    for low, high in zip(ids, ids[1:], strict=False):
+        if high > low + 1:
+            q |= Q(**{f"{team_id}__gt": low, f"{team_id}__lt": high})
+    return q
+
+
+# --- Predicates --------------------------------------------------------------------------
+
+
 def teams_for(user):
     """Teams the user may act for, as a queryset."""
     scope = scope_for(user)
@@ -137,18 +267,28 @@ def agents_visible_to(user):
 
 
 def can_view_team_dashboard(user) -> bool:
-    return scope_for(user).role in (Role.LEAD, Role.MANAGER, Role.ADMIN)
+    """The team dashboard and coverage: supervisors (leads, managers, admins)."""
+    return scope_for(user).role in roles.SUPERVISORS
 
 
 def can_view_overview(user) -> bool:
-    return scope_for(user).role in (Role.MANAGER, Role.QA_ANALYST, Role.ADMIN)
+    """The cross-team overview: managers, QA analysts and admins."""
+    return scope_for(user).role in roles.CROSS_TEAM
 
 
 def home_url_name(user) -> str:
     """Where a user lands after login, by role."""
-    from .roles import ROLE_HOME
+    return roles.ROLE_HOME.get(scope_for(user).role, "tickets:queue")
 
-    return ROLE_HOME.get(scope_for(user).role, "tickets:queue")
+
+def can_import_roster(user) -> bool:
+    """The roster import (page and service): leads, for their own teams, and admins."""
+    return scope_for(user).role in roles.TEAM_EDITORS
+
+
+def can_assign_roles(user) -> bool:
+    """Changing a person's role or team, and importing anyone but associates: admins only."""
+    return scope_for(user).role == Role.ADMIN
 
 
 def can_edit_team(user, team: Team) -> bool:
@@ -167,7 +307,7 @@ def can_edit_schedule(user, agent: Agent) -> bool:
 def can_view_team_exposure(user, team: Team) -> bool:
     """Leads, managers and admins whose scope holds the team see its exposure."""
     scope = scope_for(user)
-    if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
+    if scope.role not in roles.SUPERVISORS:
         return False
     return scope.all_teams or team.pk in scope.team_ids
 
@@ -177,7 +317,7 @@ def _coaching_scope(user, model):
     qs = model.objects.all()
     if scope.role == Role.ADMIN:
         return qs
-    if scope.role in (Role.LEAD, Role.MANAGER):
+    if scope.role in roles.SUPERVISORS:
         return qs.filter(Q(team_id__in=scope.team_ids) | Q(associate__user_id=scope.user_id))
     if scope.role is not None:
         return qs.filter(associate__user_id=scope.user_id)
@@ -194,12 +334,26 @@ def feedback_visible_to(user):
     return _coaching_scope(user, FeedbackNote)
 
 
+def can_log_coaching(user) -> bool:
+    """The coaching log, new sessions and feedback notes: supervisors; associates read their
+    own coaching instead."""
+    return scope_for(user).role in roles.SUPERVISORS
+
+
+def agents_coachable_by(user):
+    """Associates the user may coach (the coaching forms' choices): in their scope, never
+    themselves; nobody for those who do not coach."""
+    if not can_log_coaching(user):
+        return Agent.objects.none()
+    return agents_visible_to(user).filter(role=Role.ASSOCIATE).exclude(user=user)
+
+
 def can_coach(user, associate: Agent) -> bool:
     """Leads, managers and admins whose scope holds the associate's team may coach them."""
     scope = scope_for(user)
     if scope.role == Role.ADMIN:
         return True
-    if scope.role not in (Role.LEAD, Role.MANAGER) or associate.user_id == scope.user_id:
+    if scope.role not in roles.SUPERVISORS or associate.user_id == scope.user_id:
         return False
     return associate.team_id is not None and associate.team_id in scope.team_ids
 
@@ -222,13 +376,19 @@ def can_publish_policy(user, teams) -> bool:
     scope = scope_for(user)
     if scope.role == Role.ADMIN:
         return True
-    if scope.role not in (Role.MANAGER, Role.LEAD):
+    if scope.role not in roles.SUPERVISORS:
         return False
     return all(t.pk in scope.team_ids for t in teams)
 
 
 def can_author_policies(user) -> bool:
-    return scope_for(user).role in (Role.ADMIN, Role.MANAGER, Role.LEAD)
+    """Writing and publishing policy articles: supervisors (within their teams)."""
+    return scope_for(user).role in roles.SUPERVISORS
+
+
+def can_see_policy_completion(user) -> bool:
+    """Who of their teams has not acknowledged a policy yet: supervisors."""
+    return scope_for(user).role in roles.SUPERVISORS
 
 
 def can_view_pii(user) -> bool:
@@ -253,8 +413,9 @@ def can_view_audit(user) -> bool:
 
 
 # --- Sign-in: the second factor ----------------------------------------------------------
-# Roles that must pass a second factor on every login; associates only by setting.
-TWO_FACTOR_ROLES = frozenset({Role.LEAD, Role.MANAGER, Role.QA_ANALYST, Role.ADMIN})
+# Roles that must pass a second factor on every login (everyone who reads others' work);
+# associates only by setting.
+TWO_FACTOR_ROLES = roles.REVIEWERS
 ENROL, VERIFY = "enrol", "verify"
 
 

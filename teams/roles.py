@@ -1,9 +1,22 @@
-"""Roles are Django groups; this table says which permissions each group carries.
+"""Roles: the named sets of roles that access rules speak of, the permissions each role's
+Django group carries, and where each role lands after logging in.
 
-Permission names are strings so teams/ need not import the apps that define them.
+Every rule that admits several roles names one of the sets below (teams.permissions,
+tickets.permissions, metrics.permissions read them), so a role added or moved changes one
+line here. Permission names are strings so teams/ need not import the apps that define them.
 """
 
 from .models import Role
+
+# Who supervises teams: team dashboards, coaching, policy completion, escalations, exposure.
+SUPERVISORS = frozenset({Role.LEAD, Role.MANAGER, Role.ADMIN})
+# Who looks across teams and vendors: the overview.
+CROSS_TEAM = frozenset({Role.MANAGER, Role.QA_ANALYST, Role.ADMIN})
+# Who reviews other people's work (QA) — everyone but associates; the same people must pass a
+# second factor at every sign-in (teams.permissions.two_factor_required).
+REVIEWERS = frozenset({Role.LEAD, Role.QA_ANALYST, Role.MANAGER, Role.ADMIN})
+# Who edits a team's people: roster imports and member profiles (leads within their scope).
+TEAM_EDITORS = frozenset({Role.LEAD, Role.ADMIN})
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ASSOCIATE: [

@@ -4,8 +4,12 @@ A ticket out of scope is never found at all (404); these answer "may this user, 
 the ticket, also change it?" for pages and API alike.
 """
 
+from teams import roles
 from teams.models import Role, Team
 from teams.permissions import scope_for
+
+from .choices import choices
+from .models import Notification, WebhookDelivery
 
 
 def can_work(user) -> bool:
@@ -29,16 +33,12 @@ def can_manage_webhooks(user) -> bool:
 
 def webhook_deliveries_visible_to(user):
     """The delivery log as a scope: everything for admins, nothing for anyone else."""
-    from .models import WebhookDelivery
-
     qs = WebhookDelivery.objects.all()
     return qs if can_manage_webhooks(user) else qs.none()
 
 
 def can_erase_requester(user) -> bool:
     """Erasing a requester (a data-subject request) is for admins only."""
-    from teams.models import Role
-
     return scope_for(user).role == Role.ADMIN
 
 
@@ -46,7 +46,7 @@ def can_handle_escalation(user, escalation) -> bool:
     """Acknowledge, resolve, de-escalate: leads, managers and admins whose scope holds the
     receiving team (or the ticket's)."""
     scope = scope_for(user)
-    if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
+    if scope.role not in roles.SUPERVISORS:
         return False
     team_id = escalation.team_id or escalation.ticket.team_id
     return scope.all_teams or team_id in scope.team_ids
@@ -60,8 +60,6 @@ def escalation_targets(user, ticket) -> list[Team]:
     team's settings names as where escalations go. Not peer teams, nor other vendors' teams.
     Nothing for those who cannot work tickets. The routes are read once per change
     (tickets.choices)."""
-    from .choices import choices
-
     if not can_work(user):
         return []
     routes = choices().escalation_routes()
@@ -80,8 +78,6 @@ def escalation_targets(user, ticket) -> list[Team]:
 
 def notifications_visible_to(user):
     """In-app notices are personal: each person reads and marks only their own."""
-    from .models import Notification
-
     return (
         Notification.objects.filter(user=user)
         if user.is_authenticated

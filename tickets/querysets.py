@@ -1,9 +1,16 @@
-"""Reusable, chainable ticket filters. `visible_to` is the one access scope for tickets."""
+"""Reusable, chainable ticket filters. `visible_to` is the one access scope for tickets: the
+rule is teams.permissions.scope_filter's, these name the tickets' fields and shapes."""
 
 from django.db import connections, models
 
-from teams.models import PolicyVersion, Team
-from teams.permissions import scope_for
+from teams.models import PolicyVersion
+from teams.permissions import ScopedFields, scope_filter, scope_for, scope_parts
+
+# Where a ticket keeps what an access scope decides on: its team, its category's
+# sensitivity, and the agent it is assigned to (whose own tickets they see in any team).
+TICKET_FIELDS = ScopedFields(team="team", sensitivity="category__sensitivity", assignee="assignee")
+# The same without "assigned to me": the tickets of the teams in scope.
+TEAM_TICKET_FIELDS = ScopedFields(team="team", sensitivity="category__sensitivity")
 
 
 class TicketQuerySet(models.QuerySet):
@@ -16,63 +23,30 @@ class TicketQuerySet(models.QuerySet):
     def visible_to(self, user, *, teams_as_subquery: bool = False):
         """Tickets the user may see: teams in scope (or assigned to them), within clearance.
 
-        teams_as_subquery names the teams through a subquery, for reads led by a narrow time
-        window: PostgreSQL would otherwise AND the window's index with the team index, which
-        at a million tickets means reading every ticket id the team ever had."""
-        scope = scope_for(user)
-        if scope.role is None:
-            return self.none()
-        qs = self
-        if not scope.all_teams:
-            teams = scope.team_ids
-            if teams_as_subquery:
-                teams = Team.objects.filter(pk__in=scope.team_ids).values("pk")
-            qs = qs.filter(models.Q(team_id__in=teams) | models.Q(assignee_id=scope.user_id))
-        if scope.vendor_id is not None:
-            qs = qs.filter(
-                models.Q(team__vendor_id=scope.vendor_id) | models.Q(assignee_id=scope.user_id)
-            )
-        if scope.every_sensitivity:
-            return qs
-        return qs.filter(category__sensitivity__in=scope.sensitivities)
+        teams_as_subquery: for reads led by a narrow time window (scope_filter says why)."""
+        return scope_filter(
+            self, scope_for(user), TICKET_FIELDS, teams_as_subquery=teams_as_subquery
+        )
+
+    def visible_in_teams(self, user):
+        """`visible_to(user)` without "assigned to me in another team" and without the join
+        to the teams table for a vendor-limited scope (whose teams are the vendor's already):
+        the tickets of the teams in scope within clearance, counted from the ticket_backlog
+        index alone instead of every ticket row."""
+        return scope_filter(self, scope_for(user), TEAM_TICKET_FIELDS, vendor_join=False)
 
     def visible_assigned_to(self, user):
-        """`visible_to(user)` of the tickets assigned to the user. Their own tickets pass the
-        scope's team and vendor conditions, so only its clearance is left: no OR that would
-        have the database read the whole team's index to count a handful of tickets."""
-        scope = scope_for(user)
-        if scope.role is None:
-            return self.none()
-        qs = self.filter(assignee_id=scope.user_id)
-        if scope.every_sensitivity:
-            return qs
-        return qs.filter(category__sensitivity__in=scope.sensitivities)
+        """`visible_to(user)` of the tickets assigned to the user: only clearance is left to
+        check, with no OR that would have the database read the whole team's index to count
+        a handful of tickets."""
+        return scope_filter(self, scope_for(user), TICKET_FIELDS, assigned_only=True)
 
     def visible_parts(self, user) -> list[models.QuerySet]:
-        """`visible_to(user)` cut into disjoint parts that each follow one index: one part per
-        team in scope and one for the tickets assigned to the user in other teams (a scope over
-        every team, or a database that cannot order and limit each part of a UNION, is one
-        part). Each part is `visible_to(user)` narrowed further, so the parts never show more
-        than the scope; together they show all of it, because the scope only admits tickets of
-        its teams or assigned to the user.
-
-        For pages that read the first rows in an order (tickets.pagination.paginate): the
-        database walks each part's index in that order and stops, where the OR of the scope
-        would make it sort every matching row."""
-        scope = scope_for(user)
-        visible = self.visible_to(user)
-        features = connections[self.db].features
-        if (
-            scope.role is None
-            or scope.all_teams
-            or not features.supports_slicing_ordering_in_compound
-        ):
-            return [visible]
-        parts = [visible.filter(team_id=team_id) for team_id in sorted(scope.team_ids)]
-        # visible_assigned_to: the scope's team-or-assignee OR would have the database walk
-        # the team's index as well as the assignee's.
-        assigned = self.visible_assigned_to(user)
-        return [*parts, assigned.filter(_team_not_in(scope.team_ids))]
+        """`visible_to(user)` cut into disjoint parts that each follow one index (one per team
+        in scope, one for the tickets assigned to the user elsewhere), for pages that read
+        the first rows in an order (tickets.pagination.paginate): teams.permissions.scope_parts
+        says how and why."""
+        return scope_parts(self, scope_for(user), TICKET_FIELDS)
 
     def assigned_to(self, user):
         return self.filter(assignee=user)
@@ -85,11 +59,10 @@ class TicketQuerySet(models.QuerySet):
         workspace, which skips the reads a ticket has nothing for): EXISTS on each table's
         ticket index, written out, as an Exists() costs as much Python to compile as the
         query it would save."""
-        # The related models by the Ticket's relations: models import this module.
-        relation = self.model._meta.get_field
-        Attachment = relation("attachments").related_model
-        Escalation = relation("escalations").related_model
-        TicketLink = relation("links_out").related_model
+        related = self.model._meta.get_field
+        attachments = related("attachments").related_model
+        escalations = related("escalations").related_model
+        links = related("links_out").related_model
         quote = connections[self.db].ops.quote_name
 
         def column(model, name: str) -> str:
@@ -97,14 +70,14 @@ class TicketQuerySet(models.QuerySet):
 
         me = f"{quote(self.model._meta.db_table)}.{quote(self.model._meta.pk.column)}"
         tags = self.model.tags.through
-        link_source, link_target = column(TicketLink, "source"), column(TicketLink, "target")
+        link_source, link_target = column(links, "source"), column(links, "target")
         wheres = {
-            "has_attachments": (Attachment, f"{column(Attachment, 'ticket')} = {me}"),
-            "has_links": (TicketLink, f"{link_source} = {me} OR {link_target} = {me}"),
+            "has_attachments": (attachments, f"{column(attachments, 'ticket')} = {me}"),
+            "has_links": (links, f"{link_source} = {me} OR {link_target} = {me}"),
             "has_open_escalations": (
-                Escalation,
-                f"{column(Escalation, 'ticket')} = {me} "
-                f"AND {column(Escalation, 'resolved_at')} IS NULL",
+                escalations,
+                f"{column(escalations, 'ticket')} = {me} "
+                f"AND {column(escalations, 'resolved_at')} IS NULL",
             ),
             "has_tags": (tags, f"{column(tags, 'ticket')} = {me}"),
         }
@@ -118,24 +91,6 @@ class TicketQuerySet(models.QuerySet):
                 for name, (model, where) in wheres.items()
             }
         )
-
-
-def _team_not_in(team_ids) -> models.Q:
-    """No team, or a team outside `team_ids`, written as the ranges between them: an index on
-    (assignee, team) answers it from its entries (ticket_assignee_team), where NOT IN would
-    have the database read every ticket of the assignee to look at its team."""
-    ids = sorted(team_ids)
-    if not ids:
-        return models.Q()
-    q = (
-        models.Q(team_id__isnull=True)
-        | models.Q(team_id__lt=ids[0])
-        | models.Q(team_id__gt=ids[-1])
-    )
-    for low, high in zip(ids, ids[1:], strict=False):
-        if high > low + 1:
-            q |= models.Q(team_id__gt=low, team_id__lt=high)
-    return q
 
 
 class MacroQuerySet(models.QuerySet):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from django.db import migrations
 
-BACKFILL = "backfill"  # metrics.services.rollups.BACKFILL
+BACKFILL = "backfill"  # metrics.models.RollupWatermark.BACKFILL
 
 
 def schedule_backfill(apps, schema_editor):

@@ -268,7 +268,10 @@ class DailyTeamSLARollup(models.Model):
 
 
 class RollupWatermark(models.Model):
-    """How far the incremental refresh has read ticket changes (one row per named stream)."""
+    """How far the incremental refresh has read ticket changes (one row per named stream).
+    The row named BACKFILL, when present, is where a pending backfill of older days stands."""
+
+    BACKFILL = "backfill"
 
     name = models.CharField(max_length=32, unique=True)
     value = models.DateTimeField()

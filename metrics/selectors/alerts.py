@@ -16,9 +16,12 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from tickets.models import Ticket
+from teams.permissions import ScopedFields, scope_filter, scope_for
+from tickets.models import Category, Ticket
 
 from ..links import tickets_url
+from ..models import ProductFeedback
+from ..permissions import can_see_team_figures
 
 WINDOW_HOURS = 3
 WEEKS = 4
@@ -120,15 +123,19 @@ def with_filings(alerts: list[dict]) -> list[dict]:
 def product_feedback_visible(user):
     """Filings a user may open: leads, managers, QA analysts and admins, for categories within
     their clearance (the tickets listed are narrowed to the viewer's own scope on the page)."""
-    from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for
-
-    from ..models import ProductFeedback
-
-    if not (can_view_team_dashboard(user) or can_view_overview(user)):
+    if not can_see_team_figures(user):
         return ProductFeedback.objects.none()
-    return ProductFeedback.objects.filter(
-        category__sensitivity__in=scope_for(user).sensitivities
+    return scope_filter(
+        ProductFeedback.objects.all(), scope_for(user), ScopedFields(team=None)
     ).select_related("category", "filed_by")
+
+
+def feedback_category(*, user, slug: str) -> Category | None:
+    """The category an alert names, if it is within the viewer's clearance (a filing is for
+    a spike the viewer could see)."""
+    categories = Category.objects.filter(slug=slug)
+    fields = ScopedFields(team=None, sensitivity="sensitivity")
+    return scope_filter(categories, scope_for(user), fields).first()
 
 
 def product_feedback_tickets(*, user, filing):

@@ -26,7 +26,7 @@ from teams.selectors import teams_on_shift_per_hour
 from tickets.models import Ticket
 
 from ..models import AgentDay, DailyRollup
-from .dashboards import chart
+from .dashboards.charts import chart
 
 WEEKS = 4
 HOURS = 168

@@ -11,12 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for, teams_for
+from teams.permissions import can_view_overview, can_view_team_dashboard, teams_for
 
 from .. import selectors
 from ..definitions import DEFINITIONS
 from ..filters import DashboardFilter
-from ..permissions import can_see_team_figures
+from ..permissions import can_see_own_figures, can_see_team_figures
 
 
 def _filters(request) -> DashboardFilter:
@@ -78,7 +78,7 @@ def overview_view(request):
 
 @login_required
 def my_stats_view(request):
-    if not scope_for(request.user).is_staff_member:
+    if not can_see_own_figures(request.user):
         raise PermissionDenied("My stats is for support staff.")
     filters = _filters(request)
     if not filters.is_valid():

@@ -13,8 +13,8 @@ from ..exports import FORMATS, build_dataset, csv_stream, xlsx_file
 from ..exports.pgcsv import CopyCsv
 from ..filters import DashboardFilter
 from ..forms import ExportForm, ReportScheduleForm
-from ..models import ReportRun, ReportSchedule
-from ..permissions import can_export
+from ..models import ReportRun
+from ..permissions import can_export, report_schedules_visible_to
 
 
 def _require_export(user):
@@ -71,11 +71,6 @@ def export_download_view(request):
     return response
 
 
-def _schedules(user):
-    qs = ReportSchedule.objects.select_related("owner").prefetch_related("runs")
-    return qs if user.is_superuser else qs.filter(owner=user)
-
-
 @login_required
 def reports_view(request):
     _require_export(request.user)
@@ -92,7 +87,7 @@ def reports_view(request):
             messages.success(request, f"Scheduled “{schedule.name}”.")
             return redirect("metrics:reports")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "schedules": _schedules(request.user)}
+    context = {"form": form, "schedules": report_schedules_visible_to(request.user)}
     return render(request, "metrics/reports.html", context, status=status)
 
 
@@ -102,7 +97,7 @@ def report_action_view(request, pk: int, action: str):
     _require_export(request.user)
     if action not in ("run", "delete", "resend"):
         raise Http404("Unknown action.")
-    schedule = get_object_or_404(_schedules(request.user), pk=pk)
+    schedule = get_object_or_404(report_schedules_visible_to(request.user), pk=pk)
     if action == "run":
         run = services.report_run(schedule=schedule, force=True)
         messages.info(request, f"Run {run.get_status_display().lower()}: {run.row_count} rows.")

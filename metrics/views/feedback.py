@@ -9,12 +9,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from teams.permissions import scope_for
-from tickets.models import Category
-
 from .. import services
 from ..permissions import can_see_team_figures
-from ..selectors.alerts import product_feedback_tickets, product_feedback_visible
+from ..selectors.alerts import (
+    feedback_category,
+    product_feedback_tickets,
+    product_feedback_visible,
+)
 
 
 def _require_dashboard(user):
@@ -27,10 +28,7 @@ def _require_dashboard(user):
 def feedback_file_view(request):
     """The alert's one-click "file product feedback" (category slug + the window's end)."""
     _require_dashboard(request.user)
-    category = Category.objects.filter(
-        slug=request.POST.get("category", ""),
-        sensitivity__in=scope_for(request.user).sensitivities,
-    ).first()
+    category = feedback_category(user=request.user, slug=request.POST.get("category", ""))
     try:
         until = datetime.fromisoformat(request.POST.get("until", ""))
     except ValueError:

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from .. import roster_csv
 from ..models import Agent, Role, Team
-from ..permissions import can_edit_team, scope_for
+from ..permissions import can_edit_team, can_import_roster, scope_for
 from .people import agent_create, agent_set_role, record_access_changes
 from .rota import shift_templates_replace
 
@@ -63,7 +63,7 @@ def roster_import(*, by, text: str, dry_run: bool) -> RosterResult:
     by email) with their weekly shifts replaced by the row's pattern — in one transaction,
     so one bad row imports nothing. Raises RosterInvalid (with the per-row errors) when a
     real import has errors; a dry run returns them. `by` None means the system (command)."""
-    if by is not None and scope_for(by).role not in (Role.ADMIN, Role.LEAD):
+    if by is not None and not can_import_roster(by):
         raise PermissionDenied("Only leads and admins import rosters.")
     teams: dict[str, Team] = {}
     for team in Team.objects.all():

@@ -8,23 +8,15 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..forms import CoachingSessionForm, FeedbackForm
-from ..models import ActionItem, Role
-
-
-def _coachable(user):
-    """Associates the user may coach: in their scope, never themselves."""
-    scope = permissions.scope_for(user)
-    if scope.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
-        return None
-    return permissions.agents_visible_to(user).filter(role=Role.ASSOCIATE).exclude(user=user)
+from ..models import ActionItem
 
 
 @login_required
 def coaching_log_view(request):
     """Every session and note the viewer may see; associates are sent to their own page."""
-    associates = _coachable(request.user)
-    if associates is None:
+    if not permissions.can_log_coaching(request.user):
         return redirect("teams:my_coaching")
+    associates = permissions.agents_coachable_by(request.user)
     context = {
         "sessions": selectors.coaching_sessions_for(user=request.user)[:100],
         "feedback": selectors.feedback_for(user=request.user)[:100],
@@ -44,11 +36,12 @@ def my_coaching_view(request):
 
 @login_required
 def coaching_session_new_view(request):
-    associates = _coachable(request.user)
-    if associates is None:
+    if not permissions.can_log_coaching(request.user):
         raise PermissionDenied
     form = CoachingSessionForm(
-        request.POST or None, associates=associates, initial=request.GET.dict()
+        request.POST or None,
+        associates=permissions.agents_coachable_by(request.user),
+        initial=request.GET.dict(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -121,10 +114,9 @@ def action_item_done_view(request, pk: int):
 @require_POST
 @login_required
 def feedback_create_view(request):
-    associates = _coachable(request.user)
-    if associates is None:
+    if not permissions.can_log_coaching(request.user):
         raise PermissionDenied
-    form = FeedbackForm(request.POST, associates=associates)
+    form = FeedbackForm(request.POST, associates=permissions.agents_coachable_by(request.user))
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{field}: {' '.join(errors)}")

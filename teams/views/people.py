@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..forms import AgentEditForm, PresenceForm
-from ..models import Agent, Presence, Role
+from ..models import Agent, Presence
 
 
 def _agent_or_404(user) -> Agent:
@@ -33,7 +33,7 @@ def _safe_next(request, url: str | None) -> str:
 def team_list_view(request):
     context = {
         "teams": selectors.team_list_for_user(user=request.user),
-        "can_import": permissions.scope_for(request.user).role in (Role.ADMIN, Role.LEAD),
+        "can_import": permissions.can_import_roster(request.user),
     }
     return render(request, "teams/list.html", context)
 
@@ -60,8 +60,11 @@ def member_edit_view(request, slug: str, pk: int):
     agent = get_object_or_404(selectors.team_members(user=request.user, team=team), pk=pk)
     if not permissions.can_edit_team(request.user, team):
         raise PermissionDenied
-    is_admin = permissions.scope_for(request.user).role == Role.ADMIN
-    form = AgentEditForm(request.POST or None, instance=agent, can_change_role=is_admin)
+    form = AgentEditForm(
+        request.POST or None,
+        instance=agent,
+        can_change_role=permissions.can_assign_roles(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.agent_update(by=request.user, agent=agent, **form.changes())

@@ -8,11 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..forms import PolicyVersionForm
-from ..models import PolicyVersion, Role
-
-
-def _can_see_completion(user) -> bool:
-    return permissions.scope_for(user).role in (Role.LEAD, Role.MANAGER, Role.ADMIN)
+from ..models import PolicyVersion
 
 
 @login_required
@@ -32,7 +28,7 @@ def policy_detail_view(request, slug: str):
     current = versions[0] if versions else None
     pending = {a.version_id for a in selectors.pending_acknowledgements(user=request.user)}
     completion = None
-    if current and _can_see_completion(request.user):
+    if current and permissions.can_see_policy_completion(request.user):
         completion = selectors.policy_completion(user=request.user, version=current)
     context = {
         "article": article,

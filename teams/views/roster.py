@@ -8,15 +8,14 @@ from django.shortcuts import render
 
 from .. import services
 from ..forms import RosterImportForm
-from ..models import Role
-from ..permissions import scope_for
+from ..permissions import can_import_roster
 from ..roster_csv import COLUMNS
 
 
 @login_required
 def roster_import_view(request):
     """GET: the upload form. POST: check (dry run) or import; errors list line numbers."""
-    if scope_for(request.user).role not in (Role.ADMIN, Role.LEAD):
+    if not can_import_roster(request.user):
         raise PermissionDenied
     form = RosterImportForm(request.POST or None, request.FILES or None)
     context, status = {"form": form, "columns": COLUMNS}, 200

@@ -294,13 +294,13 @@ TABLE: dict[str, Spec] = {
     ),
     "metrics:qa_queue": Spec(LEADERS | {"qa_analyst"}, guessed=True),
     "metrics:qa_mine": Spec(STAFF, guessed=True),
-    # Managers review and calibrate too (metrics.permissions.REVIEWER_ROLES).
+    # Managers review and calibrate too (teams.roles.REVIEWERS).
     "metrics:qa_review": Spec(
         {"lead", "qa_analyst", "manager", "admin"},
         kwargs=k(ticket_pk=ticket_pk),
         guessed=True,
     ),
-    # Managers review and calibrate too (metrics.permissions.REVIEWER_ROLES).
+    # Managers review and calibrate too (teams.roles.REVIEWERS).
     "metrics:qa_calibration": Spec(
         {"lead", "qa_analyst", "manager", "admin"},
         kwargs=k(ticket_pk=ticket_pk),

@@ -19,7 +19,7 @@ WATERMARK = "rollups"
 # The first UTC day whose tickets have not been re-rolled since an upgrade added rollup
 # tables or figures (migration 0015) or since a first refresh that read only recent changes;
 # rollup_backfill_step works forward from it, BACKFILL_STEP_DAYS of created tickets a run.
-BACKFILL = "backfill"
+BACKFILL = RollupWatermark.BACKFILL
 BACKFILL_STEP_DAYS = 7
 # A ticket is re-read when it changed within this margin before the watermark too, so a
 # transaction that committed late (updated_at set before the last run read) is not missed.
