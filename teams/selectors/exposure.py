@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +11,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from .. import shifts as rota_mod
-from ..models import Agent, ExposureEntry, ExposureOptOut, Sensitivity
+from ..models import Agent, ExposureEntry, ExposureOptOut, Sensitivity, Team
 from .rota import on_shift_version, rota_from_agent
 
 
@@ -93,13 +93,134 @@ def exposure_opted_out(*, agent: Agent, at: datetime | None = None) -> bool:
     return ExposureOptOut.objects.filter(user_id=agent.user_id, at__lte=at, until__gt=at).exists()
 
 
+# ------------------------------------------------------------ the rule "get next" applies
+# May agent X be handed a ticket of sensitivity S now? Only within their clearance; and a
+# sensitive or restricted one not while sensitive work is held back from them: after they
+# stepped out (until the end of that shift), or while any exposure cap is reached. A cap is a
+# most-N count of their exposure entries over a window: their team's per-shift cap over the
+# shift they are on (shift_window), and any cap the caller adds (tickets' per-hour cap over
+# the last hour).
+#
+# The rule is written once for each way it is read: exposure_held_back decides from the facts
+# in Python, exposure_held_back_sql is the same test as a SQL boolean that a statement
+# composes (get-next's claim reads it beside the agent's row), and sensitivities_allowed turns
+# either answer into what may be handed out. tests/teams/test_exposure.py pins the Python and
+# SQL forms equal for every combination of clearance, step-out, caps and sensitivity.
+
+
+@dataclass(frozen=True)
+class ExposureCap:
+    """At most `most` sensitive or restricted tickets handled in [start, end) (None: no cap)."""
+
+    most: int | None
+    start: datetime
+    end: datetime
+
+
+def exposure_held_back(*, stepped_out: bool, counts: Iterable[tuple[int | None, int]]) -> bool:
+    """Is sensitive work held back: stepped out, or any cap reached? `counts` holds one
+    (cap, entries counted over the cap's window) pair per cap; a None cap is no cap."""
+    return stepped_out or any(most is not None and n >= most for most, n in counts)
+
+
+def sensitivities_allowed(*, clearance: str, held_back: bool) -> list[str]:
+    """What an agent of this clearance may be handed now: all their clearance allows, or only
+    non-sensitive work while sensitive work is held back from them."""
+    cleared = Sensitivity.allowed_for(clearance)
+    return cleared[:1] if held_back else cleared
+
+
+def agent_exposure_held_back(
+    *, agent: Agent, at: datetime | None = None, caps: Iterable[ExposureCap] = ()
+) -> bool:
+    """exposure_held_back for the agent at `at`, its facts read with the ORM: whether they
+    stepped out, their count over their shift against their team's per-shift cap, and over
+    each of `caps`."""
+    at = at or timezone.now()
+    caps = list(caps)
+    shift_cap = agent.team.exposure_cap_per_shift if agent.team_id else None
+    if shift_cap is not None:
+        caps.append(ExposureCap(shift_cap, *shift_window(agent=agent, at=at)))
+    return exposure_held_back(
+        stepped_out=exposure_opted_out(agent=agent, at=at),
+        counts=[
+            (cap.most, exposure_count(user=agent.user_id, start=cap.start, end=cap.end)["total"])
+            for cap in caps
+            if cap.most is not None
+        ],
+    )
+
+
+def agent_may_take(
+    *,
+    agent: Agent,
+    sensitivity: str,
+    at: datetime | None = None,
+    caps: Iterable[ExposureCap] = (),
+) -> bool:
+    """May "get next" hand this agent a ticket of `sensitivity` at `at`? The rule above, with
+    `caps` beside their team's per-shift cap."""
+    # Held back or not, non-sensitive work is allowed: its facts need not be read.
+    held_back = sensitivity != Sensitivity.NONE and agent_exposure_held_back(
+        agent=agent, at=at, caps=caps
+    )
+    return sensitivity in sensitivities_allowed(clearance=agent.clearance, held_back=held_back)
+
+
 def agent_may_take_sensitive(*, agent: Agent, at: datetime | None = None) -> bool:
     """May "get next" hand this agent a sensitive or restricted ticket now? Not if they
     stepped out, nor once their team's per-shift exposure cap is reached."""
-    if exposure_opted_out(agent=agent, at=at):
-        return False
-    cap = agent.team.exposure_cap_per_shift if agent.team_id else None
-    return cap is None or exposure_count_this_shift(agent=agent, at=at) < cap
+    return not agent_exposure_held_back(agent=agent, at=at)
+
+
+def exposure_held_back_sql(*, connection, agent: str, shift: bool, caps: Sequence[str] = ()) -> str:
+    """exposure_held_back as a SQL boolean (never NULL) about the teams_agent row aliased
+    `agent` in the statement that composes it: stepped out, or a cap reached — their team's
+    per-shift cap when `shift` (the shift's window comes from the rota, so the caller passes
+    it), and one cap per SQL expression in `caps` (NULL: no cap). Its parameters are
+    exposure_held_back_params(at, windows) with the shift's window first when `shift`, then
+    one window per cap. Table and column names are teams' models'."""
+    quote = connection.ops.quote_name
+    agent_user = f"{agent}.{quote(Agent._meta.get_field('user').column)}"
+    out, entry = ExposureOptOut._meta, ExposureEntry._meta
+    shift_cap = [agent_shift_cap_sql(connection=connection, agent=agent)] if shift else []
+    conditions = [
+        f"EXISTS (SELECT 1 FROM {quote(out.db_table)} exposure_out"  # noqa: S608 - names only
+        f" WHERE exposure_out.{quote(out.get_field('user').column)} = {agent_user}"
+        f" AND exposure_out.{quote(out.get_field('at').column)} <= %s"
+        f" AND exposure_out.{quote(out.get_field('until').column)} > %s)"
+    ]
+    for most in [*shift_cap, *caps]:
+        conditions.append(
+            f"(SELECT COUNT(*) FROM {quote(entry.db_table)} exposure_n"  # noqa: S608 - names only
+            f" WHERE exposure_n.{quote(entry.get_field('user').column)} = {agent_user}"
+            f" AND exposure_n.{quote(entry.get_field('at').column)} >= %s"
+            f" AND exposure_n.{quote(entry.get_field('at').column)} < %s) >= {most}"
+        )
+    # A NULL cap makes its test NULL, which OR passes over; COALESCE makes "no cap reached"
+    # FALSE, so NOT of the fragment is true then.
+    return f"COALESCE({' OR '.join(conditions)}, FALSE)"
+
+
+def exposure_held_back_params(
+    *, connection, at: datetime, windows: Iterable[tuple[datetime, datetime]]
+) -> list:
+    """The parameters of exposure_held_back_sql: the instant, then each cap's window."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return [adapt(at), adapt(at), *(adapt(bound) for window in windows for bound in window)]
+
+
+def agent_shift_cap_sql(*, connection, agent: str) -> str:
+    """SQL for the per-shift cap (NULL: none) of the team of the teams_agent row aliased
+    `agent`."""
+    quote = connection.ops.quote_name
+    team = Team._meta
+    cap = quote(team.get_field("exposure_cap_per_shift").column)
+    return (
+        f"(SELECT exposure_team.{cap} FROM {quote(team.db_table)} exposure_team"  # noqa: S608
+        f" WHERE exposure_team.{quote(team.pk.column)}"
+        f" = {agent}.{quote(Agent._meta.get_field('team').column)})"
+    )
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
 """Get-next and people: presence, exposure caps, interleaving, and the exposure log."""
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from teams.models import ExposureEntry, Presence, Sensitivity
-from teams.services import exposure_opt_out
+from teams.models import Agent, ExposureEntry, Presence, Sensitivity
+from teams.selectors import ExposureCap, agent_may_take
+from teams.services import exposure_opt_out, exposure_record
 from tests.factories import AgentFactory, ShiftTemplateFactory, TicketFactory
 from tickets.models import TeamServiceSettings, Ticket
 from tickets.services import ClaimRefused, ticket_claim_next, ticket_reply
@@ -147,3 +150,57 @@ def test_the_shift_cap_reads_the_rota_once_a_shift_and_sees_a_rota_change_at_onc
     shift.save()
     with time_machine.travel(monday.replace(hour=10, minute=45), tick=False):
         assert ticket_claim_next(agent=cleared) == later
+
+
+# Get-next composes teams' exposure rule as SQL; agent_may_take is the same rule in Python.
+# The agent is on shift from 9:00; at 10:30 they handled two sensitive tickets this shift, one
+# of them in the last hour. Each cap is absent, not reached, or reached by that history.
+SHIFT_CAPS = {"no shift cap": None, "shift cap not reached": 3, "shift cap reached": 2}
+HOURLY_CAPS = {"no hourly cap": None, "hourly cap not reached": 2, "hourly cap reached": 1}
+
+
+@pytest.mark.parametrize("stepped_out", [False, True], ids=["at work", "stepped out"])
+@pytest.mark.parametrize("shift_cap", SHIFT_CAPS.values(), ids=SHIFT_CAPS.keys())
+@pytest.mark.parametrize("hourly_cap", HOURLY_CAPS.values(), ids=HOURLY_CAPS.keys())
+def test_get_next_hands_out_what_the_exposure_rule_allows_for_every_combination(
+    team, category, sensitive, restricted, stepped_out, shift_cap, hourly_cap
+):
+    of_sensitivity = {
+        Sensitivity.NONE: category,
+        Sensitivity.SENSITIVE: sensitive,
+        Sensitivity.RESTRICTED: restricted,
+    }
+    team.exposure_cap_per_shift = shift_cap
+    team.save()
+    TeamServiceSettings.objects.create(
+        team=team, exposure_cap_per_hour=hourly_cap, interleave_sensitive=False
+    )
+    agent = AgentFactory(team=team, presence=Presence.AVAILABLE)
+    ShiftTemplateFactory(agent=agent, weekday=0, start=time(9), end=time(17))
+    monday = datetime(2026, 3, 2, tzinfo=UTC)
+    exposure_record(
+        user=agent.user, ticket_id=1, sensitivity="sensitive", at=monday.replace(hour=9, minute=15)
+    )
+    exposure_record(
+        user=agent.user, ticket_id=2, sensitivity="restricted", at=monday.replace(hour=9, minute=45)
+    )
+    if stepped_out:
+        exposure_opt_out(agent=agent, at=monday.replace(hour=10))
+    now = monday.replace(hour=10, minute=30)
+    last_hour = [ExposureCap(hourly_cap, now - timedelta(hours=1), now)]
+    held_back = stepped_out or shift_cap == 2 or hourly_cap == 1
+    with time_machine.travel(now, tick=False):
+        for clearance, sensitivity in itertools.product(Sensitivity.values, repeat=2):
+            agent.clearance = clearance
+            Agent.objects.filter(pk=agent.pk).update(clearance=clearance)
+            by_python = agent_may_take(agent=agent, sensitivity=sensitivity, at=now, caps=last_hour)
+            with transaction.atomic():
+                ticket = waiting(team, of_sensitivity[sensitivity], 5)
+                try:
+                    claimed = ticket_claim_next(agent=agent)
+                except ClaimRefused:
+                    claimed = None
+                transaction.set_rollback(True)  # the next case starts from the same history
+            cleared = Sensitivity.rank(sensitivity) <= Sensitivity.rank(clearance)
+            expected = cleared and (sensitivity == Sensitivity.NONE or not held_back)
+            assert by_python is (claimed == ticket) is expected, (clearance, sensitivity)

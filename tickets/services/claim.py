@@ -4,8 +4,9 @@ A claim is three statements on PostgreSQL when the ticket is not sensitive and n
 endpoint listens:
 
 1. the agent's row, locked, with everything the decision needs joined or computed beside it
-   (their user, team and the team's service settings, their open load, whether they stepped
-   out of sensitive work, their exposure in the last hour, the sensitivity of their last
+   (their user, their open load, whether sensitive work is held back from them — teams'
+   exposure rule, composed here as SQL, over their step-out and their team's per-hour cap —,
+   whether their team caps exposure per shift and interleaves, the sensitivity of their last
    claim, whether any webhook endpoint is active);
 2. the pick: ``UPDATE … FROM (SELECT … ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED) …
    RETURNING`` locks, assigns and opens the first candidate and bumps its version in one
@@ -14,8 +15,8 @@ endpoint listens:
 3. the claim's events (claim, and new → open) in one INSERT.
 
 A sensitive claim adds its exposure entry; active webhook endpoints add their deliveries; a
-team with a per-shift exposure cap adds the count in the agent's shift (whose window is read
-from their rota once a shift, then kept in process memory until the rota changes).
+team with a per-shift exposure cap adds the exposure rule read again with the agent's shift
+(whose window is read from their rota once a shift, then kept until the rota changes).
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from teams.models import Agent, Sensitivity
-from teams.selectors import agent_can_take_work, current_shift_window, exposure_count
+from teams.selectors import (
+    agent_can_take_work,
+    agent_shift_cap_sql,
+    current_shift_window,
+    exposure_held_back_params,
+    exposure_held_back_sql,
+    sensitivities_allowed,
+)
 
 from .. import events, lifecycle
 from ..models import Category, Requester, Ticket
@@ -51,15 +59,15 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
 
     Their team's queue, their skills (category slugs) and languages, their clearance;
     ordered by due time, priority, age. Only agents who can take work (teams' presence:
-    available, active) get anything — others get ClaimRefused with the reason. Exposure: past
-    the team's cap (per shift, per hour) or after stepping out, only non-sensitive tickets are
-    handed out (ClaimRefused suggesting a break when none waits); after a sensitive ticket a
-    non-sensitive one is preferred when the team interleaves. Claiming a sensitive ticket is
-    recorded in teams' exposure log. Atomic: the agent row is locked so one agent's
-    concurrent claims respect capacity, and the ticket is assigned only while still unassigned
-    (on PostgreSQL taken with SKIP LOCKED), so two agents never get the same ticket. None when
-    at capacity. Writes the claim (and new → open) events, bumps the version, and emits
-    ticket.updated to webhook subscribers.
+    available, active) get anything — others get ClaimRefused with the reason. Exposure
+    (teams' rule): past the team's cap (per shift, per hour) or after stepping out, only
+    non-sensitive tickets are handed out (ClaimRefused suggesting a break when none waits);
+    after a sensitive ticket a non-sensitive one is preferred when the team interleaves.
+    Claiming a sensitive ticket is recorded in teams' exposure log. Atomic: the agent row is
+    locked so one agent's concurrent claims respect capacity, and the ticket is assigned only
+    while still unassigned (on PostgreSQL taken with SKIP LOCKED), so two agents never get the
+    same ticket. None when at capacity. Writes the claim (and new → open) events, bumps the
+    version, and emits ticket.updated to webhook subscribers.
     """
     now = timezone.now()
     db = connections[DEFAULT_DB_ALIAS]
@@ -74,7 +82,7 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
             )
         if agent.open_load >= agent.capacity or agent.team_id is None:
             return None
-        allowed, held_back, prefer_plain = _sensitivities(agent, now)
+        allowed, held_back, prefer_plain = _sensitivities(db, agent, now)
         picked = _take(db, agent, [Sensitivity.NONE], now) if prefer_plain else None
         picked = picked or _take(db, agent, allowed, now)
         if picked is None:
@@ -89,10 +97,12 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
         return ticket
 
 
-# Raw rows to model instances. Each claim reads its agent (and user) and returns its ticket
-# (with category and requester) through plain SQL; the column lists and converters are worked
-# out once per model. Converters come from the first connection that asks: on PostgreSQL only
-# JSON fields have one, on SQLite they depend on settings alone, so any thread's will do.
+# Raw rows to model instances, as QuerySet.raw makes them: the ORM's converters for the
+# models' columns (JSON decoded; SQLite's dates and booleans), then Model.from_db. A claim
+# reads its agent (and user) and returns its ticket (with category and requester) through
+# plain SQL, each in one row. The converters are looked up once per models and connection
+# alias, on the first connection that asks: on PostgreSQL only JSON fields have one, on
+# SQLite they depend on settings alone, so any thread's will do.
 
 
 @cache
@@ -102,32 +112,64 @@ def _columns(alias: str, model) -> str:
 
 
 @cache
-def _row_plan(model, db_alias: str) -> tuple[list[str], list[tuple[int, object, list]]]:
+def _attnames(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+@cache
+def _converters(db_alias: str, models: tuple) -> dict:
     db = connections[db_alias]
-    names, converting = [], []
-    for i, field in enumerate(model._meta.concrete_fields):
-        names.append(field.attname)
-        col = field.get_col(model._meta.db_table)
-        converters = db.ops.get_db_converters(col) + field.get_db_converters(db)
-        if converters:
-            converting.append((i, col, converters))
-    return names, converting
+    cols = [f.get_col(m._meta.db_table) for m in models for f in m._meta.concrete_fields]
+    return db.ops.compiler("SQLCompiler")(None, db, db_alias).get_converters(cols)
 
 
-def _instances(db, row, *models) -> tuple[list, tuple]:
-    """Instances of `models` from a raw row holding each one's concrete columns in turn, with
-    the conversions the ORM applies (JSON decoded; SQLite's dates and booleans); returns them
-    and the rest of the row."""
-    out, at = [], 0
+def _from_row(db, row, *models) -> tuple[list, list]:
+    """Instances of `models` from a raw row holding each one's concrete columns in turn (in
+    _columns' order), and the rest of the row."""
+    compiler = db.ops.compiler("SQLCompiler")(None, db, db.alias)
+    (values,) = compiler.apply_converters([row], _converters(db.alias, models))
+    instances, at = [], 0
     for model in models:
-        names, converting = _row_plan(model, db.alias)
-        values = list(row[at : at + len(names)])
-        for i, col, converters in converting:
-            for convert in converters:
-                values[i] = convert(values[i], col, db)
-        out.append(model.from_db(db.alias, names, values))
+        names = _attnames(model)
+        instances.append(model.from_db(db.alias, names, values[at : at + len(names)]))
         at += len(names)
-    return out, row[at:]
+    return instances, values[at:]
+
+
+def _quote(name: str) -> str:
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
+
+
+def _agent_column(field: str) -> str:
+    """The column of `field` on the agent row the claim's statements alias `a`."""
+    return f"a.{_quote(Agent._meta.get_field(field).column)}"
+
+
+@cache
+def _agent_row_sql(select: str, joins: str = "") -> str:
+    """SELECT `select` from the agent row aliased `a` (then `joins`), found by its id."""
+    meta = Agent._meta
+    return (
+        f"SELECT {select} FROM {_quote(meta.db_table)} a{joins} "  # noqa: S608
+        f"WHERE a.{_quote(meta.pk.column)} = %s"
+    )
+
+
+@cache
+def _held_back_sql(shift: bool) -> str:
+    """Teams' exposure rule as SQL about the agent row aliased `a`, with their team's per-hour
+    cap (this app's TeamServiceSettings; NULL: none) over the last hour as one of its caps,
+    and when `shift` their team's per-shift cap over their shift."""
+    hour_cap = (
+        "(SELECT ss.exposure_cap_per_hour FROM tickets_teamservicesettings ss"  # noqa: S608
+        f" WHERE ss.team_id = {_agent_column('team')})"
+    )
+    db = connections[DEFAULT_DB_ALIAS]
+    return exposure_held_back_sql(connection=db, agent="a", shift=shift, caps=[hour_cap])
+
+
+def _last_hour(now) -> tuple:
+    return now - timedelta(hours=1), now
 
 
 @cache
@@ -135,61 +177,49 @@ def _state_sql(lock: str) -> str:
     # Only the agent and their user are joined: the rest are scalar subqueries, which
     # PostgreSQL plans in a fraction of the time it spends searching join orders (planning was
     # most of this statement's cost: 0.69 -> 0.39 ms at 1M tickets).
-    user_model = get_user_model()
-    return (
-        f"SELECT {_columns('a', Agent)}, {_columns('u', user_model)}, "  # noqa: S608
-        "(SELECT tm.exposure_cap_per_shift FROM teams_team tm WHERE tm.id = a.team_id), "
-        "(SELECT ss.exposure_cap_per_hour FROM tickets_teamservicesettings ss"
-        "  WHERE ss.team_id = a.team_id), "
+    db, user_model = connections[DEFAULT_DB_ALIAS], get_user_model()
+    user = _agent_column("user")
+    select = (
+        f"{_columns('a', Agent)}, {_columns('u', user_model)}, "  # noqa: S608 - names only
+        f"{agent_shift_cap_sql(connection=db, agent='a')} IS NOT NULL, "
         "(SELECT ss.interleave_sensitive FROM tickets_teamservicesettings ss"
-        "  WHERE ss.team_id = a.team_id), "
+        f"  WHERE ss.team_id = {_agent_column('team')}), "
         "(SELECT COUNT(*) FROM tickets_ticket t"
-        f"  WHERE t.assignee_id = a.user_id AND t.status IN ({_marks(Ticket.UNSOLVED)})), "
-        "EXISTS (SELECT 1 FROM teams_exposureoptout o"
-        "  WHERE o.user_id = a.user_id AND o.at <= %s AND o.until > %s), "
-        "(SELECT COUNT(*) FROM teams_exposureentry e"
-        "  WHERE e.user_id = a.user_id AND e.at >= %s AND e.at < %s), "
+        f"  WHERE t.assignee_id = {user} AND t.status IN ({_marks(Ticket.UNSOLVED)})), "
+        f"{_held_back_sql(shift=False)}, "
         "(SELECT c.sensitivity FROM tickets_category c WHERE c.id ="
         "  (SELECT t.category_id FROM tickets_ticket t WHERE t.id ="
         "    (SELECT ev.ticket_id FROM tickets_ticketevent ev"
-        "     WHERE ev.actor_id = a.user_id AND ev.kind = 'claim'"
+        f"     WHERE ev.actor_id = {user} AND ev.kind = 'claim'"
         "     ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1))), "
-        "EXISTS (SELECT 1 FROM tickets_webhookendpoint w WHERE w.active) "
-        f"FROM teams_agent a JOIN {user_model._meta.db_table} u ON u.id = a.user_id "
-        f"WHERE a.id = %s{lock}"
+        "EXISTS (SELECT 1 FROM tickets_webhookendpoint w WHERE w.active)"
     )
+    users = user_model._meta
+    join = f" JOIN {_quote(users.db_table)} u ON u.{_quote(users.pk.column)} = {user}"
+    return _agent_row_sql(select, join) + lock
 
 
 def _claimant(db, pk: int, now) -> Agent | None:
     """The agent's row locked, with what the claim decides on, in one statement: their user,
-    their team's exposure caps and interleaving, their open load, whether they stepped out of
-    sensitive work, their exposure in the last hour, the sensitivity of their last claim,
-    whether any webhook endpoint is active. The step-out and last-hour conditions are those of
-    teams.selectors.exposure_opted_out and exposure_count. Plain SQL (both backends): the ORM
-    spent more CPU building this query than the database spent answering it."""
+    whether their team caps exposure per shift, whether it interleaves, their open load,
+    whether sensitive work is held back from them by their step-out or their team's per-hour
+    cap (teams' exposure rule as SQL), the sensitivity of their last claim, whether any
+    webhook endpoint is active. Plain SQL (both backends): the ORM spent more CPU building
+    this query than the database spent answering it."""
     sql = _state_sql(" FOR UPDATE OF a" if db.features.has_select_for_update_of else "")
-    at = db.ops.adapt_datetimefield_value
-    hour_ago = now - timedelta(hours=1)
+    held_back = exposure_held_back_params(connection=db, at=now, windows=[_last_hour(now)])
     with db.cursor() as cursor:
-        cursor.execute(sql, [*Ticket.UNSOLVED, at(now), at(now), at(hour_ago), at(now), pk])
+        cursor.execute(sql, [*Ticket.UNSOLVED, *held_back, pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    (agent, user), rest = _instances(db, row, Agent, get_user_model())
+    (agent, user), rest = _from_row(db, row, Agent, get_user_model())
     agent.user = user
-    (
-        agent.shift_cap,
-        agent.hour_cap,
-        interleave,
-        agent.open_load,
-        opted_out,
-        agent.exposed_last_hour,
-        agent.last_claim_sensitivity,
-        webhooks_on,
-    ) = rest
+    shift_capped, interleave, agent.open_load, held_back, last, webhooks_on = rest
     # No service settings row: the model's default (interleave).
     agent.interleave = True if interleave is None else bool(interleave)
-    agent.opted_out, agent.webhooks_on = bool(opted_out), bool(webhooks_on)
+    agent.shift_capped, agent.held_back = bool(shift_capped), bool(held_back)
+    agent.last_claim_sensitivity, agent.webhooks_on = last, bool(webhooks_on)
     return agent
 
 
@@ -197,28 +227,30 @@ def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _sensitivities(agent: Agent, now) -> tuple[list[str], bool, bool]:
+def _sensitivities(db, agent: Agent, now) -> tuple[list[str], bool, bool]:
     """(sensitivities the agent may be handed now, whether sensitive work is held back by a
     cap or a step-out, whether a non-sensitive ticket comes first after a sensitive claim)."""
-    allowed = Sensitivity.allowed_for(agent.clearance)
-    if allowed == [Sensitivity.NONE]:
-        return allowed, False, False
-    held_back = (
-        agent.opted_out
-        or (agent.hour_cap is not None and agent.exposed_last_hour >= agent.hour_cap)
-        or (agent.shift_cap is not None and _exposed_this_shift(agent, now) >= agent.shift_cap)
-    )
+    if Sensitivity.allowed_for(agent.clearance) == [Sensitivity.NONE]:
+        return [Sensitivity.NONE], False, False  # no exposure question: no shift to read
+    held_back = agent.held_back or (agent.shift_capped and _held_back_this_shift(db, agent, now))
+    allowed = sensitivities_allowed(clearance=agent.clearance, held_back=held_back)
     if held_back:
-        return [Sensitivity.NONE], True, False
+        return allowed, True, False
     last = agent.last_claim_sensitivity
     return allowed, False, agent.interleave and last not in (None, Sensitivity.NONE)
 
 
-def _exposed_this_shift(agent: Agent, now) -> int:
-    """teams.selectors.exposure_count_this_shift, with the shift window kept in process
-    memory while the agent's shift and rota stand (the rota is three queries to read)."""
-    start, end = current_shift_window(agent=agent, at=now)
-    return exposure_count(user=agent.user_id, start=start, end=end)["total"]
+def _held_back_this_shift(db, agent: Agent, now) -> bool:
+    """Teams' exposure rule in full, the team's per-shift cap counted over the agent's shift
+    (its window kept in process memory while their shift and rota stand: the rota is three
+    queries to read)."""
+    windows = [current_shift_window(agent=agent, at=now), _last_hour(now)]
+    with db.cursor() as cursor:
+        cursor.execute(
+            _agent_row_sql(_held_back_sql(shift=True)),
+            [*exposure_held_back_params(connection=db, at=now, windows=windows), agent.pk],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def _candidates(agent: Agent, sensitivities: list[str]):
@@ -302,7 +334,7 @@ def _take_skip_locked(db, agent: Agent, sensitivities, now) -> tuple[Ticket, str
         row = cursor.fetchone()
     if row is None:
         return None
-    (ticket, category, requester), (old_status,) = _instances(db, row, Ticket, Category, Requester)
+    (ticket, category, requester), (old_status,) = _from_row(db, row, Ticket, Category, Requester)
     ticket.category, ticket.requester = category, requester
     return ticket, old_status
 
