@@ -1,15 +1,15 @@
 """Formatting figures: durations in minutes, rates as percentages, links to definitions; the
 dashboards' filter form."""
 
-from html import escape
-
 from django import template
+from django.forms import BoundField
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 
-from tickets.templatetags.queue_tags import filter_select
+from core.html import fragment, select
+from core.urls import path_for
 
-from ..links import path_of
+from ..filters import dashboard_filter_options
 
 register = template.Library()
 
@@ -56,7 +56,7 @@ def csat(summary) -> str:
 @register.simple_tag
 def define(slug: str):
     """A small link from a figure to its definition."""
-    url = path_of("metrics:definitions") + f"#{slug}"
+    url = path_for("metrics:definitions") + f"#{slug}"
     return format_html(
         '<a class="definition-link" href="{}" title="How this is computed">'
         '<span aria-hidden="true">ⓘ</span><span class="sr-only">Definition</span></a>',
@@ -65,29 +65,22 @@ def define(slug: str):
 
 
 @register.simple_tag(takes_context=True)
-def dashboard_filters(context, filters):
-    """The dashboards' filter fields (labels, inputs, errors) as Django's widgets write them,
-    the selects written as the queue's (tickets' filter_select), their choices from the cache
-    (metrics.filters.dashboard_filter_options) instead of three queries and a template per
-    <option>."""
-    from ..filters import dashboard_filter_options
-
+def dashboard_filter_controls(context, filters) -> list[tuple[BoundField, SafeString]]:
+    """(field, control) for each of the dashboards' filter fields (metrics/_filters.html lays
+    them out): the selects written as the queue's (core.html.select) with their choices from
+    the cache (metrics.filters.dashboard_filter_options) instead of three queries and a
+    template per <option>; the others as date inputs."""
     options = dashboard_filter_options(context["request"])
-    form, parts = filters.form, []
-    for field in form:
+    controls = []
+    for field in filters.form:
         name, value = field.name, field.value()
         value = "" if value is None else str(value)
         if name in options:
             empty = getattr(field.field, "empty_label", "") or ""
-            control = filter_select(name, options[name], value, empty=empty)
+            control = select(name, options[name], value, empty=empty)
         else:
-            control = (
-                f'<input type="date" name="{name}" value="{escape(value)}" '
-                f'id="{escape(field.auto_id)}">'
+            control = fragment(
+                '<input type="date" name="{}" value="{}" id="{}">', name, value, field.auto_id
             )
-        errors = "".join(f'<p class="form-error">{escape(str(e))}</p>' for e in field.errors)
-        parts.append(
-            f'<div>\n    <label for="{escape(field.auto_id)}">{escape(str(field.label))}</label>\n'
-            f"    {control}\n    {errors}\n  </div>"
-        )
-    return mark_safe("\n  ".join(parts))  # noqa: S308 — every value escaped
+        controls.append((field, control))
+    return controls
