@@ -89,7 +89,31 @@ def nav_url(name: str) -> str:
     return path_for(name)
 
 
+# The header's presence switch: every page writes it, and as a template (teams/partials/
+# presence_form.html laying out this form) it cost 50 µs a page instead of 13.
+_PRESENCE_FORM = (
+    '<form method="post" action="{action}" class="presence-form inline" hx-post="{action}" '
+    'hx-trigger="change" hx-swap="outerHTML" data-presence="{current}">\n'
+    "  {csrf}\n"
+    "  {next}\n"
+    '  <label for="presence-status">Presence</label>\n'
+    '  <select id="presence-status" name="status" data-shortcut-label="Presence">\n'
+    "    {options}\n"
+    "  </select>\n"
+    '  <button type="submit" class="link-button">Set</button>\n'
+    "</form>"
+)
+
+
 @register.simple_tag(takes_context=True)
-def presence_options(context):
-    """The <option>s of the header's presence switch, the viewer's current status selected."""
-    return html.options(context.get("presence_choices", ()), context.get("viewer_presence"))
+def presence_form(context):
+    """The header's presence switch (teams/partials/presence_form.html, also its htmx swap)."""
+    request, current = context["request"], context.get("viewer_presence")
+    return fragment(
+        _PRESENCE_FORM,
+        action=path_for("teams:presence"),
+        current=str(current),
+        csrf=html.csrf_input(context.get("csrf_token")),
+        next=html.hidden_input("next", context.get("presence_next") or request.get_full_path()),
+        options=html.options(context.get("presence_choices", ()), current),
+    )

@@ -65,6 +65,9 @@ def _message_body(message, ws, revealed, by_cid: dict) -> str:
 
 CHANNEL_LABELS = {value: str(label) for value, label in Ticket.Channel.choices}
 PUBLIC = SafeString("Public")
+# The message's classes, constants that need no escaping per message.
+PUBLIC_CLASS, INTERNAL_CLASS = SafeString("msg-public"), SafeString("msg-internal")
+AGENT_CLASS, REQUESTER_CLASS = SafeString("msg-agent"), SafeString("msg-requester")
 INTERNAL_BADGE = SafeString('<span class="badge badge-internal">Internal note</span>')
 
 # One message of the thread and one attached file; the template's loop over twenty messages
@@ -114,8 +117,8 @@ def thread(context, ws, revealed=()):
         items.append(
             fragment(
                 _MESSAGE,
-                kind="msg-public" if public else "msg-internal",
-                author="msg-agent" if m.author_user_id is not None else "msg-requester",
+                kind=PUBLIC_CLASS if public else INTERNAL_CLASS,
+                author=AGENT_CLASS if m.author_user_id is not None else REQUESTER_CLASS,
                 pk=int(m.pk),
                 name=m.author,
                 visibility=PUBLIC if public else INTERNAL_BADGE,
