@@ -164,3 +164,12 @@ def test_badge_escapes_its_label_and_kind():
     assert html.badge("Open", "open") == '<span class="badge badge-open">Open</span>'
     assert html.badge("<x>") == '<span class="badge">&lt;x&gt;</span>'
     assert html.badge("a", '"x') == '<span class="badge badge-&quot;x">a</span>'
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["{0}<b>{1}</b>{0}", "{:>8}|{}", "{0!r}<i>{1!s}</i>", "<p>{a[0]}</p>{b}", "{{literal}} {}{}"],
+)
+def test_fragment_writes_what_format_html_writes_for_every_field_syntax(shape):
+    args, kwargs = ("<x>", "a&b"), {"a": "<z>", "b": "<y>"}
+    assert html.fragment(shape, *args, **kwargs) == format_html(shape, *args, **kwargs)
