@@ -2,11 +2,9 @@
 dashboards' filter form."""
 
 from django import template
-from django.forms import BoundField
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
-from core.html import fragment, select
+from core.html import fragment, fragments, joined, select
 from core.urls import path_for
 
 from ..filters import dashboard_filter_options
@@ -64,14 +62,20 @@ def define(slug: str):
     )
 
 
+# One field of the dashboards' filter form, as Django's widgets lay it out. A tag rather than
+# a template loop (metrics/_filters.html): the loop cost 210 µs a dashboard instead of 100.
+_FIELD = '<div>\n    <label for="{id}">{label}</label>\n    {control}\n    {errors}\n  </div>'
+_DATE = '<input type="date" name="{}" value="{}" id="{}">'
+
+
 @register.simple_tag(takes_context=True)
-def dashboard_filter_controls(context, filters) -> list[tuple[BoundField, SafeString]]:
-    """(field, control) for each of the dashboards' filter fields (metrics/_filters.html lays
-    them out): the selects written as the queue's (core.html.select) with their choices from
-    the cache (metrics.filters.dashboard_filter_options) instead of three queries and a
-    template per <option>; the others as date inputs."""
+def dashboard_filters(context, filters):
+    """The dashboards' filter fields (labels, inputs, errors) as Django's widgets write them,
+    the selects written as the queue's (core.html.select), their choices from the cache
+    (metrics.filters.dashboard_filter_options) instead of three queries and a template per
+    <option>."""
     options = dashboard_filter_options(context["request"])
-    controls = []
+    parts = []
     for field in filters.form:
         name, value = field.name, field.value()
         value = "" if value is None else str(value)
@@ -79,8 +83,11 @@ def dashboard_filter_controls(context, filters) -> list[tuple[BoundField, SafeSt
             empty = getattr(field.field, "empty_label", "") or ""
             control = select(name, options[name], value, empty=empty)
         else:
-            control = fragment(
-                '<input type="date" name="{}" value="{}" id="{}">', name, value, field.auto_id
+            control = fragment(_DATE, name, value, field.auto_id)
+        errors = fragments("", '<p class="form-error">{}</p>', ((str(e),) for e in field.errors))
+        parts.append(
+            fragment(
+                _FIELD, id=field.auto_id, label=str(field.label), control=control, errors=errors
             )
-        controls.append((field, control))
-    return controls
+        )
+    return joined("\n  ", parts)
