@@ -86,7 +86,7 @@ def fragment(format_string: str, /, *args: Any, **kwargs: Any) -> SafeString:
     for literal, field in shape:
         out.append(literal)
         if field is not None:
-            value = args[field] if type(field) is int else kwargs[field]
+            value = args[field] if isinstance(field, int) else kwargs[field]
             kind = type(value)
             out.append(
                 _escape(value) if kind is str else value if kind is SafeString else escaped(value)
