@@ -70,8 +70,8 @@ PUBLIC_CLASS, INTERNAL_CLASS = SafeString("msg-public"), SafeString("msg-interna
 AGENT_CLASS, REQUESTER_CLASS = SafeString("msg-agent"), SafeString("msg-requester")
 INTERNAL_BADGE = SafeString('<span class="badge badge-internal">Internal note</span>')
 
-# One message of the thread and one attached file; the template's loop over twenty messages
-# cost more than the rest of the page's markup (see core.html).
+# One message of the thread and one attached file, written here rather than in a template
+# loop, which cost about 3 ms more a workspace page (commit be2f862).
 _MESSAGE = (
     '\n        <li class="msg {kind} {author}" id="message-{pk}">\n'
     '          <header class="muted">\n'
