@@ -12,19 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from django.urls import get_script_prefix, reverse
-
-_PATHS: dict[tuple[str, str], str] = {}
-
-
-def path_of(name: str) -> str:
-    """reverse(name) for a URL without arguments, once per script prefix (a page builds
-    hundreds of links to the same few pages)."""
-    key = (get_script_prefix(), name)
-    path = _PATHS.get(key)
-    if path is None:
-        path = _PATHS[key] = reverse(name)
-    return path
+from core.urls import path_for
 
 
 def _fmt(value):
@@ -38,10 +26,11 @@ def _fmt(value):
 
 
 def tickets_url(base: dict | None = None, **params) -> str:
-    """/tickets/?view=all&… with the given filters (None values dropped)."""
+    """/tickets/?view=all&… with the given filters (None values dropped); the path reversed
+    once per process (core.urls: a page builds hundreds of links to the same few pages)."""
     query = {"view": "all", **(base or {})}
     query.update({k: _fmt(v) for k, v in params.items() if v is not None})
-    return f"{path_of('tickets:queue')}?{urlencode(query, doseq=True)}"
+    return f"{path_for('tickets:queue')}?{urlencode(query, doseq=True)}"
 
 
 def with_param(url: str, name: str, value) -> str:

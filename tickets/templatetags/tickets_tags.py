@@ -1,22 +1,29 @@
 """Template helpers for ticket pages: message bodies with inline images, SLA clocks, and the
-workspace's loops (thread, history, pickers) built with format_html, which escapes every value:
+workspace's loops (thread, history, pickers) built with core.html, which escapes every value:
 a Django template loop costs tens of microseconds a row in lookups and filters."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from html import escape
 
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import get_language
 
+from core import html
+from core.html import (
+    DATE_TIME,
+    DAY_TIME,
+    EMPTY,
+    csrf_input,
+    fragment,
+    joined,
+    time_element,
+    viewer_zone,
+)
 from core.urls import path_for
 
 from ..mail.attachments import IMAGE_TYPES
@@ -38,140 +45,140 @@ def _message_body(message, ws, revealed, by_cid: dict) -> str:
         src, alt = attrs.get("src", ""), attrs.get("alt", "image")
         attachment = by_cid.get(src[4:]) if src.startswith("cid:") else None
         if attachment is None or attachment.content_type not in IMAGE_TYPES:
-            return str(format_html('<span class="muted">[image: {}]</span>', alt or "external"))
+            return fragment('<span class="muted">[image: {}]</span>', alt or "external")
         url = path_for("tickets:attachment_preview", attachment.pk)  # re-encoded copy
         if ws.sensitive and attachment.pk not in revealed:
             reveal = path_for("tickets:attachment_reveal", attachment.pk)
-            return str(
-                format_html(
-                    '<img src="{}" alt="{} (sensitive, hidden)" class="sensitive-media" '
-                    'data-reveal-url="{}">',
-                    url,
-                    alt,
-                    reveal,
-                )
+            return fragment(
+                '<img src="{}" alt="{} (sensitive, hidden)" class="sensitive-media" '
+                'data-reveal-url="{}">',
+                url,
+                alt,
+                reveal,
             )
-        return str(format_html('<img src="{}" alt="{}">', url, alt))
+        return fragment('<img src="{}" alt="{}">', url, alt)
 
     if "<img" not in message.body_html:
         return mark_safe(message.body_html)  # noqa: S308 — input is sanitized HTML
     return mark_safe(_IMG.sub(replace, message.body_html))  # noqa: S308 — input is sanitized HTML
 
 
-def _csrf_input(context) -> str:
-    """What {% csrf_token %} renders."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":  # noqa: S105 — the marker, not a secret
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
-
-
-@lru_cache(maxsize=16)
-def _months(language: str | None) -> tuple[str, ...]:
-    """Django's "M" date format: the month's three-letter name (translated), capitalised."""
-    return ("",) + tuple(str(MONTHS_3[m]).title() for m in range(1, 13))
-
-
-def _time(value, tz, months, *, year: bool) -> str:
-    """<time> in the viewer's time zone, as `|date:'c'` and `|date:"M j[, Y] H:i"` show it."""
-    local = value.astimezone(tz)
-    day = (
-        f"{months[local.month]} {local.day}, {local.year:04d}"
-        if year
-        else (f"{months[local.month]} {local.day}")
-    )
-    return f'<time datetime="{local.isoformat()}">{day} {local:%H:%M}</time>'
-
-
 CHANNEL_LABELS = {value: str(label) for value, label in Ticket.Channel.choices}
-INTERNAL_BADGE = '<span class="badge badge-internal">Internal note</span>'
+PUBLIC = SafeString("Public")
+# The message's classes, constants that need no escaping per message.
+PUBLIC_CLASS, INTERNAL_CLASS = SafeString("msg-public"), SafeString("msg-internal")
+AGENT_CLASS, REQUESTER_CLASS = SafeString("msg-agent"), SafeString("msg-requester")
+INTERNAL_BADGE = SafeString('<span class="badge badge-internal">Internal note</span>')
 
-
-# The thread, the history and the pickers are built with html.escape, what Django's escape()
-# and format_html apply to each value (here without a SafeString made per value).
+# One message of the thread and one attached file, written here rather than in a template
+# loop, which cost about 3 ms more a workspace page (commit be2f862).
+_MESSAGE = (
+    '\n        <li class="msg {kind} {author}" id="message-{pk}">\n'
+    '          <header class="muted">\n'
+    "            <strong>{name}</strong>\n"
+    "            · {visibility}\n"
+    "            · {channel}\n"
+    "            · {time}\n"
+    "          </header>\n"
+    '          <div class="msg-body">{body}</div>{files}\n'
+    "        </li>"
+)
+_FILES = '\n          <ul class="files">{}</ul>'
+_FILE = (
+    '<li id="attachment-{pk}" class="file">{image}\n'
+    '  <a href="{url}" download>{name}</a>\n'
+    '  <span class="muted">{size}</span>\n'
+    "</li>\n"
+)
+_PREVIEW = '\n    <img src="{}" alt="{}" width="240">'
+_HIDDEN_PREVIEW = (
+    '\n    <img src="{preview}" alt="{name} (sensitive, hidden)" '
+    'class="sensitive-media" data-reveal-url="{reveal}" width="240">\n'
+    '    <form method="post" action="{reveal}" hx-disable class="inline">{csrf}'
+    '<button type="submit" class="btn">Show {name}</button></form>'
+)
+_EVENT = "\n          <li>{time} {actor} · {kind}{field}{change}</li>"
 
 
 @register.simple_tag(takes_context=True)
 def thread(context, ws, revealed=()):
     """The workspace's messages (selectors.ThreadMessage), oldest first, each with its files."""
     by_cid = _by_cid(ws)
-    csrf = _csrf_input(context)
-    tz, months = timezone.get_current_timezone(), _months(get_language())
+    csrf = csrf_input(context.get("csrf_token"))
+    zone = viewer_zone()
     items = []
     for m in ws.messages:
         public = m.kind == Message.Kind.PUBLIC
-        files = ""
+        files = EMPTY
         if m.files:
-            files = "".join(_attachment(a, ws, revealed, csrf) for a in m.files)
-            files = f'\n          <ul class="files">{files}</ul>'
+            files = fragment(
+                _FILES, joined("", (_attachment(a, ws, revealed, csrf) for a in m.files))
+            )
         items.append(
-            f'\n        <li class="msg {"msg-public" if public else "msg-internal"} '
-            f'{"msg-agent" if m.author_user_id is not None else "msg-requester"}" '
-            f'id="message-{int(m.pk)}">\n'
-            '          <header class="muted">\n'
-            f"            <strong>{escape(m.author)}</strong>\n"
-            f"            · {'Public' if public else INTERNAL_BADGE}\n"
-            f"            · {escape(CHANNEL_LABELS.get(m.channel, m.channel))}\n"
-            f"            · {_time(m.created_at, tz, months, year=True)}\n"
-            "          </header>\n"
-            f'          <div class="msg-body">{_message_body(m, ws, revealed, by_cid)}</div>'
-            f"{files}\n"
-            "        </li>"
+            fragment(
+                _MESSAGE,
+                kind=PUBLIC_CLASS if public else INTERNAL_CLASS,
+                author=AGENT_CLASS if m.author_user_id is not None else REQUESTER_CLASS,
+                pk=int(m.pk),
+                name=m.author,
+                visibility=PUBLIC if public else INTERNAL_BADGE,
+                channel=CHANNEL_LABELS.get(m.channel, m.channel),
+                time=time_element(m.created_at, DATE_TIME, zone=zone),
+                body=_message_body(m, ws, revealed, by_cid),
+                files=files,
+            )
         )
-    return mark_safe("".join(items))  # noqa: S308 — every value escaped above
+    return joined("", items)
 
 
-def _attachment(a, ws, revealed, csrf: str) -> str:
-    name, image = escape(a.name), ""
+def _attachment(a, ws, revealed, csrf: SafeString) -> SafeString:
+    image = EMPTY
     if a.content_type[:6] == "image/":
-        preview = escape(path_for("tickets:attachment_preview", a.pk))
+        preview = path_for("tickets:attachment_preview", a.pk)
         if ws.sensitive and a.pk not in revealed:
-            reveal = escape(path_for("tickets:attachment_reveal", a.pk))
-            image = (
-                f'\n    <img src="{preview}" alt="{name} (sensitive, hidden)" '
-                f'class="sensitive-media" data-reveal-url="{reveal}" width="240">\n'
-                f'    <form method="post" action="{reveal}" hx-disable class="inline">{csrf}'
-                f'<button type="submit" class="btn">Show {name}</button></form>'
+            reveal = path_for("tickets:attachment_reveal", a.pk)
+            image = fragment(
+                _HIDDEN_PREVIEW, preview=preview, name=a.name, reveal=reveal, csrf=csrf
             )
         else:
-            image = f'\n    <img src="{preview}" alt="{name}" width="240">'
-    return (
-        f'<li id="attachment-{int(a.pk)}" class="file">{image}\n'
-        f'  <a href="{escape(path_for("tickets:attachment", a.pk))}" download>{name}</a>\n'
-        f'  <span class="muted">{escape(filesizeformat(a.size))}</span>\n'
-        "</li>\n"
+            image = fragment(_PREVIEW, preview, a.name)
+    return fragment(
+        _FILE,
+        pk=int(a.pk),
+        image=image,
+        url=path_for("tickets:attachment", a.pk),
+        name=a.name,
+        size=filesizeformat(a.size),
     )
 
 
 @register.simple_tag
 def history(events):
     """The ticket's events, latest first (names already resolved by the selector)."""
-    tz, months = timezone.get_current_timezone(), _months(get_language())
+    zone = viewer_zone()
     items = []
     for e in events:
         actor = e.actor.get_full_name() if e.actor_id is not None and e.actor else ""
-        change = ""
+        change = EMPTY
         if e.old or e.new:
-            change = f": {escape(str(e.shown_old or '∅'))} → {escape(str(e.shown_new or '∅'))}"
+            change = fragment(": {} → {}", str(e.shown_old or "∅"), str(e.shown_new or "∅"))
         items.append(
-            f"\n          <li>{_time(e.created_at, tz, months, year=False)} "
-            f"{escape(actor or 'System')} · {escape(e.kind)}"
-            f"{' ' + escape(e.field) if e.field else ''}{change}</li>"
+            fragment(
+                _EVENT,
+                time=time_element(e.created_at, DAY_TIME, zone=zone),
+                actor=actor or "System",
+                kind=e.kind,
+                field=fragment(" {}", e.field) if e.field else EMPTY,
+                change=change,
+            )
         )
-    return mark_safe("".join(items))  # noqa: S308 — every value escaped above
+    return joined("", items)
 
 
 @register.simple_tag
 def options(choices, selected=None):
     """<option>s of (value, label) pairs; the one whose value reads as `selected` is chosen."""
-    chosen = "" if selected is None else str(selected)
-    return mark_safe(  # noqa: S308 — every value escaped
-        "".join(
-            f'<option value="{escape(str(value))}"'
-            f"{' selected' if chosen and str(value) == chosen else ''}>{escape(str(label))}</option>"
-            for value, label in choices
-        )
-    )
+    return html.options(choices, selected)
 
 
 @register.filter
