@@ -8,6 +8,7 @@ Choices only offer what the viewer may see.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from teams.models import Vendor
 from teams.permissions import scope_for, teams_for
+from tickets.choices import cached_for_scope
 from tickets.models import Category, Ticket
 
 from .models import DailyRollup
@@ -44,7 +46,6 @@ def dashboard_filter_options(request) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs of the filters' selects for this viewer, as the FilterSet offers
     them, from the cache per access scope under the version that category, team, vendor,
     agent and user writes move (tickets.choices)."""
-    from tickets.choices import cached_for_scope
 
     return cached_for_scope(
         "dashboard-filters",
@@ -161,7 +162,6 @@ class DashboardFilter(django_filters.FilterSet):
 
     def querystring(self) -> str:
         """The current filters, to carry into links (CSV downloads, drill-downs)."""
-        from urllib.parse import urlencode
 
         c = self.form.cleaned_data
         params = {"start": c["start"].isoformat(), "end": c["end"].isoformat()}

@@ -1,7 +1,13 @@
 """Forms for QA pages: validation and shape only (saving is in metrics.services)."""
 
+from types import SimpleNamespace
+
 from django import forms
 
+from tickets.models import Ticket
+
+from .exports import DATASETS
+from .filters import _categories, _teams, _vendors
 from .models import ScorecardVersion
 
 
@@ -64,7 +70,6 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(label="Format", choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")])
 
     def __init__(self, *args, **kwargs):
-        from .exports import DATASETS
 
         super().__init__(*args, **kwargs)
         self.fields["dataset"].choices = [(k, v[0]) for k, v in DATASETS.items()]
@@ -88,12 +93,6 @@ class ReportScheduleForm(forms.ModelForm):
         widgets = {"recipients": forms.Textarea({"rows": 3}), "dataset": forms.Select}
 
     def __init__(self, *args, user, **kwargs):
-        from types import SimpleNamespace
-
-        from tickets.models import Ticket
-
-        from .exports import DATASETS
-        from .filters import _categories, _teams, _vendors
 
         super().__init__(*args, **kwargs)
         request = SimpleNamespace(user=user)

@@ -17,6 +17,9 @@ from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.settings import api_settings
 
+from .models import ApiToken
+from .services.tokens import api_token_digest, api_token_touch
+
 KEYWORDS = (b"token", b"bearer")
 HEADER_HELP = (
     "Send `Authorization: Token <key>` (or `Bearer <key>`) with a key from /account/tokens/."
@@ -65,8 +68,6 @@ class ApiTokenAuthentication(BaseAuthentication):
             secret = parts[1].decode("ascii")
         except UnicodeDecodeError:
             self._fail(request, "The token contains characters a token never has.")
-        from .models import ApiToken
-        from .services.tokens import api_token_digest, api_token_touch
 
         token = (
             ApiToken.objects.select_related("user")
@@ -105,7 +106,6 @@ class TokenScopePermission(permissions.BasePermission):
     )
 
     def has_permission(self, request, view):
-        from .models import ApiToken
 
         token = request.auth
         if isinstance(token, ApiToken) and not token.can_write:

@@ -15,6 +15,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from .permissions import ENROL, VERIFY, agent_of, two_factor_step
+from .services.audit import current_request
 
 # URL names a session that still owes its second factor may reach, by what it owes.
 _OPEN_WHILE = {
@@ -145,7 +146,6 @@ class AuditRequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .services.audit import current_request
 
         token = current_request.set(request)
         try:

@@ -20,7 +20,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from teams.models import Agent, Team
+from teams.permissions import agents_visible_to, teams_for
 
+from .choices import cached_for_scope
 from .models import Category, Message, Ticket, TicketSLA, WorkSession
 
 DUE_SOON = timedelta(hours=1)
@@ -138,7 +140,6 @@ class TicketFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user if user is not None else getattr(self.request, "user", None)
-        from teams.permissions import teams_for
 
         if self.user is not None:
             self.filters["team"].queryset = teams_for(self.user)
@@ -238,13 +239,11 @@ def filter_options(user) -> dict[str, list[tuple[str, str]]]:
     categories, the teams the user acts for and the active agents of those teams (by user
     id). From the cache per access scope (tickets.choices); one query each for categories,
     teams and agents when a write moved the choices' version."""
-    from .choices import cached_for_scope
 
     return cached_for_scope("queue-filters", user, lambda: _filter_options(user))
 
 
 def _filter_options(user) -> dict[str, list[tuple[str, str]]]:
-    from teams.permissions import teams_for
 
     agents = assignee_choices(user).values_list(
         "user_id", "user__first_name", "user__last_name", "user__username"
@@ -276,6 +275,5 @@ def filters_given(data) -> bool:
 
 def assignee_choices(user):
     """Agents of the teams in the user's scope (for the assignee filter's select)."""
-    from teams.permissions import agents_visible_to
 
     return agents_visible_to(user).filter(status=Agent.Status.ACTIVE)

@@ -11,6 +11,7 @@ from ..models import Agent, AuditEntry, Role, Sensitivity, Team, validate_time_z
 from ..permissions import can_edit_team, scope_for
 from ..roles import ROLE_PERMISSIONS
 from .audit import audit_record
+from .policy import policy_request_for_member
 
 User = get_user_model()
 
@@ -79,7 +80,6 @@ def agent_create(
 
 def _ask_for_team_policies(agent: Agent) -> None:
     """A newcomer to a team is asked to acknowledge the policies already published to it."""
-    from .policy import policy_request_for_member
 
     policy_request_for_member(agent=agent)
 

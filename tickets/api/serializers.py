@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from teams.permissions import scope_for
+
 from ..mail.sanitize import has_nul
 from ..models import Attachment, Category, Escalation, Message, Notification, Ticket
 
@@ -50,7 +52,6 @@ class RequesterSerializer(serializers.Serializer):
     email = serializers.SerializerMethodField()
 
     def get_email(self, obj) -> str | None:
-        from teams.permissions import scope_for
 
         request = self.context.get("request")
         return obj.email if request and scope_for(request.user).can_view_pii else None
