@@ -19,9 +19,13 @@ class TeamsConfig(AppConfig):
     name = "teams"
 
     def ready(self):
+        from core.cache import wire
+
+        from . import caches, signals
+
         # Roles are groups whose permissions are data; keep them in step after each migrate.
         post_migrate.connect(_sync_role_groups, dispatch_uid="teams-sync-role-groups")
+        # Each cached read moves with the writes its table declares (teams/caches.py).
+        wire(caches.CACHED_READS)
         # Logins, logouts and Django admin changes go to the audit trail (teams/signals.py).
-        from . import signals
-
         signals.connect()
