@@ -652,9 +652,9 @@ def routing_bench(count: int, push: int) -> dict:
     from django.db.models import Count
     from django.test.utils import CaptureQueriesContext
 
+    from teams.caches import ON_SHIFT
     from teams.models import Agent, Presence, Team
     from teams.selectors import teams_on_shift
-    from teams.selectors.rota import on_shift_changed
     from tickets.models import Category, Requester, RoutingRule, Ticket
     from tickets.services.routing import (
         routing_apply,
@@ -697,7 +697,7 @@ def routing_bench(count: int, push: int) -> dict:
                 language=rng.choice(["en", "en", "es", "de", "pl", "tl", "fr"]), **kw,
             )  # fmt: skip
 
-        on_shift_changed()
+        ON_SHIFT.move()
         cold: list[float] = []
         timed(lambda: teams_on_shift(team_ids=[t.pk for t in teams], at=now), cold, [])
         out["on_shift_all_teams_cold_ms"] = round(cold[0], 2)
@@ -763,7 +763,7 @@ def routing_bench(count: int, push: int) -> dict:
                 "tickets": len(pushed), "available_agents": available["n"],
             }  # fmt: skip
         transaction.set_rollback(True)  # the data set stays as generated
-    on_shift_changed()  # nothing cached from inside the rolled-back transaction outlives it
+    ON_SHIFT.move()  # nothing cached from inside the rolled-back transaction outlives it
     return out
 
 

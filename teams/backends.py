@@ -1,73 +1,100 @@
-"""Django's ModelBackend with each user's permission set kept in the cache between requests.
+"""Django's ModelBackend with the signed-in user and each user's permission set kept in the
+cache between requests (teams/caches.py declares both, and the writes that forget them).
+
+`get_user`, which every request's session asks, would read the user and their agent profile
+with its team and vendor (what every page reads through teams.permissions) in two queries.
+The cache keeps the plain field values of those four rows, never the objects, and the objects
+are built again from them (Model.from_db) with their relations set, so a page reads none of
+them from the database. Entries expire after an hour.
 
 ModelBackend reads a user's own and their groups' permissions with two queries on the first
-`has_perm` of every request. Permissions change rarely (a role move, an admin edit, a migrate),
-so the set is cached per user: teams.signals drops one user's entry when their groups, own
-permissions or flags change, and moves the version of all entries when a group's permissions
-change or after a migrate (core/cache.py). Entries also expire after an hour.
-
-The signed-in user is cached the same way: `get_user`, which every request's session asks,
-reads the user with their agent profile (team and vendor: what every page reads through
-teams.permissions) from one cache entry instead of two queries. teams.signals drops a user's
-entry when the user or their agent profile is written, and moves the version of all entries
-when a team or vendor is.
+`has_perm` of every request. Permissions change rarely (a role move, an admin edit, a
+migrate), so the set is cached per user.
 """
 
 from __future__ import annotations
 
+import zlib
+from functools import cache as once
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models
 
-from core.cache import cache_version
+from .caches import PERMISSIONS, SIGNED_IN_USER
+from .models import Agent, Team, Vendor
+from .permissions import agent_of
 
-PERMISSIONS_VERSION = "auth-permissions-version"
 PERMISSIONS_SECONDS = 3600
-USER_VERSION = "auth-user-version"
 USER_SECONDS = 3600
 
 
-def permissions_key(user_id: int) -> str:
-    return f"auth-permissions:{cache_version(PERMISSIONS_VERSION)}:{user_id}"
+@once
+def _fields(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
 
 
-def forget_permissions(user_id: int) -> None:
-    """One user's memberships or flags changed: drop their cached set, now and on commit."""
-    key = permissions_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+@once
+def _layout() -> int:
+    """What an entry was written for: a checksum of the four models' columns (an entry written
+    before a migration changed them is read as missing)."""
+    names = (name for m in (get_user_model(), Agent, Team, Vendor) for name in (*_fields(m), "|"))
+    return zlib.crc32(" ".join(names).encode())
 
 
-def user_key(user_id) -> str:
-    return f"auth-user:{cache_version(USER_VERSION)}:{user_id}"
+def _values(obj: models.Model | None) -> tuple | None:
+    if obj is None:
+        return None
+    return tuple(getattr(obj, name) for name in _fields(type(obj)))
 
 
-def forget_user(user_id) -> None:
-    """The user or their agent profile was written: drop their cached entry, now and on commit."""
-    key = user_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+def _entry(user) -> tuple:
+    """The plain values of the user, their agent, team and vendor (None where absent)."""
+    agent = agent_of(user)
+    team = agent.team if agent is not None else None
+    vendor = team.vendor if team is not None else None
+    return (_layout(), _values(user), _values(agent), _values(team), _values(vendor))
+
+
+def _rebuild(entry: tuple, db: str):
+    """The user with `user.agent`, `agent.team` and `team.vendor` set from an entry, as
+    Agent.objects.select_related("team__vendor") would have left them: no query follows."""
+    _, user_values, agent_values, team_values, vendor_values = entry
+    user_model = get_user_model()
+    user = user_model.from_db(db, _fields(user_model), user_values)
+    agent = team = vendor = None
+    if vendor_values is not None:
+        vendor = Vendor.from_db(db, _fields(Vendor), vendor_values)
+    if team_values is not None:
+        team = Team.from_db(db, _fields(Team), team_values)
+        Team.vendor.field.set_cached_value(team, vendor)
+    if agent_values is not None:
+        agent = Agent.from_db(db, _fields(Agent), agent_values)
+        Agent.team.field.set_cached_value(agent, team)
+        Agent.user.field.set_cached_value(agent, user)
+    Agent.user.field.remote_field.set_cached_value(user, agent)  # `user.agent`
+    return user
 
 
 class CachedModelBackend(ModelBackend):
     def get_user(self, user_id):
-        key = user_key(user_id)
-        user = cache.get(key)
-        if user is None:
+        key = SIGNED_IN_USER.key(user_id)
+        entry = cache.get(key)
+        if entry is not None and entry[0] == _layout():
+            user = _rebuild(entry, get_user_model().objects.db)
+        else:
             user = super().get_user(user_id)  # None when missing or inactive
             if user is None:
                 return None
-            from .permissions import agent_of
-
-            agent_of(user)  # read with the user and kept on it (None for people without one)
-            cache.set(key, user, USER_SECONDS)
+            cache.set(key, _entry(user), USER_SECONDS)
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj=obj)
         if not hasattr(user_obj, "_perm_cache"):
-            key = permissions_key(user_obj.pk)
+            key = PERMISSIONS.key(user_obj.pk)
             perms = cache.get(key)
             if perms is None:
                 perms = super().get_all_permissions(user_obj)

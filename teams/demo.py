@@ -10,10 +10,13 @@ from datetime import date, time, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.cache import written
+
 from .models import (
     ActionItem,
     Agent,
     CoachingSession,
+    PolicyAcknowledgement,
     PolicyArticle,
     Presence,
     Role,
@@ -23,7 +26,6 @@ from .models import (
     Vendor,
 )
 from .selectors import agents_on_shift, rotas_prefetched
-from .selectors.rota import on_shift_changed
 from .services import agent_create, policy_publish, presence_set, roles_sync_groups
 
 User = get_user_model()
@@ -254,7 +256,7 @@ def seed_rota(*, teams: dict[str, Team]) -> None:
                 if d not in off
             ]
     ShiftTemplate.objects.bulk_create(rows)
-    on_shift_changed()  # bulk_create sends no signals
+    written(ShiftTemplate)  # bulk_create sends no signals
 
 
 def seed_presence(*, teams: dict[str, Team], rng: random.Random) -> None:
@@ -316,6 +318,7 @@ def seed_policies(*, teams: dict[str, Team]) -> None:
             user__username="associate", version__article__slug="wellness-breaks"
         )
         acks.update(acknowledged_at=timezone.now())
+        written(PolicyAcknowledgement)  # QuerySet.update sends no signal
 
 
 def seed_coaching() -> None:

@@ -17,9 +17,8 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.cache import cache_version
-
 from . import roles
+from .caches import AUTHENTICATORS
 from .models import Agent, CoachingSession, FeedbackNote, Role, Sensitivity, Team, Vendor
 
 
@@ -433,14 +432,11 @@ def two_factor_required(user) -> bool:
     return role == Role.ASSOCIATE and settings.FRONTLINE["TWO_FACTOR_FOR_ASSOCIATES"]
 
 
-AUTHENTICATORS_VERSION = "otp-authenticators-version"
-
-
 def has_authenticator(user) -> bool:
     """Has `user` a confirmed authenticator app? Asked on every request of a session that has
-    not passed the second step, so the answer is cached per user under a version that
-    teams.signals moves on any write to an authenticator."""
-    key = f"otp-has-authenticator:{cache_version(AUTHENTICATORS_VERSION)}:{user.pk}"
+    not passed the second step, so the answer is cached per user (teams.caches.AUTHENTICATORS:
+    any write to an authenticator forgets it)."""
+    key = AUTHENTICATORS.key(user.pk)
     found = cache.get(key)
     if found is None:
         found = TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -1,21 +1,23 @@
 """The workspace's pickers (macros, categories, assignees) and the escalation routes, kept in
 process memory while their version in the cache stands: they change a few times a day and
-cost six queries a page. Every write that changes one moves the version (tickets.signals), so
-the next read anywhere reads the rows again (core.cache explains the two moves)."""
+cost six queries a page. Every write that changes one moves the version (tickets.caches.CHOICES
+lists them), so the next read anywhere reads the rows again."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import BigIntegerField, Q, Value
 
-from core.cache import cache_version, cache_version_bump
+from core.memo import Held, Memo
 from teams.models import Agent, Sensitivity, Team
+from teams.permissions import scope_for
 
-from .models import Category, Macro
+from .caches import CHOICES
+from .models import Category, Macro, SLAPolicy, TeamServiceSettings
 
-CHOICES_VERSION = "tickets:workspace-choices-version"
 MAX_ENTRIES = 1024  # teams × sensitivities: a few hundred at most; past it, start over
 POLICY_REVIEW_NOTE = " (policy changed — check before sending)"
 
@@ -35,18 +37,8 @@ class EscalationRoutes:
 class Choices:
     """The choices as of one version; each kind read once, when first asked for."""
 
-    def __init__(self, version: int):
-        self.version = version
-        self._entries: dict[tuple, object] = {}
-
-    def _get(self, key: tuple, read):
-        try:
-            return self._entries[key]
-        except KeyError:
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries.clear()
-            value = self._entries[key] = read()
-            return value
+    def __init__(self, held: Held):
+        self._get = held.get
 
     def macros(self, team_id: int | None) -> tuple[tuple[int, str], ...]:
         """(pk, label) of the active macros shared by all teams or of `team_id`, by title; the
@@ -91,8 +83,6 @@ class Choices:
 
     def escalation_routes(self) -> EscalationRoutes:
         def read():
-            from .models import SLAPolicy, TeamServiceSettings
-
             routes = (
                 TeamServiceSettings.objects.filter(escalate_unacknowledged_to__isnull=False)
                 .values_list("team_id", "escalate_unacknowledged_to")
@@ -119,40 +109,26 @@ class Choices:
         return self._get(("escalation_routes",), read)
 
 
-_current: list[Choices] = []
+_kept: Memo = Memo(CHOICES.version_key, size=MAX_ENTRIES)
 
 
 def choices() -> Choices:
     """The current choices: one cache read when nothing has changed."""
-    version = cache_version(CHOICES_VERSION)
-    if _current and _current[0].version == version:
-        return _current[0]
-    held = Choices(version)
-    _current[:] = [held]
-    return held
+    return Choices(_kept.current())
 
 
 def cached_for_scope(name: str, user, read):
     """`read()` kept in the shared cache per access scope (teams, vendor, clearance) under the
     choices' version: for option lists shown to everyone with the same scope (the queue's
     and the dashboards' filter selects)."""
-    from django.core.cache import cache
-
-    from teams.permissions import scope_for
-
     scope = scope_for(user)
     teams = "all" if scope.all_teams else ",".join(str(i) for i in sorted(scope.team_ids))
     who = f"{teams}:{scope.vendor_id}:{','.join(sorted(scope.sensitivities))}"
     if len(who) > 150:  # a manager of many teams
         who = hashlib.sha256(who.encode()).hexdigest()
-    key = f"tickets:scoped-choices:{name}:{cache_version(CHOICES_VERSION)}:{who}"
+    key = CHOICES.key("scoped", name, who)
     value = cache.get(key)
     if value is None:
         value = read()
         cache.set(key, value, 24 * 3600)
     return value
-
-
-def choices_changed() -> None:
-    """Forget the choices in every process (now, and again when the transaction commits)."""
-    cache_version_bump(CHOICES_VERSION)

@@ -14,6 +14,8 @@ from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.query import ValuesIterable
 
+from core.memo import Memo
+
 # A due time beyond any real one stands in for "no SLA clock" so NULLs sort last.
 NO_DUE = datetime.fromisoformat("9999-01-01T00:00:00+00:00")
 
@@ -111,18 +113,15 @@ def paginate(
     if sort not in SORTS:
         sort = "urgent"
     if reuse is not None and not cursor and connection.vendor == "postgresql":
-        key = (reuse, sort, size)
-        kept = _STATEMENTS.get(key)
-        if kept is None:
+
+        def compile_first_page() -> tuple[str, tuple, list[str]]:
             query = _merged(qs() if callable(qs) else qs, sort, None, size)[: size + 1]
             if query._iterable_class is not ValuesIterable:
                 raise TypeError("reuse needs parts read as values()")
             sql, params = query.query.get_compiler(using=query.db).as_sql()
-            names = [*query.query.values_select, *query.query.annotation_select]
-            if len(_STATEMENTS) >= STATEMENTS_KEPT:
-                _STATEMENTS.clear()
-            kept = _STATEMENTS[key] = (sql, params, names)
-        sql, params, names = kept
+            return sql, params, [*query.query.values_select, *query.query.annotation_select]
+
+        sql, params, names = _STATEMENTS.get((reuse, sort, size), compile_first_page)
         with connection.cursor() as cur:
             cur.execute(sql, params)
             rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -134,8 +133,9 @@ def paginate(
 
 
 # First-page statements kept by paginate(reuse=...): (key, sort, size) -> (sql, params, names).
-_STATEMENTS: dict = {}
+# The key says everything a statement depends on, so no write makes one wrong: no version.
 STATEMENTS_KEPT = 4096
+_STATEMENTS: Memo[tuple[str, tuple, list[str]]] = Memo(None, size=STATEMENTS_KEPT)
 
 
 def _merged(qs, sort: str, cursor: str | None, size: int) -> QuerySet:

@@ -10,9 +10,12 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from core.memo import Memo
+
 from .. import shifts as rota_mod
+from ..caches import ON_SHIFT
 from ..models import Agent, ExposureEntry, ExposureOptOut, Sensitivity, Team
-from .rota import on_shift_version, rota_from_agent
+from .rota import rota_from_agent
 
 
 def shift_window(*, agent: Agent, at: datetime | None = None) -> tuple[datetime, datetime]:
@@ -38,24 +41,20 @@ def _shift_window(agent: Agent, at: datetime) -> tuple[tuple[datetime, datetime]
 
 # Get-next asks for the claimant's shift on every claim when their team caps exposure per
 # shift. A shift found once holds for every instant inside it until a rota or agent write
-# moves teams' on-shift version (one cache read to check), so it is kept in process memory;
+# moves teams.caches.ON_SHIFT (one cache read to check), so it is kept in process memory;
 # off shift (the local day) nothing is kept: a shift may begin at any moment.
-_shifts: dict = {"version": None, "by_agent": {}}
+_shifts: Memo[tuple[datetime, datetime]] = Memo(ON_SHIFT.version_key, size=10_000)
 
 
 def current_shift_window(*, agent: Agent, at: datetime) -> tuple[datetime, datetime]:
     """shift_window, remembered while the agent is on the same shift and their rota stands."""
-    version = on_shift_version()
-    shifts = _shifts
-    if shifts["version"] != version or len(shifts["by_agent"]) > 10_000:
-        shifts = {"version": version, "by_agent": {}}
-        _shifts.update(shifts)
-    known = shifts["by_agent"].get(agent.pk)
+    held = _shifts.current()
+    known = held.find(agent.pk)
     if known is not None and known[0] <= at < known[1]:
         return known
     window, whole_shift = _shift_window(agent, at)
     if whole_shift:
-        shifts["by_agent"][agent.pk] = window
+        held.put(agent.pk, window)
     return window
 
 

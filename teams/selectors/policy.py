@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from ..caches import PENDING_POLICIES
 from ..models import PolicyAcknowledgement, PolicyArticle, PolicyVersion, Team
 from ..permissions import scope_for, teams_for
 
@@ -19,20 +21,14 @@ def pending_acknowledgements(*, user) -> QuerySet[PolicyAcknowledgement]:
     )
 
 
-PENDING_VERSION = "teams:pending-policies-version"
 PENDING_SHOWN = 5
 
 
 def pending_policy_banner(*, user) -> list[dict]:
     """The banner on every page: the first PENDING_SHOWN versions the user still has to
-    acknowledge (article slug and title, version number), kept in the cache under a version
-    that every write to acknowledgements, versions and articles moves (teams.signals, and
-    teams.services.policy after its bulk writes)."""
-    from django.core.cache import cache
-
-    from core.cache import cache_version
-
-    key = f"teams:pending-policies:{cache_version(PENDING_VERSION)}:{user.pk}"
+    acknowledge (article slug and title, version number), kept in the cache until a write to
+    acknowledgements, versions or articles (teams.caches.PENDING_POLICIES)."""
+    key = PENDING_POLICIES.key(user.pk)
     shown = cache.get(key)
     if shown is None:
         shown = [

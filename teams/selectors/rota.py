@@ -10,9 +10,10 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from core.cache import cache_version, cache_version_bump
+from core.memo import Memo
 
 from .. import shifts as rota_mod
+from ..caches import ON_SHIFT
 from ..models import Agent, ShiftException, Team, TimeOff
 
 
@@ -156,24 +157,11 @@ def coverage_by_local_day(rows: list[HourCoverage], tz) -> list[tuple[date, list
 # member's rota each time cost most of a routing decision. The answer is kept as each team's
 # merged on-shift intervals within one UTC hour, so any instant of that hour is answered
 # exactly (to the microsecond, whatever the shift's seconds): in the shared cache and in
-# process memory, both under a version that `on_shift_changed` moves on every write that can
-# change the answer (teams.signals: shifts, exceptions, time off, an agent's team, status or
-# time zone; core.cache moves it again on commit).
+# process memory, both under the version of teams.caches.ON_SHIFT, which every write that can
+# change the answer moves (shifts, exceptions, time off, an agent's team, status or time zone).
 
-_ON_SHIFT_VERSION = "teams:on-shift:version"
 _ON_SHIFT_TTL = 2 * 3600
-_local: dict = {"version": None, "spans": {}}  # this process's copy for the current version
-
-
-def on_shift_changed() -> None:
-    """Forget every cached on-shift answer (call after writes signals do not see)."""
-    cache_version_bump(_ON_SHIFT_VERSION)
-
-
-def on_shift_version() -> int:
-    """The version under which on-shift answers may be kept (one cache read); it moves on
-    every write that can change who is on shift when."""
-    return cache_version(_ON_SHIFT_VERSION)
+_on_shift: Memo[list[rota_mod.Interval]] = Memo(ON_SHIFT.version_key, size=10_000)
 
 
 def _team_spans_in_hour(team_ids: list[int], hour: datetime) -> dict[int, list[rota_mod.Interval]]:
@@ -194,13 +182,9 @@ def teams_on_shift(*, team_ids: Iterable[int], at: datetime | None = None) -> se
     this process already read costs no more than the version check (one cache read)."""
     at = (at or timezone.now()).astimezone(UTC)
     hour = at.replace(minute=0, second=0, microsecond=0)
-    version = cache_version(_ON_SHIFT_VERSION)
-    local = _local
-    if local["version"] != version or len(local["spans"]) > 10_000:
-        local = {"version": version, "spans": {}}
-        _local.update(local)
-    keys = {t: f"teams:on-shift:{version}:{t}:{hour:%Y%m%d%H}" for t in dict.fromkeys(team_ids)}
-    spans = {t: local["spans"][k] for t, k in keys.items() if k in local["spans"]}
+    held = _on_shift.current()
+    keys = {t: ON_SHIFT.key(t, f"{hour:%Y%m%d%H}", version=held.version) for t in team_ids}
+    spans = {t: s for t, k in keys.items() if (s := held.find(k)) is not None}
     if len(spans) < len(keys):
         shared = cache.get_many([k for t, k in keys.items() if t not in spans])
         spans.update({t: shared[k] for t, k in keys.items() if k in shared})
@@ -209,5 +193,6 @@ def teams_on_shift(*, team_ids: Iterable[int], at: datetime | None = None) -> se
             fresh = _team_spans_in_hour(missing, hour)
             cache.set_many({keys[t]: s for t, s in fresh.items()}, _ON_SHIFT_TTL)
             spans.update(fresh)
-        local["spans"].update({keys[t]: s for t, s in spans.items()})
+        for t, s in spans.items():
+            held.put(keys[t], s)
     return {t for t, s in spans.items() if any(a <= at < b for a, b in s)}

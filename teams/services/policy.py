@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.cache import cache_version_bump
+from core.cache import written
 
 from .. import markdown
 from ..models import (
@@ -24,7 +24,6 @@ from ..models import (
     Team,
 )
 from ..permissions import can_author_policies, can_publish_policy
-from ..selectors.policy import PENDING_VERSION
 
 RESERVED_SLUGS = {"new", "versions"}  # taken by the library's own URLs
 
@@ -97,7 +96,7 @@ def policy_publish(
             for u, t in associates
         ]
     )
-    cache_version_bump(PENDING_VERSION)  # bulk_create sends no signal
+    written(PolicyAcknowledgement)  # bulk_create sends no signal
     return version
 
 
@@ -141,5 +140,5 @@ def policy_request_for_member(*, agent: Agent) -> int:
         if v.pk not in known
     ]
     PolicyAcknowledgement.objects.bulk_create(asks)
-    cache_version_bump(PENDING_VERSION)  # bulk_create sends no signal
+    written(PolicyAcknowledgement)  # bulk_create sends no signal
     return len(asks)

@@ -12,7 +12,7 @@ from teams.services import policy_publish
 from teams.services.presence import presence_set
 from tests.factories import AgentFactory, CategoryFactory, MacroFactory, TeamFactory
 from tickets import services
-from tickets.choices import CHOICES_VERSION
+from tickets.caches import CHOICES
 from tickets.models import Macro, SLAPolicy
 from tickets.services import macro_save
 
@@ -72,13 +72,13 @@ def test_assignee_picker_follows_names_status_and_clearance(page, team, other_ag
 
 
 def test_presence_and_sign_ins_keep_the_choices(agent, client):
-    before = cache_version(CHOICES_VERSION)
+    before = cache_version(CHOICES.version_key)
     presence_set(agent=agent, status=Presence.BREAK)
     client.force_login(agent.user)  # saves last_login only
-    assert cache_version(CHOICES_VERSION) == before
+    assert cache_version(CHOICES.version_key) == before
     agent.clearance = Sensitivity.SENSITIVE
     agent.save()
-    assert cache_version(CHOICES_VERSION) != before
+    assert cache_version(CHOICES.version_key) != before
 
 
 def test_category_picker_shows_new_and_renamed_categories(page, category):

@@ -27,7 +27,6 @@ from .queue import (
     queue_counts,
     queue_statement_key,
     saved_views_for,
-    saved_views_key,
     ticket_list_for_queue,
     ticket_parts_for_queue,
 )
@@ -71,7 +70,6 @@ __all__ = [
     "queue_counts",
     "queue_statement_key",
     "saved_views_for",
-    "saved_views_key",
     "ticket_get_visible",
     "ticket_list_for_queue",
     "ticket_parts_for_queue",

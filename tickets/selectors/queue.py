@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from teams.permissions import scope_for
 
+from ..caches import SAVED_VIEWS
 from ..models import SavedView, Ticket
 
 QUEUE_VIEWS = {
@@ -137,14 +138,10 @@ def queue_counts(*, user) -> dict[str, int]:
     return {"mine": mine.count(), **counts}
 
 
-def saved_views_key(user_id: int) -> str:
-    return f"tickets:saved-views:{user_id}"
-
-
 def saved_views_for(*, user) -> list[dict]:
     """The user's saved queue views (pk, name, query) by name, kept in the cache until one of
-    them is written (tickets.signals)."""
-    key = saved_views_key(user.pk)
+    them is written (tickets.caches.SAVED_VIEWS)."""
+    key = SAVED_VIEWS.key(user.pk)
     views = cache.get(key)
     if views is None:
         views = list(SavedView.objects.filter(user=user).values("pk", "name", "query"))

@@ -19,11 +19,12 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.cache import cache_version, cache_version_bump
+from core.memo import Memo
 from teams.models import Agent, Sensitivity, Team
 from teams.selectors import available_agents, teams_on_shift
 
 from .. import events
+from ..caches import ROUTING
 from ..models import Category, RoutingRule, Tag, Ticket, TicketRouting
 from ._base import save
 from .changes import ticket_changed
@@ -68,41 +69,33 @@ def team_has_someone_on_shift(team: Team, now) -> bool:
 
 
 # The active rules (with their category ids) and the teams, read once per process and kept
-# while the version in the cache stands; tickets.signals moves it on any write to a rule, its
-# categories or a team (routing_config_changed).
-ROUTING_VERSION = "tickets:routing:version"
+# while the version of tickets.caches.ROUTING stands (any write to a rule, its categories or a
+# team moves it).
 
 
 @dataclass(frozen=True)
 class RoutingConfig:
-    version: int
     rules: tuple[tuple[RoutingRule, frozenset[int]], ...]
     teams: tuple[Team, ...]
 
 
-_config: list[RoutingConfig] = []
-
-
-def routing_config_changed() -> None:
-    cache_version_bump(ROUTING_VERSION)
-
-
-def routing_config() -> RoutingConfig:
-    """The rules in order (default last) and the teams by pk: one cache read when current."""
-    version = cache_version(ROUTING_VERSION)
-    if _config and _config[0].version == version:
-        return _config[0]
+def _read_config() -> RoutingConfig:
     rules = RoutingRule.objects.filter(active=True).select_related("team")
-    config = RoutingConfig(
-        version,
+    return RoutingConfig(
         tuple(
             (rule, frozenset(c.pk for c in rule.categories.all()))
             for rule in rules.prefetch_related("categories")
         ),
         tuple(Team.objects.order_by("pk")),
     )
-    _config[:] = [config]
-    return config
+
+
+_config: Memo[RoutingConfig] = Memo(ROUTING.version_key, size=1)
+
+
+def routing_config() -> RoutingConfig:
+    """The rules in order (default last) and the teams by pk: one cache read when current."""
+    return _config.get("config", _read_config)
 
 
 def serving_teams(category: Category, config: RoutingConfig | None = None) -> list[Team]:

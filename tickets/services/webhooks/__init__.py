@@ -26,10 +26,8 @@ from .endpoints import (
     webhook_endpoint_update,
 )
 from .signing import body_bytes, new_secret, sign, signature_header
-from .subscribers import ENDPOINTS_VERSION, webhook_endpoints_changed
 
 __all__ = [
-    "ENDPOINTS_VERSION",
     "AttemptResult",
     "backoff_seconds",
     "body_bytes",
@@ -41,7 +39,6 @@ __all__ = [
     "webhook_endpoint_create",
     "webhook_endpoint_rotate_secret",
     "webhook_endpoint_update",
-    "webhook_endpoints_changed",
     "webhook_replay",
     "webhooks_emit",
     "webhooks_emit_for_ids",
