@@ -98,7 +98,6 @@ def with_filings(alerts: list[dict]) -> list[dict]:
     query, none without alerts), so the page offers "file" only once."""
     if not alerts:
         return alerts
-
     earliest = min(a["window_start"] for a in alerts)
     filings = list(
         ProductFeedback.objects.filter(

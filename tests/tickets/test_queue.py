@@ -440,7 +440,7 @@ def test_queue_pages_over_the_scope_parts_match_one_list(frozen, agent, category
 
 
 def test_tickets_outside_a_set_of_teams_are_found_by_ranges(frozen, agent, category):
-    from teams.permissions import _team_not_in
+    from teams.permissions.rows import _team_not_in
 
     teams = [TeamFactory() for _ in range(6)]
     for t in [*teams, None]:
