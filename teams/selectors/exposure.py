@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -86,10 +86,15 @@ def exposure_per_hour(
     return {(r["user_id"], r["hour"]): r["n"] for r in rows}
 
 
+def exposure_opt_outs_in_force(*, at: datetime) -> QuerySet[ExposureOptOut]:
+    """Step-outs in force at `at`: made at or before it, lasting past it."""
+    return ExposureOptOut.objects.filter(at__lte=at, until__gt=at)
+
+
 def exposure_opted_out(*, agent: Agent, at: datetime | None = None) -> bool:
     """Has the agent stepped out of sensitive work for the rest of the current shift?"""
     at = at or timezone.now()
-    return ExposureOptOut.objects.filter(user_id=agent.user_id, at__lte=at, until__gt=at).exists()
+    return exposure_opt_outs_in_force(at=at).filter(user_id=agent.user_id).exists()
 
 
 # ------------------------------------------------------------ the rule "get next" applies
@@ -178,7 +183,8 @@ def exposure_held_back_sql(*, connection, agent: str, shift: bool, caps: Sequenc
     per-shift cap when `shift` (the shift's window comes from the rota, so the caller passes
     it), and one cap per SQL expression in `caps` (NULL: no cap). Its parameters are
     exposure_held_back_params(at, windows) with the shift's window first when `shift`, then
-    one window per cap. Table and column names are teams' models'."""
+    one window per cap. Its step-out test is exposure_opt_outs_in_force's and its counts are
+    exposure_count's; table and column names are teams' models'."""
     quote = connection.ops.quote_name
     agent_user = f"{agent}.{quote(Agent._meta.get_field('user').column)}"
     out, entry = ExposureOptOut._meta, ExposureEntry._meta
@@ -247,9 +253,7 @@ def team_exposure(*, agents: Iterable[Agent], at: datetime | None = None) -> lis
     ).values_list("user_id", "at", "sensitivity"):
         entries[user_id].append((when, sensitivity))
     out_until = dict(
-        ExposureOptOut.objects.filter(user_id__in=ids, at__lte=at, until__gt=at).values_list(
-            "user_id", "until"
-        )
+        exposure_opt_outs_in_force(at=at).filter(user_id__in=ids).values_list("user_id", "until")
     )
     rows = []
     for agent in agents:

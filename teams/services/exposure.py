@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Agent, ExposureEntry, ExposureOptOut, Sensitivity
-from ..selectors.exposure import shift_window
+from ..selectors.exposure import exposure_opt_outs_in_force, shift_window
 
 # Handling the same ticket again within this window is the same exposure, not a new one.
 SAME_EXPOSURE_WINDOW = timedelta(hours=12)
@@ -45,7 +45,7 @@ def exposure_opt_out(*, agent: Agent, at: datetime | None = None) -> ExposureOpt
     """The agent steps out of sensitive work for the rest of the current shift (or local day
     when off shift). No reason is asked. Stepping out again while out changes nothing."""
     at = at or timezone.now()
-    current = ExposureOptOut.objects.filter(user_id=agent.user_id, at__lte=at, until__gt=at)
+    current = exposure_opt_outs_in_force(at=at).filter(user_id=agent.user_id)
     if current.exists():
         return current.first()
     _, until = shift_window(agent=agent, at=at)

@@ -107,8 +107,7 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
 
 @cache
 def _columns(alias: str, model) -> str:
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{_quote(f.column)}" for f in model._meta.concrete_fields)
 
 
 @cache
