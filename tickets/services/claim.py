@@ -15,8 +15,8 @@ endpoint listens:
 3. the claim's events (claim, and new → open) in one INSERT.
 
 A sensitive claim adds its exposure entry; active webhook endpoints add their deliveries; a
-team with a per-shift exposure cap adds the exposure rule read again with the agent's shift
-(whose window is read from their rota once a shift, then kept until the rota changes).
+team with a per-shift exposure cap adds the exposure rule read with the agent's shift (whose
+window is read from their rota once a shift, then kept until the rota changes).
 """
 
 from __future__ import annotations
@@ -156,15 +156,18 @@ def _agent_row_sql(select: str, joins: str = "") -> str:
 
 @cache
 def _held_back_sql(shift: bool) -> str:
-    """Teams' exposure rule as SQL about the agent row aliased `a`, with their team's per-hour
-    cap (this app's TeamServiceSettings; NULL: none) over the last hour as one of its caps,
-    and when `shift` their team's per-shift cap over their shift."""
+    """Teams' exposure rule as SQL about the agent row aliased `a`: over their step-out and
+    their team's per-hour cap (this app's TeamServiceSettings; NULL: none) over the last
+    hour; or, with `shift`, over their step-out and their team's per-shift cap over their
+    shift. Work is held back when either holds it back (any cap reached holds it back), so
+    the second is asked only when the first did not and the team caps per shift."""
     hour_cap = (
         "(SELECT ss.exposure_cap_per_hour FROM tickets_teamservicesettings ss"  # noqa: S608
         f" WHERE ss.team_id = {_agent_column('team')})"
     )
     db = connections[DEFAULT_DB_ALIAS]
-    return exposure_held_back_sql(connection=db, agent="a", shift=shift, caps=[hour_cap])
+    caps = [] if shift else [hour_cap]
+    return exposure_held_back_sql(connection=db, agent="a", shift=shift, caps=caps)
 
 
 def _last_hour(now) -> tuple:
@@ -240,10 +243,10 @@ def _sensitivities(db, agent: Agent, now) -> tuple[list[str], bool, bool]:
 
 
 def _held_back_this_shift(db, agent: Agent, now) -> bool:
-    """Teams' exposure rule in full, the team's per-shift cap counted over the agent's shift
-    (its window kept in process memory while their shift and rota stand: the rota is three
+    """Teams' exposure rule with the team's per-shift cap counted over the agent's shift (its
+    window kept in process memory while their shift and rota stand: the rota is three
     queries to read)."""
-    windows = [current_shift_window(agent=agent, at=now), _last_hour(now)]
+    windows = [current_shift_window(agent=agent, at=now)]
     with db.cursor() as cursor:
         cursor.execute(
             _agent_row_sql(_held_back_sql(shift=True)),
