@@ -26,7 +26,7 @@ DEMO_LOGINS := associate, lead, manager, qa, admin
 help:
 	@echo "make run    start Frontline (web + Celery worker + beat) on http://127.0.0.1:$(PORT) with demo data"
 	@echo "make test   run the whole pytest suite (embedded SQLite, or DATABASE_URL/CELERY_BROKER_URL)"
-	@echo "make lint   ruff check, ruff format --check, import-linter layers, makemigrations --check"
+	@echo "make lint   ruff check, ruff format --check, import-linter layers, mypy, makemigrations --check"
 	@echo "make bench  generate 1M tickets into PostgreSQL, load-test gunicorn, time the importer"
 
 $(PY):
@@ -70,6 +70,7 @@ lint: $(DEV_STAMP)
 	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
 	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
 	echo "lint-imports (layers: README, Architecture)"; $(VENV)/bin/lint-imports || status=1; \
+	echo "mypy (django-stubs; files: pyproject.toml)"; $(VENV)/bin/mypy || status=1; \
 	echo "manage.py makemigrations --check --dry-run"; \
 	$(PY) manage.py makemigrations --check --dry-run || status=1; \
 	exit $$status

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from django.db import connection, models
-from django.db.models.fields import NOT_PROVIDED
+from django.db.models.fields import NOT_PROVIDED, Field
 
 BATCH = 5000
 
@@ -45,26 +45,35 @@ def _copy_text(value) -> str:
     )
 
 
-def _columns(model: type[models.Model], now: datetime):
+def _column(field: Field) -> str:
+    """The column of a concrete field. django-stubs types `Field.column` Optional (a field has
+    none until it is bound to a model, and a field with no column is not concrete)."""
+    if field.column is None:
+        raise TypeError(f"{field!r} has no column")
+    return field.column
+
+
+def _columns(model: type[models.Model], now: datetime) -> list[tuple[str, str, object]]:
     """(attname, column, default) of every concrete field but an auto primary key."""
     out = []
     for f in model._meta.concrete_fields:
         if f.primary_key and isinstance(f, models.AutoField):
             continue
+        default: object
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             default = now
         elif f.default is NOT_PROVIDED:
             default = None if f.null else ("" if f.empty_strings_allowed else None)
         else:
             default = f.default
-        out.append((f.attname, f.column, default))
+        out.append((f.attname, _column(f), default))
     return out
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """`count` primary keys from the table's sequence (PostgreSQL)."""
     table = model._meta.db_table
-    pk = model._meta.pk.column
+    pk = _column(model._meta.pk)
     with connection.cursor() as cur:
         cur.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -83,16 +92,16 @@ def insert_rows(
     if connection.vendor != "postgresql":
         ids = _bulk_create(model, rows, now=now)
         return ids if with_ids else []
-    ids = reserve_ids(model, len(rows)) if with_ids else None
-    sql, text = copy_of_rows(model, rows, now=now, ids=ids)
+    reserved = reserve_ids(model, len(rows)) if with_ids else None
+    sql, text = copy_of_rows(model, rows, now=now, ids=reserved)
     with connection.cursor() as cur:
         cur.cursor.copy_expert(sql, io.StringIO(text))
-    return ids or []
+    return reserved or []
 
 
 def _bulk_create(model: type[models.Model], rows: Sequence[dict], *, now: datetime) -> list[int]:
     columns = _columns(model, now)
-    objs = model.objects.bulk_create(
+    objs = model._default_manager.bulk_create(
         [
             model(
                 **{a: r.get(a, d() if callable(d) else d) for a, _c, d in columns},
@@ -111,7 +120,7 @@ def copy_of_rows(
     """The COPY statement and its text for `rows` (as insert_rows takes them), with these
     primary keys or (None) the table's sequence default."""
     columns = _columns(model, now)
-    names = ([model._meta.pk.column] if ids is not None else []) + [c for _a, c, _d in columns]
+    names = ([_column(model._meta.pk)] if ids is not None else []) + [c for _a, c, _d in columns]
     fixed = {a: _copy_text(d() if callable(d) else d) for a, _c, d in columns}
     lines = []
     for i, r in enumerate(rows):
@@ -198,23 +207,24 @@ def copy_line(values: Iterable) -> str:
 
 
 def insert_objects(
-    model: type[models.Model], objs: Iterable[models.Model], *, batch_size: int = BATCH
+    model: type[models.Model], objs: Iterable[object], *, batch_size: int = BATCH
 ) -> int:
     """Insert unsaved instances of `model` (or any objects holding its fields' attnames as
     attributes) with every concrete field as it is set (no save() hooks run; the primary key
     comes from the table's sequence and is not set on the objects): COPY on PostgreSQL,
     bulk_create elsewhere. Returns how many were inserted."""
-    fields = [
-        f.attname
+    concrete = [
+        f
         for f in model._meta.concrete_fields
         if not (f.primary_key and isinstance(f, models.AutoField))
     ]
+    fields = [f.attname for f in concrete]
     if connection.vendor != "postgresql":
         instances = [
             o if isinstance(o, model) else model(**{a: getattr(o, a) for a in fields}) for o in objs
         ]
-        return len(model.objects.bulk_create(instances, batch_size=batch_size))
-    columns = [model._meta.get_field(a).column for a in fields]
+        return len(model._default_manager.bulk_create(instances, batch_size=batch_size))
+    columns = [_column(f) for f in concrete]
     sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
     count = 0
     buf = io.StringIO()

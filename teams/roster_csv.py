@@ -13,8 +13,11 @@ import csv
 import io
 import re
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+
+from .models import Team
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 COLUMNS = ["name", "email", "team", "role", "skills", "time zone", "shift pattern"]
@@ -73,7 +76,7 @@ class RosterRow:
     line: int
     name: str = ""
     email: str = ""
-    team: object = None  # a Team
+    team: Team | None = None
     role: str = ""
     skills: list[str] = field(default_factory=list)
     time_zone: str = ""
@@ -89,7 +92,7 @@ class RosterRow:
         return self.name.split(" ", 1)[1] if " " in self.name else ""
 
 
-def read_rows(text: str, *, teams: dict[str, object], roles: dict[str, str]) -> list[RosterRow]:
+def read_rows(text: str, *, teams: Mapping[str, Team], roles: dict[str, str]) -> list[RosterRow]:
     """Parse CSV text. `teams` maps lower-case slug and name to Team; `roles` maps lower-case
     value and label to a Role value. Returns every data row, with errors; a file-level
     problem (missing columns) is reported on line 1."""

@@ -6,6 +6,8 @@ follows the number of days × dimensions, not the number of tickets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Sum
 
 from tickets.models import SLAPolicy, Ticket, TicketSLA
@@ -43,7 +45,7 @@ def csat_breakdown(*, user, filters: DashboardFilter) -> dict:
     base = filters.ticket_params()
     rated = day_range(filters.start_day, filters.end_day, "rated")
 
-    def table(key, label, param):
+    def table(key: str, label: Callable[[dict], str], param: str) -> list[dict]:
         grouped: dict[str, dict] = {}
         for r in rows:
             g = grouped.setdefault(r[key], {"label": label(r), **dict.fromkeys(CSAT_FIELDS, 0)})

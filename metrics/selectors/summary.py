@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date, timedelta
 from math import sqrt
 from statistics import median
+from typing import TypeVar
 
 from .. import histogram
 
@@ -75,6 +76,8 @@ CSAT_SCORES = (1, 2, 3, 4, 5)
 SLA_KINDS = ("first_reply", "next_reply", "resolution")
 Z95 = 1.959963984540054
 
+K = TypeVar("K", bound=Hashable)  # what combined_by and group key rows by
+
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     """The Wilson score interval for a proportion (95% by default); None when n is 0."""
@@ -93,47 +96,48 @@ def _ratio(num: float, den: float) -> float | None:
 
 def summarize(rows: Iterable[dict]) -> dict:
     """Totals and derived figures for any set of rollup rows."""
-    total = dict.fromkeys(COUNTS, 0)
+    counts = dict.fromkeys(COUNTS, 0)
     frt, res = [], []
     for r in rows:
         for k in COUNTS:
-            total[k] += r[k]
+            counts[k] += r[k]
         frt.append(r["frt_hist"])
         res.append(r["resolution_hist"])
     frt_hist, res_hist = histogram.merge(frt), histogram.merge(res)
-    total.update(
-        frt_p50=histogram.percentile(frt_hist, 0.5),
-        frt_p90=histogram.percentile(frt_hist, 0.9),
-        frt_mean=_ratio(total["frt_sum"], total["frt_count"]),
-        resolution_p50=histogram.percentile(res_hist, 0.5),
-        resolution_p90=histogram.percentile(res_hist, 0.9),
-        reopen_rate=_ratio(total["reopened"], total["solved"]),
-        one_touch_rate=_ratio(total["one_touch"], total["solved"]),
-        sla_rate=_ratio(total["sla_achieved"], total["sla_achieved"] + total["sla_breached"]),
-        qa_mean=_ratio(total["qa_sum"], total["qa_count"]),
-        handle_hours=total["handle_seconds"] / 3600,
-        handle_minutes_per_ticket=_ratio(total["handle_seconds"] / 60, total["handle_count"]),
-    )
+    total: dict[str, object] = {
+        **counts,
+        "frt_p50": histogram.percentile(frt_hist, 0.5),
+        "frt_p90": histogram.percentile(frt_hist, 0.9),
+        "frt_mean": _ratio(counts["frt_sum"], counts["frt_count"]),
+        "resolution_p50": histogram.percentile(res_hist, 0.5),
+        "resolution_p90": histogram.percentile(res_hist, 0.9),
+        "reopen_rate": _ratio(counts["reopened"], counts["solved"]),
+        "one_touch_rate": _ratio(counts["one_touch"], counts["solved"]),
+        "sla_rate": _ratio(counts["sla_achieved"], counts["sla_achieved"] + counts["sla_breached"]),
+        "qa_mean": _ratio(counts["qa_sum"], counts["qa_count"]),
+        "handle_hours": counts["handle_seconds"] / 3600,
+        "handle_minutes_per_ticket": _ratio(counts["handle_seconds"] / 60, counts["handle_count"]),
+    }
     for kind in SLA_KINDS:
-        met, breached = total[f"sla_{kind}_met"], total[f"sla_{kind}_breached"]
+        met, breached = counts[f"sla_{kind}_met"], counts[f"sla_{kind}_breached"]
         total[f"sla_{kind}_rate"] = _ratio(met, met + breached)
-    rated = sum(total[f"csat_{n}"] for n in CSAT_SCORES)
-    satisfied = total["csat_4"] + total["csat_5"]
+    rated = sum(counts[f"csat_{n}"] for n in CSAT_SCORES)
+    satisfied = counts["csat_4"] + counts["csat_5"]
     total.update(
         csat_rated=rated,
         csat_satisfied=satisfied,
         csat_pct=_ratio(satisfied, rated),
-        csat_mean=_ratio(sum(n * total[f"csat_{n}"] for n in CSAT_SCORES), rated),
+        csat_mean=_ratio(sum(n * counts[f"csat_{n}"] for n in CSAT_SCORES), rated),
         csat_interval=wilson_interval(satisfied, rated),
     )
     return total
 
 
-def combined_by(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[object, dict]:
+def combined_by(rows: Iterable[dict], key: Callable[[dict], K]) -> dict[K, dict]:
     """Rows summed per key into one row each (counts added, histograms merged, the rows left
     as they were): a summary over a few combined rows merges far fewer histograms than one
     over all of them."""
-    out: dict[object, dict] = {}
+    out: dict[K, dict] = {}
     for r in rows:
         k = key(r)
         cell = out.get(k)
@@ -152,9 +156,9 @@ def combined_by(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[obj
     return out
 
 
-def group(rows: Iterable[dict], key: Callable[[dict], object]) -> dict[object, dict]:
+def group(rows: Iterable[dict], key: Callable[[dict], K]) -> dict[K, dict]:
     """Summaries per key (e.g. agent, team, week)."""
-    buckets: dict[object, list[dict]] = defaultdict(list)
+    buckets: dict[K, list[dict]] = defaultdict(list)
     for r in rows:
         buckets[key(r)].append(r)
     return {k: summarize(v) for k, v in buckets.items()}

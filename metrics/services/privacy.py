@@ -34,7 +34,8 @@ def report_files_scrub(scrub: Callable[[str], str], needles: list[str]) -> int:
     changed = 0
     for run in ReportRun.objects.exclude(file="").only("pk", "file").iterator():
         storage, name = run.file.storage, run.file.name
-        if not storage.exists(name):
+        # Never empty (the query leaves out runs without a file); django-stubs types it Optional.
+        if not name or not storage.exists(name):
             continue
         with storage.open(name, "rb") as fh:
             data = fh.read()

@@ -211,12 +211,12 @@ def qa_sample_week(*, week: date, size: int, seed: int | None = None) -> int:
     )
     for agent, tickets in sorted(by_agent.items()):
         want = max(0, size - sampled.get(agent, 0))
-        for pk, team in rng.sample(tickets, min(want, len(tickets))):
+        for ticket_id, team_id in rng.sample(tickets, min(want, len(tickets))):
             items.append(
                 QAQueueItem(
-                    ticket_id=pk,
+                    ticket_id=ticket_id,
                     agent_id=agent,
-                    team_id=team,
+                    team_id=team_id,
                     reason=QAQueueItem.Reason.SAMPLE,
                     week=monday,
                 )

@@ -142,10 +142,11 @@ def _send(run: ReportRun, recipients: list[str]) -> None:
         ),
         to=recipients,
     )
+    name = run.file.name
+    if not name:  # both callers send a saved file; FieldFile.open would raise this too
+        raise ValueError(f"Report run {run.pk} has no file to send.")
     with run.file.open("rb") as fh:
-        message.attach(
-            run.file.name.rsplit("/", 1)[-1], fh.read(), FORMATS[schedule.format].split(";")[0]
-        )
+        message.attach(name.rsplit("/", 1)[-1], fh.read(), FORMATS[schedule.format].split(";")[0])
     message.send()
     run.sent_to = ", ".join(recipients)
     run.sent_count += 1
@@ -163,8 +164,9 @@ def report_run(
     now = now or timezone.now()
     start, end = report_period(schedule.frequency, now.astimezone(UTC).date())
     done = schedule.runs.filter(period_start=start, period_end=end, status=ReportRun.Status.OK)
-    if not force and done.exists():
-        return done.first()
+    sent = None if force else done.first()
+    if sent is not None:
+        return sent
     run = ReportRun.objects.create(
         schedule=schedule, started_at=now, period_start=start, period_end=end
     )

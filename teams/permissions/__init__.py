@@ -171,7 +171,7 @@ def can_assign_roles(user) -> bool:
     return scope_for(user).role == Role.ADMIN
 
 
-def can_edit_team(user, team: Team) -> bool:
+def can_edit_team(user, team: Team | None) -> bool:
     """Leads of that team (in scope) and admins may edit its members and their schedules."""
     scope = scope_for(user)
     if scope.role == Role.ADMIN:

@@ -142,7 +142,7 @@ def agent_exposure_held_back(
     each of `caps`."""
     at = at or timezone.now()
     caps = list(caps)
-    shift_cap = agent.team.exposure_cap_per_shift if agent.team_id else None
+    shift_cap = agent.team.exposure_cap_per_shift if agent.team is not None else None
     if shift_cap is not None:
         caps.append(ExposureCap(shift_cap, *shift_window(agent=agent, at=at)))
     return exposure_held_back(

@@ -94,6 +94,8 @@ def policy_completion(*, user, version: PolicyVersion) -> list[TeamCompletion]:
         .select_related("user")
         .order_by("user__first_name", "user__last_name")
     ):
+        if ack.team_id is None:  # the filter above names teams; the column allows none
+            continue
         missing.setdefault(ack.team_id, []).append(ack.user.get_full_name() or ack.user.username)
     return [
         TeamCompletion(teams[c["team_id"]], c["asked"], c["done"], missing.get(c["team_id"], []))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,7 +32,7 @@ def coaching_session_create(
     agenda: str = "",
     notes: str = "",
     ticket_ids=(),
-    action_items: list[tuple[str, date | None]] = (),
+    action_items: Iterable[tuple[str, date | None]] = (),
 ) -> CoachingSession:
     """Log a coaching session (by a lead, manager or admin whose scope holds the associate)."""
     if not can_coach(by, associate):
@@ -59,7 +60,7 @@ def coaching_session_update(
     agenda: str,
     notes: str,
     ticket_ids=(),
-    new_items: list[tuple[str, date | None]] = (),
+    new_items: Iterable[tuple[str, date | None]] = (),
 ) -> CoachingSession:
     """Change a session's agenda, notes and linked tickets; add action items."""
     if not can_edit_coaching(by, session):

@@ -45,9 +45,9 @@ def exposure_opt_out(*, agent: Agent, at: datetime | None = None) -> ExposureOpt
     """The agent steps out of sensitive work for the rest of the current shift (or local day
     when off shift). No reason is asked. Stepping out again while out changes nothing."""
     at = at or timezone.now()
-    current = exposure_opt_outs_in_force(at=at).filter(user_id=agent.user_id)
-    if current.exists():
-        return current.first()
+    current = exposure_opt_outs_in_force(at=at).filter(user_id=agent.user_id).first()
+    if current is not None:
+        return current
     _, until = shift_window(agent=agent, at=at)
     day = at.astimezone(zoneinfo.ZoneInfo(agent.time_zone or "UTC")).date()
     return ExposureOptOut.objects.create(user_id=agent.user_id, day=day, at=at, until=until)

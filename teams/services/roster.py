@@ -91,7 +91,6 @@ def roster_import(*, by, text: str, dry_run: bool) -> RosterResult:
 
 
 def _apply(row: roster_csv.RosterRow, agent: Agent | None, by) -> None:
-    profile = {"skills": row.skills, "time_zone": row.time_zone}
     if agent is None:
         username = row.email
         agent = agent_create(
@@ -102,7 +101,8 @@ def _apply(row: roster_csv.RosterRow, agent: Agent | None, by) -> None:
             first_name=row.first_name,
             last_name=row.last_name,
             by=by,
-            **profile,
+            skills=row.skills,
+            time_zone=row.time_zone,
         )
     else:
         before = {"clearance": agent.clearance, "team": agent.team}

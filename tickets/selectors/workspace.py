@@ -45,13 +45,22 @@ class ThreadMessage:
     files: list[Attachment] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class HistoryEntry:
+    """One event as the history shows it: its old and new values with assignee ids as names."""
+
+    event: TicketEvent
+    shown_old: str
+    shown_new: str
+
+
 @dataclass
 class Workspace:
     """Everything the ticket workspace shows, read in a constant number of queries."""
 
     ticket: Ticket
     messages: list[ThreadMessage]
-    events: list[TicketEvent]
+    events: list[HistoryEntry]
     links: list[tuple[str, Ticket]]
     other_tickets: list[Ticket]
     macros: tuple[tuple[int, str], ...]  # the pickers' (value, label) pairs: tickets.choices
@@ -155,7 +164,7 @@ def _links(ticket: Ticket) -> list[tuple[str, Ticket]]:
     ]
 
 
-def _events_for_display(ticket: Ticket, known: dict[int, str] | None = None) -> list[TicketEvent]:
+def _events_for_display(ticket: Ticket, known: dict[int, str] | None = None) -> list[HistoryEntry]:
     """The latest events, with assignee ids shown as names: `known` names by user id (the
     team's agents), the others read in one query."""
     events = list(
@@ -168,20 +177,27 @@ def _events_for_display(ticket: Ticket, known: dict[int, str] | None = None) -> 
             u.pk: u.get_full_name() or u.username
             for u in get_user_model().objects.filter(pk__in=ids - names.keys())
         }
-    for e in events:
-        e.shown_old, e.shown_new = e.old, e.new
-        if e.field == "assignee":
-            e.shown_old = names.get(int(e.old), e.old) if e.old.isdigit() else e.old
-            e.shown_new = names.get(int(e.new), e.new) if e.new.isdigit() else e.new
-    return events
+
+    def shown(value: str) -> str:
+        return names.get(int(value), value) if value.isdigit() else value
+
+    return [
+        HistoryEntry(e, shown(e.old), shown(e.new))
+        if e.field == "assignee"
+        else HistoryEntry(e, e.old, e.new)
+        for e in events
+    ]
+
+
+_REVERSE_LABELS: dict[str, str] = {
+    TicketLink.Kind.MERGE: "Merged from",
+    TicketLink.Kind.FOLLOW_UP: "Followed up by",
+    TicketLink.Kind.RELATED: "Related to",
+}
 
 
 def _reverse_label(kind: str) -> str:
-    return {
-        TicketLink.Kind.MERGE: "Merged from",
-        TicketLink.Kind.FOLLOW_UP: "Followed up by",
-        TicketLink.Kind.RELATED: "Related to",
-    }[kind]
+    return _REVERSE_LABELS[kind]
 
 
 def _sensitivities(user) -> list[str]:

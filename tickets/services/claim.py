@@ -21,12 +21,13 @@ window is read from their rota once a shift, then kept until the rota changes).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 
 from teams.models import Agent, Sensitivity
@@ -54,6 +55,20 @@ class ClaimRefused(Exception):
     """Get-next hands out nothing, for a reason the agent should read (presence, exposure cap)."""
 
 
+@dataclass(slots=True)
+class _Claimant:
+    """The agent's locked row (with their user) and what the claim decides on, read beside it
+    in one statement (_claimant)."""
+
+    agent: Agent
+    open_load: int  # their unsolved tickets
+    held_back: bool  # sensitive work held back by their step-out or the team's per-hour cap
+    shift_capped: bool  # their team caps exposure per shift (read when it matters)
+    interleave: bool  # after a sensitive claim, a non-sensitive ticket first
+    last_claim_sensitivity: str | None
+    webhooks_on: bool  # some webhook endpoint is active
+
+
 def ticket_claim_next(*, agent: Agent) -> Ticket | None:
     """Hand the agent the most urgent unassigned ticket they may take, or None.
 
@@ -72,17 +87,20 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
     now = timezone.now()
     db = connections[DEFAULT_DB_ALIAS]
     with transaction.atomic():
-        agent = _claimant(db, agent.pk, now)
-        if agent is None or agent.status != Agent.Status.ACTIVE or not agent.user.is_active:
+        claimant = _claimant(db, agent.pk, now)
+        if claimant is None:
+            return None
+        agent = claimant.agent
+        if agent.status != Agent.Status.ACTIVE or not agent.user.is_active:
             return None
         if not agent_can_take_work(agent):
             raise ClaimRefused(
                 f"You are {agent.get_presence_display().lower()}: set yourself Available "
                 "to get the next ticket."
             )
-        if agent.open_load >= agent.capacity or agent.team_id is None:
+        if claimant.open_load >= agent.capacity or agent.team_id is None:
             return None
-        allowed, held_back, prefer_plain = _sensitivities(db, agent, now)
+        allowed, held_back, prefer_plain = _sensitivities(db, claimant, now)
         picked = _take(db, agent, [Sensitivity.NONE], now) if prefer_plain else None
         picked = picked or _take(db, agent, allowed, now)
         if picked is None:
@@ -93,7 +111,7 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
                 )
             return None
         ticket, old_status = picked
-        _record(db, agent, ticket, old_status, now)
+        _record(db, claimant, ticket, old_status, now)
         return ticket
 
 
@@ -119,7 +137,9 @@ def _attnames(model) -> list[str]:
 def _converters(db_alias: str, models: tuple) -> dict:
     db = connections[db_alias]
     cols = [f.get_col(m._meta.db_table) for m in models for f in m._meta.concrete_fields]
-    return db.ops.compiler("SQLCompiler")(None, db, db_alias).get_converters(cols)
+    # The converters depend on the columns and the connection alone: no query is compiled.
+    compiler = db.ops.compiler("SQLCompiler")(None, db, db_alias)  # type: ignore[arg-type]
+    return compiler.get_converters(cols)
 
 
 def _from_row(db, row, *models) -> tuple[list, list]:
@@ -139,9 +159,16 @@ def _quote(name: str) -> str:
     return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
 
 
+def _column(field: object) -> str:
+    """The quoted column of a concrete field (django-stubs types Field.column Optional)."""
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{field!r} has no column")
+    return _quote(field.column)
+
+
 def _agent_column(field: str) -> str:
     """The column of `field` on the agent row the claim's statements alias `a`."""
-    return f"a.{_quote(Agent._meta.get_field(field).column)}"
+    return f"a.{_column(Agent._meta.get_field(field))}"
 
 
 @cache
@@ -150,7 +177,7 @@ def _agent_row_sql(select: str, joins: str = "") -> str:
     meta = Agent._meta
     return (
         f"SELECT {select} FROM {_quote(meta.db_table)} a{joins} "  # noqa: S608
-        f"WHERE a.{_quote(meta.pk.column)} = %s"
+        f"WHERE a.{_column(meta.pk)} = %s"
     )
 
 
@@ -197,11 +224,11 @@ def _state_sql(lock: str) -> str:
         "EXISTS (SELECT 1 FROM tickets_webhookendpoint w WHERE w.active)"
     )
     users = user_model._meta
-    join = f" JOIN {_quote(users.db_table)} u ON u.{_quote(users.pk.column)} = {user}"
+    join = f" JOIN {_quote(users.db_table)} u ON u.{_column(users.pk)} = {user}"
     return _agent_row_sql(select, join) + lock
 
 
-def _claimant(db, pk: int, now) -> Agent | None:
+def _claimant(db, pk: int, now) -> _Claimant | None:
     """The agent's row locked, with what the claim decides on, in one statement: their user,
     whether their team caps exposure per shift, whether it interleaves, their open load,
     whether sensitive work is held back from them by their step-out or their team's per-hour
@@ -217,29 +244,37 @@ def _claimant(db, pk: int, now) -> Agent | None:
         return None
     (agent, user), rest = _from_row(db, row, Agent, get_user_model())
     agent.user = user
-    shift_capped, interleave, agent.open_load, held_back, last, webhooks_on = rest
-    # No service settings row: the model's default (interleave).
-    agent.interleave = True if interleave is None else bool(interleave)
-    agent.shift_capped, agent.held_back = bool(shift_capped), bool(held_back)
-    agent.last_claim_sensitivity, agent.webhooks_on = last, bool(webhooks_on)
-    return agent
+    shift_capped, interleave, open_load, held_back, last, webhooks_on = rest
+    return _Claimant(
+        agent=agent,
+        open_load=open_load,
+        held_back=bool(held_back),
+        shift_capped=bool(shift_capped),
+        # No service settings row: the model's default (interleave).
+        interleave=True if interleave is None else bool(interleave),
+        last_claim_sensitivity=last,
+        webhooks_on=bool(webhooks_on),
+    )
 
 
 def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _sensitivities(db, agent: Agent, now) -> tuple[list[str], bool, bool]:
+def _sensitivities(db, claimant: _Claimant, now) -> tuple[list[str], bool, bool]:
     """(sensitivities the agent may be handed now, whether sensitive work is held back by a
     cap or a step-out, whether a non-sensitive ticket comes first after a sensitive claim)."""
+    agent = claimant.agent
     if Sensitivity.allowed_for(agent.clearance) == [Sensitivity.NONE]:
         return [Sensitivity.NONE], False, False  # no exposure question: no shift to read
-    held_back = agent.held_back or (agent.shift_capped and _held_back_this_shift(db, agent, now))
+    held_back = claimant.held_back or (
+        claimant.shift_capped and _held_back_this_shift(db, agent, now)
+    )
     allowed = sensitivities_allowed(clearance=agent.clearance, held_back=held_back)
     if held_back:
         return allowed, True, False
-    last = agent.last_claim_sensitivity
-    return allowed, False, agent.interleave and last not in (None, Sensitivity.NONE)
+    last = claimant.last_claim_sensitivity
+    return allowed, False, claimant.interleave and last not in (None, Sensitivity.NONE)
 
 
 def _held_back_this_shift(db, agent: Agent, now) -> bool:
@@ -257,6 +292,8 @@ def _held_back_this_shift(db, agent: Agent, now) -> bool:
 
 def _candidates(agent: Agent, sensitivities: list[str]):
     """The tickets the agent may be handed, most urgent first (the ORM form, for SQLite)."""
+    if agent.team_id is None:  # ticket_claim_next hands a teamless agent nothing
+        return Ticket.objects.none()
     qs = Ticket.objects.filter(
         team_id=agent.team_id,
         assignee__isnull=True,
@@ -341,13 +378,13 @@ def _take_skip_locked(db, agent: Agent, sensitivities, now) -> tuple[Ticket, str
     return ticket, old_status
 
 
-def _record(db, agent: Agent, ticket: Ticket, old_status: str, now) -> None:
+def _record(db, claimant: _Claimant, ticket: Ticket, old_status: str, now) -> None:
     """What follows a claim: its events, the exposure entry, the webhook event.
 
     The SLA clocks are left alone: new → open neither starts, stops nor pauses a target (both
     are running, not done), so the ticket's due time stands as it is.
     """
-    user = agent.user
+    user = claimant.agent.user
     ticket.assignee = user
     rows = [events.build(ticket, user, "claim", "assignee", "", user.pk, at=now)]
     changed = ["assignee"]
@@ -359,5 +396,5 @@ def _record(db, agent: Agent, ticket: Ticket, old_status: str, now) -> None:
         changed.append("status")
     events.write(rows, using=db.alias)
     record_exposure(user, ticket, now)
-    if agent.webhooks_on:
+    if claimant.webhooks_on:
         webhooks_emit(event="ticket.updated", ticket=ticket, extra={"changed": changed}, now=now)

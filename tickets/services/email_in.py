@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +27,14 @@ from .intake import CONFIRMATION, attachment_add, requester_get_or_create, ticke
 from .workflow import ticket_requester_reply
 
 logger = logging.getLogger(__name__)
+
+
+class _Headers(TypedDict):
+    """The e-mail headers a new ticket or a reply stores, for threading the next mail."""
+
+    email_message_id: str
+    email_in_reply_to: str
+    email_references: str
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ def email_ingest(*, raw: bytes) -> IngestResult:
         )
         if seen is not None:
             return IngestResult("duplicate", ticket=seen.ticket)
-    headers = {
+    headers: _Headers = {
         "email_message_id": parsed.message_id,
         "email_in_reply_to": parsed.in_reply_to,
         "email_references": " ".join(parsed.references)[:5000],

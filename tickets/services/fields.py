@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -29,6 +30,14 @@ def _validate_custom_fields(value) -> dict:
         if isinstance(item, str) and len(item) > 1000:
             raise ValidationError(f"Custom field {key!r} is longer than 1000 characters.")
     return value
+
+
+def _attname(name: str) -> str:
+    """The attribute an updatable field stores its value in ("category" -> "category_id")."""
+    field = Ticket._meta.get_field(name)
+    if not isinstance(field, Field):  # a reverse relation, never in UPDATABLE
+        raise ValidationError(f"Cannot update {name}.")
+    return field.attname
 
 
 @transaction.atomic
@@ -60,7 +69,7 @@ def ticket_update(*, ticket: Ticket, by, version: int | None = None, **changes) 
                 ensure_cleared(by, value)
             if ticket.assignee is not None:
                 ensure_cleared(ticket.assignee, value)
-        attname = ticket._meta.get_field(field).attname
+        attname = _attname(field)
         old = getattr(ticket, attname)
         new = value.pk if hasattr(value, "pk") else value
         if old == new:

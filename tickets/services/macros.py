@@ -8,6 +8,7 @@ code. Values are Markdown-escaped before the body is rendered and sanitized like
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +24,13 @@ from .workflow import ticket_add_note, ticket_change_status, ticket_reply
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 # Characters that would turn a value into a link, image, emphasis, code or raw markup.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+
+
+class _FieldChanges(TypedDict, total=False):
+    """The plain fields a macro may set through ticket_update."""
+
+    priority: int
+    category: Category
 
 
 def _escape(value: str) -> str:
@@ -95,7 +103,7 @@ def ticket_apply_macro(
     events.record(ticket, by, "macro", "macro", "", macro.title)
     text = macro_render(macro=macro, ticket=ticket, agent=by) if body is None else body
     if "priority" in actions or "category" in actions:
-        changes = {}
+        changes: _FieldChanges = {}
         if "priority" in actions:
             changes["priority"] = int(actions["priority"])
         if "category" in actions:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -14,7 +16,7 @@ from ..selectors import UNREAD_TTL, notifications_unread_counts, unread_cache_ke
 from .outbox import outbox_add, outbox_handler
 
 
-def notifications_create(*, items: list[tuple[int, int | None, str, str]], now=None) -> int:
+def notifications_create(*, items: Sequence[tuple[int, int | None, str, str]], now=None) -> int:
     """Create notices (user id, ticket id, kind, text) in one INSERT and queue their emails."""
     now = now or timezone.now()
     rows = Notification.objects.bulk_create(

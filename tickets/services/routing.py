@@ -12,6 +12,7 @@ skilled agent with the least open load under capacity.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -48,7 +49,7 @@ def _norm(values) -> list[str]:
     return [str(v).strip().lower() for v in values or () if str(v).strip()]
 
 
-def rule_matches(rule: RoutingRule, facts: dict, category_ids: set[int]) -> bool:
+def rule_matches(rule: RoutingRule, facts: dict, category_ids: AbstractSet[int]) -> bool:
     """Every non-empty condition holds: category, language, country, channel, any keyword in
     the subject or body, all tags."""
     if category_ids and facts["category_id"] not in category_ids:

@@ -137,7 +137,7 @@ def _team_calendar(team_id: int | None, around: datetime) -> BusinessCalendar:
     days = set(hours.holiday_dates([]))  # custom dates
     if hours.holiday_country:
         days |= _holidays(hours.holiday_country, years)
-    weekly = tuple(tuple(int(x) for x in row) for row in hours.weekly)
+    weekly = tuple((int(day), int(start), int(end)) for day, start, end in hours.weekly)
     return BusinessCalendar(hours.time_zone, weekly, frozenset(days))
 
 
@@ -293,7 +293,9 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
                 .order_by("-started_at", "-pk")
                 .first()
             )
-            if last is not None:  # reopened: resume the same target, solved time paused
+            # Reopened: resume the same target, solved time paused. None runs (`res` is None),
+            # so the last one has stopped.
+            if last is not None and last.stopped_at is not None:
                 last.paused_minutes += clock.between(last.stopped_at, now)
                 last.stopped_at = None
                 last.met = None

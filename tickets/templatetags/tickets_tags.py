@@ -153,15 +153,17 @@ def _attachment(a, ws, revealed, csrf: SafeString) -> SafeString:
 
 
 @register.simple_tag
-def history(events):
-    """The ticket's events, latest first (names already resolved by the selector)."""
+def history(entries):
+    """The ticket's events, latest first (tickets.selectors.workspace.HistoryEntry: names
+    already resolved by the selector)."""
     zone = viewer_zone()
     items = []
-    for e in events:
+    for entry in entries:
+        e = entry.event
         actor = e.actor.get_full_name() if e.actor_id is not None and e.actor else ""
         change = EMPTY
         if e.old or e.new:
-            change = fragment(": {} → {}", str(e.shown_old or "∅"), str(e.shown_new or "∅"))
+            change = fragment(": {} → {}", str(entry.shown_old or "∅"), str(entry.shown_new or "∅"))
         items.append(
             fragment(
                 _EVENT,

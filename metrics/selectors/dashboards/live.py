@@ -63,10 +63,10 @@ def live_queue(*, user, filters: DashboardFilter, now: datetime) -> dict:
                             ("unassigned", unassigned)):  # fmt: skip
             got[name] += value
     base = filters.ticket_params()
-    grid = {s: [] for s in Ticket.UNSOLVED}
+    grid: dict[str, list[dict]] = {s: [] for s in Ticket.UNSOLVED}
     for status in Ticket.UNSOLVED:
         for i, (_label, lo, hi) in enumerate(AGE_BUCKETS):
-            params = {"status": status}
+            params: dict[str, object] = {"status": status}
             if lo:
                 params["created_before"] = now - timedelta(hours=lo)
             if hi:

@@ -40,7 +40,7 @@ def rollup_rows(
     cells: dict[tuple, dict] = {}
     if not filters.needs_fine_rows:
         daily = DailyAgentRollup if per_agent else DailyTeamRollup
-        keys = ("agent_id", "team_id") if per_agent else ("team_id",)
+        keys: tuple[str, ...] = ("agent_id", "team_id") if per_agent else ("team_id",)
         weeks = _whole_weeks(filters) if weekly else []
         if weeks:
             model = WeeklyAgentRollup if per_agent else WeeklyTeamRollup

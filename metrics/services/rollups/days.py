@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import overload
 
 CHUNK = 2000
 
 
+@overload
+def utc_day(value: datetime) -> date: ...
+@overload
+def utc_day(value: None) -> None: ...
+@overload
+def utc_day(value: datetime | None) -> date | None: ...
 def utc_day(value: datetime | None) -> date | None:
     """The UTC date of an instant (None for None): the day a figure counts on."""
     return value.astimezone(UTC).date() if value else None

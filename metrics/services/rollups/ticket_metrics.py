@@ -49,7 +49,7 @@ def ticket_metric_values(
     row: dict,
     f: TicketFacts,
     *,
-    csat: tuple[int, int | None, datetime] | None,
+    csat: tuple[int | None, int | None, datetime | None] | None,
     sla_days: Iterable[date],
     now: datetime,
 ) -> dict:

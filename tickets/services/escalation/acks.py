@@ -21,6 +21,7 @@ from .common import (
     ack_deadlines,
     claim_rows,
     open_at_or_above,
+    user_ids,
 )
 
 
@@ -52,19 +53,20 @@ def escalate_ack_missed(ids, now) -> None:
         for level in {e.level for e in missed}
         for t in open_at_or_above({e.ticket_id for e in missed if e.level == level}, level + 1)
     }
-    firsts = {}
+    firsts: dict[int, Escalation] = {}
     for esc in missed:
         if (esc.ticket_id, esc.level) not in above:
             firsts.setdefault(esc.ticket_id, esc)
     missed = list(firsts.values())
     if not missed:
         return
-    onward = dict(
+    # Both are read with an escalation's team id, None when it has none (nothing is found).
+    onward: dict[int | None, int | None] = dict(
         TeamServiceSettings.objects.filter(
             team_id__in={e.team_id for e in missed}, escalate_unacknowledged_to__isnull=False
         ).values_list("team_id", "escalate_unacknowledged_to_id")
     )
-    teams = {
+    teams: dict[int | None, Team] = {
         t.pk: t
         for t in Team.objects.filter(pk__in={*onward.values(), *(e.team_id for e in missed)})
     }
@@ -106,8 +108,9 @@ def escalate_ack_missed(ids, now) -> None:
             )  # fmt: skip
             moves[team.pk].append(ticket.pk)
         text = f"Escalation L{level} (not acknowledged in time) needs you: {ticket.reference}"
-        for user_id in {getattr(team, "lead_id", None), getattr(team, "manager_id", None)} - {None}:
-            notes.append((user_id, ticket.pk, "escalation", text))
+        if team is not None:
+            for user_id in user_ids(team.lead_id, team.manager_id):
+                notes.append((user_id, ticket.pk, "escalation", text))
     Escalation.objects.bulk_create(rows, ignore_conflicts=True)
     TicketEvent.objects.bulk_create(logged)
     for team_id, ticket_ids in moves.items():

@@ -35,6 +35,11 @@ def people_for(ticket_ids) -> dict[int, tuple[int | None, int | None, str, int |
     return {pk: (a, lead, f"FL-{pk} {subject}", team) for pk, a, lead, subject, team in rows}
 
 
+def user_ids(*ids: int | None) -> set[int]:
+    """Who to tell: the distinct user ids among these, the missing ones (None) left out."""
+    return {i for i in ids if i is not None}
+
+
 def tag_escalated(ticket_ids) -> None:
     tag, _ = Tag.objects.get_or_create(name=ESCALATED_TAG)
     through = Ticket.tags.through

@@ -26,6 +26,7 @@ from .common import (
     MAX_LEVEL,
     ack_due,
     tag_escalated,
+    user_ids,
 )
 
 
@@ -83,11 +84,10 @@ def ticket_escalate(
         extra={"escalation": {"level": level, "source": "manual", "reason": escalation.reason}},
         now=now,
     )
-    receivers = {getattr(target, "lead_id", None)}
-    if level == MAX_LEVEL:
-        receivers.add(getattr(target, "manager_id", None))
+    lead = target.lead_id if target is not None else None
+    manager = target.manager_id if target is not None and level == MAX_LEVEL else None
+    receivers = user_ids(lead, manager) - {by.pk}
     text = f"Escalation L{level} needs your acknowledgement: {ticket.reference}"
-    receivers -= {None, by.pk}
     if receivers:
         notifications_create(
             items=[(user_id, ticket.pk, "escalation", text) for user_id in receivers], now=now
@@ -124,7 +124,9 @@ def escalation_acknowledge(*, escalation: Escalation, by) -> Escalation:
         Escalation.objects.filter(
             ticket_id=escalation.ticket_id,
             level=escalation.level,
-            team_id=escalation.team_id,
+            # A teamless escalation's siblings are teamless too: exact None is IS NULL in
+            # Django, which django-stubs' lookup check does not allow for.
+            team_id=escalation.team_id,  # type: ignore[misc]
             acknowledged_at__isnull=True,
             resolved_at__isnull=True,
         ).update(acknowledged_at=now, acknowledged_by=by)

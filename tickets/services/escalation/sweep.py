@@ -12,6 +12,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from teams.models import Team
+
 from ...models import (
     Escalation,
     SLAPolicy,
@@ -32,6 +34,7 @@ from .common import (
     people_for,
     record_events,
     tag_escalated,
+    user_ids,
 )
 
 
@@ -64,8 +67,8 @@ def _claim_breached(now) -> list[tuple]:
     )
 
 
-def _claim_second_level(policy: SLAPolicy, now) -> list[tuple]:
-    cutoff = now - timedelta(minutes=policy.second_level_after_minutes)
+def _claim_second_level(policy: SLAPolicy, after_minutes: int, now) -> list[tuple]:
+    cutoff = now - timedelta(minutes=after_minutes)
     return claim_rows(
         "UPDATE tickets_ticketsla SET escalation_level = 2 "
         "WHERE policy_id = %s AND escalation_level = 1 AND stopped_at IS NULL "
@@ -150,14 +153,13 @@ def _act_breached(rows, now) -> None:
     for _pk, ticket_id, kind, _pol in rows:
         assignee, lead, label, _team = people[ticket_id]
         text = f"SLA breached ({kind_label(kind)}): {label}"
-        for user_id in {assignee, lead} - {None}:
+        for user_id in user_ids(assignee, lead):
             notes.append((user_id, ticket_id, "sla_breached", text))
     if notes:
         notifications_create(items=notes, now=now)
 
 
-def _act_second_level(policy: SLAPolicy, rows, now) -> None:
-    team = policy.second_level_team
+def _act_second_level(policy: SLAPolicy, team: Team, rows, now) -> None:
     ticket_ids = {r[1] for r in rows}
     due = ack_due(team.pk, 2, now)
     Escalation.objects.bulk_create(
@@ -216,12 +218,15 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
             second_level_team__isnull=False, second_level_after_minutes__isnull=False
         ).select_related("second_level_team")
         for policy in second:
-            rows = _claim_second_level(policy, now)
+            team, after = policy.second_level_team, policy.second_level_after_minutes
+            if team is None or after is None:  # the query asks for both
+                continue
+            rows = _claim_second_level(policy, after, now)
             # A ticket a missed acknowledgement already raised to level 2 is not raised again.
             above = open_at_or_above({r[1] for r in rows}, 2) if rows else set()
             rows = [r for r in rows if r[1] not in above]
             if rows:
-                _act_second_level(policy, rows, now)
+                _act_second_level(policy, team, rows, now)
                 result.second_level += [r[0] for r in rows]
         rows = claim_ack_missed(now)
         if rows:

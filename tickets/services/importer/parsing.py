@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -61,7 +61,7 @@ class ParsedRow:
 class _RowParser:
     """Turns one CSV record into a ParsedRow or a list of messages about what is wrong."""
 
-    def __init__(self, mapping: dict, header: list[str]):
+    def __init__(self, mapping: dict, header: Sequence[str]):
         self.columns = mapping["columns"]
         self.values = mapping.get("values", {})
         self.formats = mapping.get("formats", {})
@@ -222,7 +222,10 @@ def parse_file(path: str | Path, mapping: dict) -> tuple[list[ParsedRow], list[R
             for record in reader:
                 count += 1
                 parsed = parser.parse(start_line, record, categories)
-                (errors if isinstance(parsed, RowError) else rows).append(parsed)
+                if isinstance(parsed, RowError):
+                    errors.append(parsed)
+                else:
+                    rows.append(parsed)
                 start_line = reader.line_num + 1
         except (csv.Error, UnicodeDecodeError) as exc:
             errors.append(RowError(start_line, f"unreadable CSV: {exc}"))

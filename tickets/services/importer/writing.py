@@ -4,6 +4,7 @@ through core.copy (COPY on PostgreSQL)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -54,7 +55,7 @@ def rows_write(
         reserved = out.reserve(Ticket, len(rows))
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
-            tickets = [
+            tickets: list[dict[str, Any]] = [  # insert_rows' rows: {attname: value}
                 {
                     "subject": r.subject,
                     "requester_id": existing[r.email],

@@ -3,13 +3,12 @@ requesters whose tickets have long been closed; one audit entry per run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from teams.models import AuditEntry, Sensitivity
@@ -42,7 +41,7 @@ def _purge_sensitive_attachments(cutoff, result: RetentionResult) -> None:
         result.attachments += 1
 
 
-def _anonymisable(cutoff) -> Iterable[Requester]:
+def _anonymisable(cutoff) -> QuerySet[Requester]:
     """Requesters not yet erased whose every ticket was closed before `cutoff`."""
     closed_before = Q(tickets__status=Ticket.Status.CLOSED, tickets__closed_at__lt=cutoff)
     return (
