@@ -28,7 +28,9 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import bench_url  # noqa: E402
-from bench.load import TWO_FACTOR_USERS, bench_meta, cpu_seconds, server_env  # noqa: E402
+from bench.loadtest.child import TWO_FACTOR_USERS, _bench_authenticator  # noqa: E402
+from bench.loadtest.meters import cpu_seconds  # noqa: E402
+from bench.loadtest.server import bench_meta, server_env  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "50"))
 
@@ -53,8 +55,6 @@ def client_for(username: str):
     client.force_login(user)
     if username in TWO_FACTOR_USERS:  # a session that passed the second factor
         from django_otp import DEVICE_ID_SESSION_KEY
-
-        from bench.load import _bench_authenticator
 
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = _bench_authenticator(user).persistent_id

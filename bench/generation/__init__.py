@@ -1,0 +1,1 @@
+"""bench/generate.py in parts: the bench data set, streamed into PostgreSQL with COPY."""

@@ -1,0 +1,1 @@
+"""bench/load.py in parts: Frontline measured on the bench database through gunicorn."""
