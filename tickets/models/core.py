@@ -132,7 +132,7 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "created_at"], name="ticket_requester_created"),
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
-            # The lead's live backlog (metrics.selectors.dashboards.live_queue) counts unsolved
+            # The lead's live backlog (metrics.selectors.dashboards.live.live_queue) counts unsolved
             # tickets by status, age, due time and assignee from this index alone.
             models.Index(
                 fields=[
