@@ -8,7 +8,7 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support.settings")
-    try:
+    try:  # inside main: a missing Django is reported with a hint, not a bare ImportError
         from django.core.management import execute_from_command_line
     except ImportError as exc:
         raise ImportError(
