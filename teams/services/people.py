@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from ..models import Agent, AuditEntry, Role, Sensitivity, Team, validate_time_zone
-from ..permissions import can_edit_team, scope_for
+from ..permissions import can_assign_roles, can_edit_team, scope_for
 from ..roles import ROLE_PERMISSIONS
 from .audit import audit_record
 from .policy import policy_request_for_member
@@ -145,7 +145,7 @@ def agent_update(*, by, agent: Agent, **changes) -> Agent:
     team. `by` None means the system. Raises PermissionDenied or ValidationError."""
     if by is not None and not can_edit_team(by, agent.team):
         raise PermissionDenied("You may not edit members of this team.")
-    is_admin = by is None or scope_for(by).role == Role.ADMIN
+    is_admin = by is None or can_assign_roles(by)
     allowed = set(EDITABLE_BY_LEAD) | ({"role", "team"} if is_admin else set())
     refused = set(changes) - allowed
     if refused:

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from .. import roster_csv
 from ..models import Agent, Role, Team
-from ..permissions import can_edit_team, can_import_roster, scope_for
+from ..permissions import can_assign_roles, can_edit_team, can_import_roster
 from .people import agent_create, agent_set_role, record_access_changes
 from .rota import shift_templates_replace
 
@@ -46,11 +46,11 @@ class RosterInvalid(Exception):
 def _check_rows(by, rows: list[roster_csv.RosterRow]) -> None:
     if by is None:
         return
-    scope = scope_for(by)
+    may_assign_roles = can_assign_roles(by)
     for row in rows:
         if row.team is not None and not can_edit_team(by, row.team):
             row.errors.append(f"you may not add people to {row.team}")
-        if row.role and row.role != Role.ASSOCIATE and scope.role != Role.ADMIN:
+        if row.role and row.role != Role.ASSOCIATE and not may_assign_roles:
             row.errors.append("only admins import roles other than associate")
         existing = Agent.objects.filter(user__email__iexact=row.email).select_related("team")
         for agent in existing:
