@@ -230,3 +230,14 @@ def test_the_decision_says_why(team, associate):
     out = exposure_decision(agent=associate, sensitivity=Sensitivity.SENSITIVE)
     assert out.reason == "stepped out of sensitive work for the rest of their shift"
     assert exposure_decision(agent=associate, sensitivity=Sensitivity.NONE).allowed
+
+
+def test_the_override_reason_field_is_shown_to_leads_only(
+    client, team, lead, associate, unassigned
+):
+    url = reverse("tickets:detail", args=[unassigned.pk])
+    client.force_login(lead.user)
+    assert 'name="override_reason"' in client.get(url).content.decode()
+    peer = AgentFactory(team=team, clearance=Sensitivity.SENSITIVE)
+    client.force_login(peer.user)
+    assert 'name="override_reason"' not in client.get(url).content.decode()
