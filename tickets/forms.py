@@ -69,6 +69,8 @@ class FieldsForm(VersionedForm):
 
 class AssignForm(VersionedForm):
     assignee = forms.IntegerField(required=False, help_text="Empty: unassign")
+    # A lead's reason to hand sensitive work past the assignee's step-out or exposure cap.
+    override_reason = forms.CharField(required=False, max_length=500)
 
 
 class TagsForm(VersionedForm):

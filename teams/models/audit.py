@@ -57,6 +57,7 @@ class AuditEntry(models.Model):
         REQUESTER_ERASE = "requester_erase", "Requester erased"
         RETENTION_RUN = "retention_run", "Retention run"
         AUDIT_EXPORT = "audit_export", "Audit trail exported"
+        EXPOSURE_OVERRIDE = "exposure_override", "Exposure rule overridden"
 
     at = models.DateTimeField(db_index=True)
     # No database constraint and no cascade: deleting a user must not try to rewrite (or

@@ -192,6 +192,21 @@ def can_view_team_exposure(user, team: Team) -> bool:
     return scope.all_teams or team.pk in scope.team_ids
 
 
+def can_override_exposure_at_all(user) -> bool:
+    """Is the user of a role that may override the exposure rule (the workspace shows them
+    the override reason field)? Which agents, can_override_exposure says."""
+    return scope_for(user).role in roles.SUPERVISORS
+
+
+def can_override_exposure(user, agent: Agent) -> bool:
+    """Leads, managers and admins whose scope holds the agent's team may hand them sensitive
+    work past a step-out or an exposure cap, with a reason (never past their clearance)."""
+    scope = scope_for(user)
+    if scope.role not in roles.SUPERVISORS:
+        return False
+    return scope.all_teams or agent.team_id in scope.team_ids
+
+
 def _coaching_scope(user, model):
     scope = scope_for(user)
     qs = model.objects.all()

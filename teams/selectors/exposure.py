@@ -106,25 +106,43 @@ def exposure_opted_out(*, agent: Agent, at: datetime | None = None) -> bool:
 # the last hour).
 #
 # The rule is written once for each way it is read: exposure_held_back decides from the facts
-# in Python, exposure_held_back_sql is the same test as a SQL boolean that a statement
-# composes (get-next's claim reads it beside the agent's row), and sensitivities_allowed turns
-# either answer into what may be handed out. tests/teams/test_exposure.py pins the Python and
+# in Python (exposure_held_back_reason, saying why), exposure_held_back_sql is the same test as
+# a SQL boolean that a statement composes (get-next's claim reads it beside the agent's row),
+# and sensitivities_allowed turns either answer into what may be handed out. exposure_decision
+# is the one question every other assignment path asks (push auto-assign, a lead's manual
+# assignment): the same rule over one agent and one sensitivity, with a reason a person reads. tests/teams/test_exposure.py pins the Python and
 # SQL forms equal for every combination of clearance, step-out, caps and sensitivity.
 
 
 @dataclass(frozen=True)
 class ExposureCap:
-    """At most `most` sensitive or restricted tickets handled in [start, end) (None: no cap)."""
+    """At most `most` sensitive or restricted tickets handled in [start, end) (None: no cap).
+    `name` says which cap it is in a refusal a person reads ("shift cap", "hourly cap")."""
 
     most: int | None
     start: datetime
     end: datetime
+    name: str = "exposure cap"
 
 
 def exposure_held_back(*, stepped_out: bool, counts: Iterable[tuple[int | None, int]]) -> bool:
     """Is sensitive work held back: stepped out, or any cap reached? `counts` holds one
     (cap, entries counted over the cap's window) pair per cap; a None cap is no cap."""
-    return stepped_out or any(most is not None and n >= most for most, n in counts)
+    named = [(most, n, "exposure cap") for most, n in counts]
+    return bool(exposure_held_back_reason(stepped_out=stepped_out, counts=named))
+
+
+def exposure_held_back_reason(
+    *, stepped_out: bool, counts: Iterable[tuple[int | None, int, str]]
+) -> str:
+    """exposure_held_back, saying why: "" when not held back, else the first reason — the
+    step-out, or the first named cap (cap, count, name) reached."""
+    if stepped_out:
+        return "stepped out of sensitive work for the rest of their shift"
+    for most, n, name in counts:
+        if most is not None and n >= most:
+            return f"{name} reached ({n} of {most})"
+    return ""
 
 
 def sensitivities_allowed(*, clearance: str, held_back: bool) -> list[str]:
@@ -140,19 +158,75 @@ def agent_exposure_held_back(
     """exposure_held_back for the agent at `at`, its facts read with the ORM: whether they
     stepped out, their count over their shift against their team's per-shift cap, and over
     each of `caps`."""
+    return bool(agent_exposure_held_back_reason(agent=agent, at=at, caps=caps))
+
+
+def agent_exposure_held_back_reason(
+    *, agent: Agent, at: datetime | None = None, caps: Iterable[ExposureCap] = ()
+) -> str:
+    """Why sensitive work is held back from the agent at `at` ("" when it is not): the rule
+    of agent_exposure_held_back, with the reason a person reads."""
     at = at or timezone.now()
     caps = list(caps)
     shift_cap = agent.team.exposure_cap_per_shift if agent.team is not None else None
     if shift_cap is not None:
-        caps.append(ExposureCap(shift_cap, *shift_window(agent=agent, at=at)))
-    return exposure_held_back(
-        stepped_out=exposure_opted_out(agent=agent, at=at),
+        caps.append(ExposureCap(shift_cap, *shift_window(agent=agent, at=at), name="shift cap"))
+    if exposure_opted_out(agent=agent, at=at):
+        return exposure_held_back_reason(stepped_out=True, counts=())
+    return exposure_held_back_reason(
+        stepped_out=False,
         counts=[
-            (cap.most, exposure_count(user=agent.user_id, start=cap.start, end=cap.end)["total"])
+            (
+                cap.most,
+                exposure_count(user=agent.user_id, start=cap.start, end=cap.end)["total"],
+                cap.name,
+            )
             for cap in caps
             if cap.most is not None
         ],
     )
+
+
+@dataclass(frozen=True)
+class ExposureDecision:
+    """May an agent be handed a ticket now, and if not, why (for the person refused)."""
+
+    allowed: bool
+    reason: str = ""
+    # False when only the clearance refuses: no override may hand restricted content to
+    # someone not cleared for it; a held-back refusal (step-out, a cap) a lead may override.
+    overridable: bool = False
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = ExposureDecision(True)
+
+
+def exposure_decision(
+    *,
+    agent: Agent,
+    sensitivity: str,
+    at: datetime | None = None,
+    caps: Iterable[ExposureCap] = (),
+) -> ExposureDecision:
+    """The one decision every assignment path asks (get-next, push auto-assign, a lead's
+    manual assignment): may `agent` be handed a ticket of `sensitivity` at `at`? Within their
+    clearance only; a sensitive or restricted one not while sensitive work is held back from
+    them (stepped out, their team's per-shift cap or any of `caps` reached)."""
+    if sensitivity not in Sensitivity.allowed_for(agent.clearance):
+        label = Sensitivity(sensitivity).label.lower()
+        return ExposureDecision(False, f"not cleared for {label} tickets")
+    # Held back or not, plain work is allowed: its facts need not be read.
+    reason = (
+        ""
+        if sensitivity == Sensitivity.NONE
+        else agent_exposure_held_back_reason(agent=agent, at=at, caps=caps)
+    )
+    if sensitivity in sensitivities_allowed(clearance=agent.clearance, held_back=bool(reason)):
+        return ALLOWED
+    return ExposureDecision(False, reason, overridable=True)
 
 
 def agent_may_take(
@@ -162,13 +236,9 @@ def agent_may_take(
     at: datetime | None = None,
     caps: Iterable[ExposureCap] = (),
 ) -> bool:
-    """May "get next" hand this agent a ticket of `sensitivity` at `at`? The rule above, with
-    `caps` beside their team's per-shift cap."""
-    # Held back or not, non-sensitive work is allowed: its facts need not be read.
-    held_back = sensitivity != Sensitivity.NONE and agent_exposure_held_back(
-        agent=agent, at=at, caps=caps
-    )
-    return sensitivity in sensitivities_allowed(clearance=agent.clearance, held_back=held_back)
+    """May "get next" hand this agent a ticket of `sensitivity` at `at`? exposure_decision's
+    answer, with `caps` beside their team's per-shift cap."""
+    return exposure_decision(agent=agent, sensitivity=sensitivity, at=at, caps=caps).allowed
 
 
 def agent_may_take_sensitive(*, agent: Agent, at: datetime | None = None) -> bool:

@@ -102,6 +102,8 @@ class TicketPatchSerializer(serializers.Serializer):
     language = serializers.CharField(max_length=8, required=False)
     custom_fields = serializers.JSONField(required=False)
     assignee = serializers.IntegerField(required=False, allow_null=True)
+    # A lead's reason to assign sensitive work past the assignee's step-out or exposure cap.
+    override_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     add_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     remove_tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
 

@@ -141,6 +141,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             )
             if data["assignee"] and changes["assignee"] is None:
                 raise exceptions.ValidationError({"assignee": ["No such user."]})
+            changes["override_reason"] = data.get("override_reason", "")
         with service_errors():
             ticket = services.ticket_patch(
                 ticket=ticket, by=request.user, version=data["version"],

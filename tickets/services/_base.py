@@ -7,15 +7,16 @@ tickets.services.changes.ticket_changed.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from teams.models import Agent, Sensitivity
+from teams.selectors import ExposureCap, ExposureDecision, exposure_decision
 from teams.services import exposure_record
 
-from ..models import Ticket
+from ..models import TeamServiceSettings, Ticket
 
 
 class StaleVersionError(Exception):
@@ -70,3 +71,30 @@ def record_exposure(user, ticket: Ticket, now) -> None:
     sensitivity = ticket.category.sensitivity
     if user is not None and sensitivity != Sensitivity.NONE:
         exposure_record(user=user, ticket_id=ticket.pk, sensitivity=sensitivity, at=now)
+
+
+def exposure_caps(*, team_id: int | None, at: datetime) -> list[ExposureCap]:
+    """The caps this app adds to teams' exposure rule: the team's per-hour cap
+    (TeamServiceSettings) over the last hour, as get-next's claim counts it."""
+    most = (
+        TeamServiceSettings.objects.filter(team_id=team_id)
+        .values_list("exposure_cap_per_hour", flat=True)
+        .first()
+        if team_id is not None
+        else None
+    )
+    if most is None:
+        return []
+    return [ExposureCap(most, at - timedelta(hours=1), at, name="hourly cap")]
+
+
+def assignment_decision(
+    *, agent: Agent, ticket: Ticket, at: datetime, caps: list[ExposureCap] | None = None
+) -> ExposureDecision:
+    """May `agent` be handed `ticket` now? teams' exposure_decision with this app's per-hour
+    cap of the agent's team (pass `caps` when already read for that team)."""
+    sensitivity = ticket.category.sensitivity
+    if caps is None:  # plain work has no cap to read
+        plain = sensitivity == Sensitivity.NONE
+        caps = [] if plain else exposure_caps(team_id=agent.team_id, at=at)
+    return exposure_decision(agent=agent, sensitivity=sensitivity, at=at, caps=caps)

@@ -20,12 +20,14 @@ def ticket_patch(
     version: int,
     status: str | None = None,
     assignee=_ASSIGNEE_UNSET,
+    override_reason: str = "",
     add_tags=(),
     remove_tags=(),
     **fields,
 ) -> Ticket:
     """Apply field changes, then status, assignee and tags, all or nothing.
 
+    `override_reason` is a lead's reason to assign past the exposure rule (ticket_assign).
     `version` is checked once, before anything changes (StaleVersionError otherwise);
     each step records its own TicketEvents and the version moves on once per step.
     """
@@ -35,7 +37,7 @@ def ticket_patch(
     if status:
         ticket_change_status(ticket=ticket, by=by, status=status)
     if assignee is not _ASSIGNEE_UNSET:
-        ticket_assign(ticket=ticket, by=by, assignee=assignee)
+        ticket_assign(ticket=ticket, by=by, assignee=assignee, override_reason=override_reason)
     if add_tags:
         ticket_tag(ticket=ticket, by=by, names=add_tags)
     if remove_tags:

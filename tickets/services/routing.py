@@ -27,7 +27,7 @@ from teams.selectors import available_agents, teams_on_shift
 from .. import events
 from ..caches import ROUTING
 from ..models import Category, RoutingRule, Tag, Ticket, TicketRouting
-from ._base import save
+from ._base import assignment_decision, exposure_caps, save
 from .changes import ticket_changed
 from .notify import notify_assigned
 from .outbox import outbox_add, outbox_handler
@@ -263,8 +263,8 @@ def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
         candidates = available_agents(Agent.objects.filter(team_id=ticket.team_id)).annotate(
             load=Coalesce(Subquery(open_load), 0)
         )
-        best = None
-        for agent in candidates.select_related("user").order_by("pk"):
+        eligible = []
+        for agent in candidates.select_related("user", "team").order_by("pk"):
             if agent.load >= agent.capacity:
                 continue
             if agent.skills and ticket.category.slug not in agent.skills:
@@ -273,8 +273,21 @@ def ticket_auto_assign(*, ticket_id: int) -> Ticket | None:
                 continue
             if ticket.category.sensitivity not in Sensitivity.allowed_for(agent.clearance):
                 continue
-            if best is None or agent.load < best.load:
-                best = agent
+            eligible.append(agent)
+        # Least load first (ties: the earliest agent); the exposure rule get-next and a
+        # lead's assignment apply is asked in that order, so one refused (stepped out, a cap
+        # reached) is skipped and the next eligible agent gets the ticket.
+        eligible.sort(key=lambda a: a.load)
+        now = timezone.now()
+        caps = (
+            exposure_caps(team_id=ticket.team_id, at=now)
+            if ticket.category.sensitivity != Sensitivity.NONE
+            else []
+        )
+        best = next(
+            (a for a in eligible if assignment_decision(agent=a, ticket=ticket, at=now, caps=caps)),
+            None,
+        )
         if best is None:
             return None
         ticket.assignee = best.user

@@ -9,17 +9,19 @@ from django.utils import timezone
 
 from core.effects import after_commit
 from teams.models import Agent, AuditEntry, Sensitivity
+from teams.permissions import can_override_exposure
+from teams.selectors import ExposureDecision
 from teams.services import audit_record
 
 from .. import events, lifecycle
 from ..lifecycle import TransitionError
 from ..mail.sanitize import clean_html, html_to_text, markdown_to_html
 from ..models import Attachment, Message, Requester, Ticket, TicketLink
-from ._base import ensure_cleared, lock, record_exposure, reply_due, save
+from ._base import assignment_decision, ensure_cleared, lock, record_exposure, reply_due, save
 from .changes import ticket_changed
 from .csat import csat_schedule_survey
 from .intake import attachment_add, ticket_create
-from .notify import notify_assigned
+from .notify import notifications_create, notify_assigned, ticket_label
 from .routing import ticket_return_to_owner
 
 STATUS_FIELDS = ["status", "solved_at", "closed_at", "reopen_count", "due_at"]
@@ -147,26 +149,84 @@ def ticket_change_status(*, ticket: Ticket, by, status: str, version: int | None
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, by, assignee, version: int | None = None) -> Ticket:
+def ticket_assign(
+    *, ticket: Ticket, by, assignee, version: int | None = None, override_reason: str = ""
+) -> Ticket:
     """Give the ticket to `assignee` (or nobody). The assignee must be an active staff member
-    cleared for the ticket's category; raises PermissionDenied otherwise."""
+    cleared for the ticket's category; raises PermissionDenied otherwise.
+
+    The exposure rule get-next applies holds here too (assignment_decision): a sensitive or
+    restricted ticket is refused while the assignee stepped out or an exposure cap is reached
+    (PermissionDenied saying which). A lead, manager or admin over the assignee's team may
+    override that refusal with `override_reason` — never a missing clearance; the override is
+    recorded as a TicketEvent and in the audit trail, and the assignee is told in the app.
+    """
     ticket = lock(ticket, version)
+    agent = None
     if assignee is not None:
-        if not assignee.is_active or not (
-            assignee.is_superuser or Agent.objects.filter(user=assignee).exists()
-        ):
+        agent = Agent.objects.select_related("team").filter(user=assignee).first()
+        if not assignee.is_active or not (assignee.is_superuser or agent is not None):
             raise PermissionDenied(f"{assignee} is not an active agent.")
         ensure_cleared(assignee, ticket.category)
     old = ticket.assignee_id
     new = assignee.pk if assignee else None
     if old == new:
         return ticket
+    now = timezone.now()
+    override = ""
+    if agent is not None:
+        decision = assignment_decision(agent=agent, ticket=ticket, at=now)
+        if not decision:
+            override = _exposure_override_reason(by, assignee, agent, decision, override_reason)
     ticket.assignee = assignee
-    events.record(ticket, by, "assign", "assignee", old or "", new or "")
+    events.record(ticket, by, "assign", "assignee", old or "", new or "", at=now)
+    if override:
+        _record_exposure_override(ticket, by, assignee, decision.reason, override, now)
     save(ticket, ["assignee"])
     ticket_changed(ticket=ticket, fields=["assignee"])
     notify_assigned(ticket=ticket, assignee=assignee, by=by)
     return ticket
+
+
+def _exposure_override_reason(
+    by, assignee, agent: Agent, decision: ExposureDecision, reason: str
+) -> str:
+    """The lead's reason for handing `agent` work the exposure rule refuses, or raise
+    PermissionDenied with the rule's reason (and, to a lead, how to override)."""
+    who = assignee.get_full_name() or assignee.get_username()
+    refused = f"{who} cannot be handed this ticket: {decision.reason}."
+    if not decision.overridable or by is None or not can_override_exposure(by, agent):
+        raise PermissionDenied(refused)
+    reason = reason.strip()
+    if not reason:
+        raise PermissionDenied(f"{refused} Give an override reason to assign it anyway.")
+    return reason
+
+
+def _record_exposure_override(ticket: Ticket, by, assignee, rule: str, reason: str, now) -> None:
+    """The trail of a lead's override: a TicketEvent, an audit entry and a notice to the
+    assignee saying why they were handed it."""
+    events.record(ticket, by, "exposure_override", "assignee", rule, reason, at=now)
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.EXPOSURE_OVERRIDE,
+        target=ticket,
+        detail={"assignee": assignee.pk, "rule": rule, "reason": reason},
+        at=now,
+    )
+    who = by.get_full_name() or by.get_username()
+    notifications_create(
+        items=[
+            (
+                assignee.pk,
+                ticket.pk,
+                "exposure_override",
+                f"{who} assigned you {ticket_label(ticket)} past your exposure limit ({rule}):"
+                f" {reason}",
+            )
+        ],
+        now=now,
+    )
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.urls import path_for
 from teams.models import Team
-from teams.permissions import scope_for
+from teams.permissions import can_override_exposure_at_all, scope_for
 
 from .. import forms, lifecycle, selectors, services
 from ..mail.sanitize import markdown_to_html
@@ -72,6 +72,7 @@ def render_workspace(
         "stale": stale,
         "can_work": can_work(request.user),
         "can_note": can_add_note(request.user),
+        "can_override_exposure": can_override_exposure_at_all(request.user),
         "escalation_levels": forms.EscalateForm.base_fields["level"].choices,
         "escalation_teams": [  # the ticket's own team is the form's first choice
             (t.pk, t.name)
@@ -213,7 +214,11 @@ def assign(request, ticket, data):
         if assignee is None:
             raise ValidationError("No such agent.")
     services.ticket_assign(
-        ticket=ticket, by=request.user, assignee=assignee, version=data["version"]
+        ticket=ticket,
+        by=request.user,
+        assignee=assignee,
+        version=data["version"],
+        override_reason=data.get("override_reason") or "",
     )
     return (
         f"Assigned to {assignee.get_full_name() or assignee.username}."
