@@ -57,6 +57,8 @@ class AuditEntry(models.Model):
         REQUESTER_ERASE = "requester_erase", "Requester erased"
         RETENTION_RUN = "retention_run", "Retention run"
         AUDIT_EXPORT = "audit_export", "Audit trail exported"
+        LEGAL_HOLD_PLACE = "legal_hold_place", "Legal hold placed"
+        LEGAL_HOLD_RELEASE = "legal_hold_release", "Legal hold released"
 
     at = models.DateTimeField(db_index=True)
     # No database constraint and no cascade: deleting a user must not try to rewrite (or
