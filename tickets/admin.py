@@ -10,6 +10,7 @@ from .models import (
     BusinessHours,
     Category,
     Escalation,
+    LegalHold,
     Macro,
     OutboxMessage,
     Requester,
@@ -136,6 +137,26 @@ class TicketAdmin(admin.ModelAdmin):
 class TicketEventAdmin(admin.ModelAdmin):
     list_display = ["ticket", "kind", "field", "old", "new", "actor", "created_at"]
     raw_id_fields = ["ticket", "actor"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    """Read-only: holds are placed and released on the ticket workspace (or through
+    tickets.services.legal_hold_place / legal_hold_release), which check who may and audit it."""
+
+    list_display = ["__str__", "owner", "placed_at", "released_at", "released_by"]
+    list_filter = [("released_at", admin.EmptyFieldListFilter), "placed_at"]
+    raw_id_fields = ["ticket", "requester", "owner", "released_by"]
+    search_fields = ["=ticket__id", "=requester__id"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

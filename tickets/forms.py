@@ -91,6 +91,18 @@ class MergeForm(VersionedForm):
         return int(match.group(1))
 
 
+class LegalHoldForm(forms.Form):
+    """Place a legal hold (on the ticket or on its requester, with a reason) or release one."""
+
+    action = forms.ChoiceField(choices=[("place", "Place"), ("release", "Release")])
+    on = forms.ChoiceField(
+        choices=[("ticket", "This ticket"), ("requester", "Every ticket of this requester")],
+        required=False,
+    )
+    reason = forms.CharField(label="Reason", max_length=2000, required=False)
+    hold = forms.IntegerField(required=False)
+
+
 class EscalateForm(forms.Form):
     """Manual escalation: why, to which level (and team), and the hand-off brief."""
 

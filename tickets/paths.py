@@ -16,6 +16,7 @@ TICKET_ACTIONS = (
     "tags",
     "merge",
     "escalate",
+    "legal_hold",
     "preview",
     "presence",
     "work",

@@ -42,6 +42,16 @@ def can_erase_requester(user) -> bool:
     return scope_for(user).role == Role.ADMIN
 
 
+def can_legal_hold(user, sensitivity: str | None = None) -> bool:
+    """Place or release a legal hold: leads, managers and admins, cleared for `sensitivity`
+    (the ticket's; for a requester, each of their tickets'). Without one, the role alone
+    (the views' first check, before the ticket is known)."""
+    scope = scope_for(user)
+    if scope.role not in roles.SUPERVISORS:
+        return False
+    return sensitivity is None or sensitivity in scope.sensitivities
+
+
 def can_handle_escalation(user, escalation) -> bool:
     """Acknowledge, resolve, de-escalate: leads, managers and admins whose scope holds the
     receiving team (or the ticket's)."""

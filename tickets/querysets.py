@@ -55,10 +55,10 @@ class TicketQuerySet(models.QuerySet):
         return self.unsolved().filter(due_at__lt=now)
 
     def with_related_flags(self):
-        """Annotate has_attachments, has_links, has_open_escalations and has_tags (for the
-        workspace, which skips the reads a ticket has nothing for): EXISTS on each table's
-        ticket index, written out, as an Exists() costs as much Python to compile as the
-        query it would save."""
+        """Annotate has_attachments, has_links, has_open_escalations, has_tags and
+        has_legal_hold (on the ticket or its requester) for the workspace, which skips the
+        reads a ticket has nothing for: EXISTS on each table's ticket index, written out, as
+        an Exists() costs as much Python to compile as the query it would save."""
         related = self.model._meta.get_field
         attachments = related("attachments").related_model
         escalations = related("escalations").related_model
@@ -81,7 +81,21 @@ class TicketQuerySet(models.QuerySet):
             ),
             "has_tags": (tags, f"{column(tags, 'ticket')} = {me}"),
         }
+        # A legal hold in force on the ticket or on its requester: two EXISTS, each answered
+        # by one of the holds' partial unique indexes.
+        holds = related("legal_holds").related_model
+        hold_table = quote(holds._meta.db_table)
+        in_force = f"{column(holds, 'released_at')} IS NULL"
+        my_requester = f"{quote(self.model._meta.db_table)}.{column(self.model, 'requester')}"
+        held = (
+            f"EXISTS (SELECT 1 FROM {hold_table} WHERE {column(holds, 'ticket')} = {me} "  # noqa: S608
+            f"AND {in_force}) OR EXISTS (SELECT 1 FROM {hold_table} "
+            f"WHERE {column(holds, 'requester')} = {my_requester} AND {in_force})"
+        )
         return self.annotate(
+            has_legal_hold=models.expressions.RawSQL(  # noqa: S611 — names from model metadata
+                held, (), output_field=models.BooleanField()
+            ),
             **{
                 name: models.expressions.RawSQL(  # noqa: S611 — names from model metadata
                     f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {where})",  # noqa: S608
@@ -89,7 +103,7 @@ class TicketQuerySet(models.QuerySet):
                     output_field=models.BooleanField(),
                 )
                 for name, (model, where) in wheres.items()
-            }
+            },
         )
 
 
@@ -153,3 +167,9 @@ class TicketSLAQuerySet(models.QuerySet):
             marked &= models.Q(breached_at__lt=hi)
             late &= models.Q(due_at__lt=hi)
         return marked | late
+
+
+class LegalHoldQuerySet(models.QuerySet):
+    def in_force(self):
+        """Holds not yet released."""
+        return self.filter(released_at__isnull=True)

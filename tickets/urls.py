@@ -28,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/tags/", views.ticket_tags_view, name="tags"),
     path("<int:pk>/merge/", views.ticket_merge_view, name="merge"),
     path("<int:pk>/escalate/", views.ticket_escalate_view, name="escalate"),
+    path("<int:pk>/legal-hold/", views.ticket_legal_hold_view, name="legal_hold"),
     path("<int:pk>/preview/", views.ticket_preview_view, name="preview"),
     path("<int:pk>/presence/", views.ticket_presence_view, name="presence"),
     path("<int:pk>/work/", views.ticket_work_view, name="work"),

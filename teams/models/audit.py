@@ -58,6 +58,8 @@ class AuditEntry(models.Model):
         RETENTION_RUN = "retention_run", "Retention run"
         AUDIT_EXPORT = "audit_export", "Audit trail exported"
         EXPOSURE_OVERRIDE = "exposure_override", "Exposure rule overridden"
+        LEGAL_HOLD_PLACE = "legal_hold_place", "Legal hold placed"
+        LEGAL_HOLD_RELEASE = "legal_hold_release", "Legal hold released"
 
     at = models.DateTimeField(db_index=True)
     # No database constraint and no cascade: deleting a user must not try to rewrite (or

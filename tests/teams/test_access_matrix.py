@@ -233,6 +233,12 @@ TABLE: dict[str, Spec] = {
     # team's lead, its manager or an admin acknowledges or resolves one.
     "tickets:escalate": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}),
     "tickets:escalations": Spec(STAFF),
+    "tickets:legal_hold": Spec(
+        LEADERS,
+        method="post",
+        kwargs=k(**T),
+        data=lambda w: {"action": "place", "on": "ticket", "reason": "Matrix"},
+    ),
     "tickets:escalation_acknowledge": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "tickets:escalation_resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "tickets:notifications": Spec(STAFF),

@@ -15,6 +15,7 @@ from .core import (
 from .csat import CSATResponse
 from .escalation import Escalation
 from .outbox import OutboxMessage
+from .privacy import LegalHold
 from .routing import RoutingRule, TicketRouting
 from .sla import BusinessHours, Notification, SLAPolicy, TeamServiceSettings, TicketSLA
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -34,6 +35,7 @@ __all__ = [
     "BusinessHours",
     "CSATResponse",
     "Escalation",
+    "LegalHold",
     "Notification",
     "OutboxMessage",
     "RoutingRule",

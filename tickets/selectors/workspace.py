@@ -13,7 +13,16 @@ from teams.models import Sensitivity
 from teams.permissions import scope_for
 
 from ..choices import choices
-from ..models import Attachment, Escalation, Macro, Tag, Ticket, TicketEvent, TicketLink
+from ..models import (
+    Attachment,
+    Escalation,
+    LegalHold,
+    Macro,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 
 WORKSPACE_RELATED = ("requester", "category", "team", "assignee")
 WORKSPACE_EVENTS = 100
@@ -69,6 +78,7 @@ class Workspace:
     attachments: list[Attachment] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    legal_holds: list[LegalHold] = field(default_factory=list)  # in force: ticket's, requester's
 
     @property
     def sensitive(self) -> bool:
@@ -84,7 +94,8 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
     """The ticket with its thread, attachments, history, links, the requester's other tickets
     and the pickers' choices. Raises Ticket.DoesNotExist when out of scope. Attachments, links,
     open escalations and tags, which most tickets lack, are read only when the ticket's own
-    row says it has some (EXISTS in the same statement)."""
+    row says it has some (EXISTS in the same statement); so are legal holds in force on the
+    ticket or its requester."""
     ticket = (
         Ticket.objects.visible_to(user)
         .select_related(*WORKSPACE_RELATED, "assignee__agent")
@@ -136,6 +147,14 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         else [],
         tags=list(Tag.objects.filter(tickets=ticket).values_list("name", flat=True))
         if ticket.has_tags
+        else [],
+        legal_holds=list(
+            LegalHold.objects.in_force()
+            .filter(Q(ticket=ticket) | Q(requester_id=ticket.requester_id))
+            .select_related("owner")
+            .order_by("placed_at", "pk")
+        )
+        if ticket.has_legal_hold
         else [],
     )
 
@@ -213,3 +232,12 @@ def attachment_get_visible(*, user, pk: int) -> Attachment:
 
 def macros_for(*, user, ticket: Ticket) -> QuerySet[Macro]:
     return Macro.objects.filter(Q(team__isnull=True) | Q(team_id=ticket.team_id), active=True)
+
+
+def legal_hold_in_force_for(*, ticket: Ticket, pk: int) -> LegalHold | None:
+    """A hold in force on the ticket or on its requester (what its workspace may release)."""
+    return (
+        LegalHold.objects.in_force()
+        .filter(Q(ticket=ticket) | Q(requester_id=ticket.requester_id), pk=pk)
+        .first()
+    )

@@ -43,7 +43,7 @@ from .macros import macro_render, macro_save, ticket_apply_macro
 from .notify import notifications_create, notifications_mark_read
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
-from .privacy import requester_erase, retention_run
+from .privacy import legal_hold_place, legal_hold_release, requester_erase, retention_run
 from .routing import routing_decide, ticket_auto_assign, ticket_route
 from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .work import work_heartbeat
@@ -74,6 +74,8 @@ __all__ = [
     "outbox_relay_pending",
     "outbox_run",
     "pending_automation_sweep",
+    "legal_hold_place",
+    "legal_hold_release",
     "requester_erase",
     "retention_run",
     "routing_decide",

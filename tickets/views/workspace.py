@@ -27,7 +27,13 @@ from .. import forms, lifecycle, selectors, services
 from ..mail.sanitize import markdown_to_html
 from ..models import Attachment, Ticket
 from ..paths import ticket_paths
-from ..permissions import can_add_note, can_handle_escalation, can_work, escalation_targets
+from ..permissions import (
+    can_add_note,
+    can_handle_escalation,
+    can_legal_hold,
+    can_work,
+    escalation_targets,
+)
 from ..viewers import viewers_touch
 from ._render import (
     attachment_file_response,
@@ -79,6 +85,7 @@ def render_workspace(
             for t in escalation_targets(request.user, ws.ticket)
             if t.pk != ws.ticket.team_id
         ],
+        "can_legal_hold": can_legal_hold(request.user, ws.ticket.category.sensitivity),
         "posted": extra.pop("posted", {}),
         "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
         "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
@@ -270,6 +277,19 @@ def merge(request, ticket, data):
     return redirect("tickets:detail", pk=target.pk)
 
 
+@workspace_action(forms.LegalHoldForm, permission=can_legal_hold)
+def legal_hold(request, ticket, data):
+    if data["action"] == "release":
+        hold = selectors.legal_hold_in_force_for(ticket=ticket, pk=data["hold"] or 0)
+        if hold is None:
+            raise ValidationError("No legal hold in force here by that number.")
+        services.legal_hold_release(hold=hold, by=request.user)
+        return "Legal hold released."
+    on = {"requester": ticket.requester} if data["on"] == "requester" else {"ticket": ticket}
+    services.legal_hold_place(by=request.user, reason=data["reason"], **on)
+    return "Legal hold placed: retention and erasure will leave this alone until released."
+
+
 ticket_reply_view = reply
 ticket_note_view = note
 ticket_status_view = status
@@ -278,6 +298,7 @@ ticket_assign_view = assign
 ticket_tags_view = tags
 ticket_merge_view = merge
 ticket_escalate_view = escalate
+ticket_legal_hold_view = legal_hold
 
 
 @login_required

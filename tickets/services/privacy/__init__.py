@@ -21,6 +21,7 @@ touched; the erasure itself is recorded there with a keyed hash of the address.
 """
 
 from .erasure import requester_erase
+from .holds import legal_hold_place, legal_hold_release
 from .retention import RetentionResult, retention_run
 from .scrub import ErasureCounts, erasure_hook, tombstone_email, tombstone_name
 
@@ -28,6 +29,8 @@ __all__ = [
     "ErasureCounts",
     "RetentionResult",
     "erasure_hook",
+    "legal_hold_place",
+    "legal_hold_release",
     "requester_erase",
     "retention_run",
     "tombstone_email",

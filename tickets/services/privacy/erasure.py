@@ -30,6 +30,7 @@ from ...models import (
     TicketEvent,
 )
 from ...permissions import can_erase_requester
+from .holds import requester_hold_check
 from .scrub import (
     ERASED_HTML,
     ERASED_SUBJECT,
@@ -227,7 +228,8 @@ def requester_erase(*, requester: Requester, by, reason: str) -> ErasureCounts:
     `by` must be allowed to erase (admins); `reason` is required (e.g. the request's
     reference). The audit entry names the requester by id and a keyed hash of the address;
     the reason is stored with the requester's identifiers replaced. Raises PermissionDenied
-    or ValidationError; erasing an already erased requester is refused.
+    or ValidationError; erasing an already erased requester is refused, and so is erasing a
+    requester under a legal hold (or with a ticket under one) until it is released.
     """
     if not can_erase_requester(by):
         raise PermissionDenied("Only admins may erase requesters.")
@@ -236,6 +238,7 @@ def requester_erase(*, requester: Requester, by, reason: str) -> ErasureCounts:
     requester = Requester.objects.select_for_update().get(pk=requester.pk)
     if requester.email == tombstone_email(requester.pk):
         raise ValidationError("This requester was already erased.")
+    requester_hold_check(requester=requester)
     scrubber = _scrubber_for([requester])
     email_hash = pii_hash(requester.email)
     counts = requesters_erase_now([requester])

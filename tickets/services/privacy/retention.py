@@ -20,6 +20,7 @@ from ...models import (
     Ticket,
 )
 from .erasure import attachment_delete, requesters_erase_now
+from .holds import requesters_under_hold, tickets_under_hold
 
 
 @dataclass
@@ -31,21 +32,25 @@ class RetentionResult:
 
 
 def _purge_sensitive_attachments(cutoff, result: RetentionResult) -> None:
+    # A ticket under a legal hold (or whose requester is) keeps its attachments: they may be
+    # the evidence the hold is for.
     qs = Attachment.objects.filter(
         ticket__status=Ticket.Status.CLOSED,
         ticket__closed_at__lt=cutoff,
         ticket__category__sensitivity__in=(Sensitivity.SENSITIVE, Sensitivity.RESTRICTED),
-    )
+    ).exclude(tickets_under_hold("ticket__"))
     for attachment in qs.iterator():
         result.files += attachment_delete(attachment)
         result.attachments += 1
 
 
 def _anonymisable(cutoff) -> QuerySet[Requester]:
-    """Requesters not yet erased whose every ticket was closed before `cutoff`."""
+    """Requesters not yet erased whose every ticket was closed before `cutoff`, and neither
+    they nor any ticket of theirs under a legal hold."""
     closed_before = Q(tickets__status=Ticket.Status.CLOSED, tickets__closed_at__lt=cutoff)
     return (
         Requester.objects.exclude(email__startswith="erased-requester-", email__endswith="@invalid")
+        .exclude(requesters_under_hold())
         .annotate(total=Count("tickets"), old=Count("tickets", filter=closed_before))
         .filter(total__gt=0, total=models.F("old"))
         .order_by("pk")
@@ -58,8 +63,9 @@ def retention_run(*, now=None, batch: int = 50) -> RetentionResult:
     RETENTION_SENSITIVE_ATTACHMENT_DAYS: attachments of tickets in sensitive and restricted
     categories closed longer ago are deleted (file and row). RETENTION_ANONYMISE_DAYS: a
     requester whose every ticket has been closed longer ago is erased exactly as on request
-    (tickets and metrics stay). 0 switches either off. Safe to run twice; the counts go to
-    the audit trail (one entry per run).
+    (tickets and metrics stay). 0 switches either off. Tickets and requesters under a legal
+    hold in force are skipped (privacy.holds); once released, the next run takes them. Safe
+    to run twice; the counts go to the audit trail (one entry per run).
     """
     now = now or timezone.now()
     conf = settings.FRONTLINE
