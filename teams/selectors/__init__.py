@@ -4,6 +4,7 @@
 from .audit import audit_entries
 from .coaching import coaching_sessions_for, feedback_for
 from .exposure import (
+    OVERRIDES_DAYS,
     ExposureCap,
     ExposureDecision,
     ExposureRow,
@@ -22,6 +23,7 @@ from .exposure import (
     exposure_held_back_sql,
     exposure_opt_outs_in_force,
     exposure_opted_out,
+    exposure_overrides,
     exposure_per_hour,
     opt_outs_on,
     sensitivities_allowed,
@@ -99,6 +101,8 @@ __all__ = [
     "opt_outs_on",
     "sensitivities_allowed",
     "shift_window",
+    "OVERRIDES_DAYS",
+    "exposure_overrides",
     "team_exposure",
     "agent_can_take_work",
     "agent_productive_seconds",

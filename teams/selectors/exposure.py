@@ -14,7 +14,7 @@ from core.memo import Memo
 
 from .. import shifts as rota_mod
 from ..caches import ON_SHIFT
-from ..models import Agent, ExposureEntry, ExposureOptOut, Sensitivity, Team
+from ..models import Agent, AuditEntry, ExposureEntry, ExposureOptOut, Sensitivity, Team
 from .rota import rota_from_agent
 
 
@@ -349,3 +349,44 @@ def opt_outs_on(*, agents: Iterable[Agent], day) -> list[ExposureOptOut]:
         .select_related("user")
         .order_by("at")
     )
+
+
+OVERRIDES_DAYS = 28
+
+
+@dataclass(frozen=True)
+class ExposureOverride:
+    """A lead's override of the exposure rule, as the team's exposure page lists it."""
+
+    at: datetime
+    by: str
+    ticket: str
+    assignee: str
+    rule: str
+    reason: str
+
+
+def exposure_overrides(
+    *, agents: Iterable[Agent], at: datetime | None = None, days: int = OVERRIDES_DAYS
+) -> list[ExposureOverride]:
+    """The overrides of the exposure rule that handed these agents sensitive work in the last
+    `days` days, newest first (read from the audit trail, where tickets' assignment service
+    records each one with the assignee and the reason)."""
+    at = at or timezone.now()
+    names = {a.user_id: str(a) for a in agents}
+    entries = AuditEntry.objects.filter(
+        action=AuditEntry.Action.EXPOSURE_OVERRIDE,
+        at__gte=at - timedelta(days=days),
+        detail__assignee__in=list(names),
+    ).order_by("-at")[:100]
+    return [
+        ExposureOverride(
+            at=e.at,
+            by=e.actor_label,
+            ticket=e.target_label,
+            assignee=names.get(e.detail.get("assignee"), ""),
+            rule=str(e.detail.get("rule", "")),
+            reason=str(e.detail.get("reason", "")),
+        )
+        for e in entries
+    ]

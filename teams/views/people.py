@@ -130,4 +130,7 @@ def team_exposure_view(request, slug: str):
         raise PermissionDenied
     members = selectors.rotas_prefetched(selectors.team_members(user=request.user, team=team))
     rows = selectors.team_exposure(agents=members)
-    return render(request, "teams/team_exposure.html", {"team": team, "rows": rows})
+    overrides = selectors.exposure_overrides(agents=members)
+    context = {"team": team, "rows": rows, "overrides": overrides}
+    context["overrides_days"] = selectors.OVERRIDES_DAYS
+    return render(request, "teams/team_exposure.html", context)

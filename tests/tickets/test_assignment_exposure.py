@@ -241,3 +241,29 @@ def test_the_override_reason_field_is_shown_to_leads_only(
     peer = AgentFactory(team=team, clearance=Sensitivity.SENSITIVE)
     client.force_login(peer.user)
     assert 'name="override_reason"' not in client.get(url).content.decode()
+
+
+def test_the_teams_exposure_page_lists_each_override_with_its_reason(
+    client, team, lead, associate, unassigned, sensitive
+):
+    apply_rule("stepped out", associate, team)
+    services.ticket_assign(
+        ticket=unassigned, by=lead.user, assignee=associate.user, override_reason="Ana asked"
+    )
+    other_team = TeamFactory()
+    other_lead = AgentFactory(team=other_team, role=Role.LEAD, clearance=Sensitivity.RESTRICTED)
+    other = AgentFactory(team=other_team, clearance=Sensitivity.SENSITIVE)
+    exposure_opt_out(agent=other)
+    services.ticket_assign(
+        ticket=TicketFactory(team=other_team, category=sensitive, status=Ticket.Status.NEW),
+        by=other_lead.user,
+        assignee=other.user,
+        override_reason="Elsewhere",
+    )
+    client.force_login(lead.user)
+    page = client.get(reverse("teams:exposure", args=[team.slug])).content.decode()
+    assert "Ana asked" in page
+    assert "Ana Lima" in page
+    assert unassigned.reference in page
+    assert "stepped out" in page
+    assert "Elsewhere" not in page
