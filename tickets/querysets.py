@@ -173,3 +173,7 @@ class LegalHoldQuerySet(models.QuerySet):
     def in_force(self):
         """Holds not yet released."""
         return self.filter(released_at__isnull=True)
+
+    def covering(self, ticket):
+        """Holds on the ticket itself or on its requester (both keep the ticket's evidence)."""
+        return self.filter(models.Q(ticket=ticket) | models.Q(requester_id=ticket.requester_id))

@@ -150,7 +150,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         else [],
         legal_holds=list(
             LegalHold.objects.in_force()
-            .filter(Q(ticket=ticket) | Q(requester_id=ticket.requester_id))
+            .covering(ticket)
             .select_related("owner")
             .order_by("placed_at", "pk")
         )
@@ -236,8 +236,4 @@ def macros_for(*, user, ticket: Ticket) -> QuerySet[Macro]:
 
 def legal_hold_in_force_for(*, ticket: Ticket, pk: int) -> LegalHold | None:
     """A hold in force on the ticket or on its requester (what its workspace may release)."""
-    return (
-        LegalHold.objects.in_force()
-        .filter(Q(ticket=ticket) | Q(requester_id=ticket.requester_id), pk=pk)
-        .first()
-    )
+    return LegalHold.objects.in_force().covering(ticket).filter(pk=pk).first()
