@@ -28,6 +28,7 @@ from teams.models import Agent, PolicyArticle, PolicyVersion, Team, Vendor
 from .models import (
     Category,
     Macro,
+    RiskPhraseSet,
     RoutingRule,
     SavedView,
     SLAPolicy,
@@ -81,4 +82,11 @@ SAVED_VIEWS = CachedRead(
     moved_by=(Writes(SavedView, row=lambda view: view.user_id),),
 )
 
-CACHED_READS = (CHOICES, ROUTING, WEBHOOK_ENDPOINTS, SAVED_VIEWS)
+RISK_PHRASES = CachedRead(
+    "tickets:risk-phrases",
+    "The imminent-risk phrases of every language, compiled, in process memory "
+    "(tickets.services.risk.risk_matcher: every new ticket).",
+    moved_by=(Writes(RiskPhraseSet),),
+)
+
+CACHED_READS = (CHOICES, ROUTING, WEBHOOK_ENDPOINTS, SAVED_VIEWS, RISK_PHRASES)

@@ -8,7 +8,8 @@ import secrets
 from django import forms
 from django.core import signing
 
-from .models import Category, Ticket, WebhookDelivery, WebhookEvent
+from .emergency import all_countries
+from .models import Category, RiskPhraseSet, Ticket, WebhookDelivery, WebhookEvent
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -144,6 +145,17 @@ class HelpForm(forms.Form):
         label="Describe the problem", widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000
     )
     files = MultipleFileField(label="Screenshots or files (optional)", required=False)
+    in_danger = forms.BooleanField(
+        label="Someone is in immediate danger",
+        required=False,
+        help_text="Tick this if someone's life may be at risk right now: we treat it as urgent. "
+        "Please also call your local emergency number.",
+    )
+    country = forms.ChoiceField(
+        label="Your country (optional: we use it to give you the right emergency numbers)",
+        required=False,
+        choices=lambda: [("", "—"), *all_countries()],
+    )
     website = forms.CharField(
         label="Leave this field empty", required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
@@ -226,3 +238,77 @@ class RequesterEraseForm(forms.Form):
         if value.lower() != self.requester.email.lower():
             raise forms.ValidationError("That is not this requester's address.")
         return value
+
+
+class RiskStepForm(forms.Form):
+    """One step of the imminent-risk protocol done, with an optional note."""
+
+    step = forms.CharField(max_length=32)
+    note = forms.CharField(label="Note", max_length=2000, required=False)
+
+
+class RiskPhraseSetForm(forms.ModelForm):
+    """One language's imminent-risk phrases (the service checks each line)."""
+
+    class Meta:
+        model = RiskPhraseSet
+        fields = ["language", "name", "phrases", "exceptions", "active"]
+        widgets = {
+            "phrases": forms.Textarea(attrs={"rows": 8}),
+            "exceptions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def validate_unique(self):
+        """An existing language is updated (the service's update_or_create), not refused."""
+
+
+class AuthorityReportForm(forms.Form):
+    """The fields of a report to the authority a lead fills in (hashes are computed)."""
+
+    incident_at = forms.DateTimeField(label="Incident time (your time zone)", required=False)
+    account_username = forms.CharField(
+        label="Reported account: username", max_length=200, required=False
+    )
+    account_id = forms.CharField(label="Reported account: id", max_length=200, required=False)
+    account_email = forms.EmailField(label="Reported account: e-mail", required=False)
+    account_profile_url = forms.URLField(
+        label="Reported account: profile URL",
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+    )
+    urls = forms.CharField(
+        label="URLs where the content was seen (one a line)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    uploader_ip = forms.GenericIPAddressField(label="Uploader IP address", required=False)
+    uploader_details = forms.CharField(
+        label="Uploader details",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reporter_notes = forms.CharField(
+        label="Reporter notes", max_length=8000, required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )  # fmt: skip
+
+    def clean_urls(self):
+        urls = [line.strip() for line in self.cleaned_data["urls"].splitlines() if line.strip()]
+        check = forms.URLField(assume_scheme="https")
+        for url in urls:
+            try:
+                check.clean(url)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(f"Not a URL: {url[:100]}") from exc
+        if len(urls) > 50:
+            raise forms.ValidationError("At most 50 URLs.")
+        return urls
+
+    def clean_uploader_ip(self):
+        return self.cleaned_data["uploader_ip"] or None
+
+
+class AuthorityFileForm(forms.Form):
+    reference = forms.CharField(label="Submission reference", max_length=100)

@@ -17,6 +17,8 @@ TICKET_ACTIONS = (
     "merge",
     "escalate",
     "legal_hold",
+    "risk_step",
+    "authority_report",
     "preview",
     "presence",
     "work",

@@ -5,7 +5,7 @@ the ticket, also change it?" for pages and API alike.
 """
 
 from teams import roles
-from teams.models import Role, Team
+from teams.models import Role, Sensitivity, Team
 from teams.permissions import scope_for
 
 from .choices import choices
@@ -50,6 +50,18 @@ def can_legal_hold(user, sensitivity: str | None = None) -> bool:
     if scope.role not in roles.SUPERVISORS:
         return False
     return sensitivity is None or sensitivity in scope.sensitivities
+
+
+def can_report_to_authority(user, sensitivity: str | None = None) -> bool:
+    """Assemble, read, export and file a child-safety report to the receiving authority:
+    leads, managers and admins cleared for restricted work (and for `sensitivity`, the
+    ticket's, when known) — the legal-hold rule, as the report places one."""
+    return can_legal_hold(user, Sensitivity.RESTRICTED) and can_legal_hold(user, sensitivity)
+
+
+def can_edit_risk_phrases(user) -> bool:
+    """The imminent-risk phrases are a setting: admins edit them."""
+    return scope_for(user).role == Role.ADMIN
 
 
 def can_handle_escalation(user, escalation) -> bool:

@@ -55,8 +55,8 @@ class TicketQuerySet(models.QuerySet):
         return self.unsolved().filter(due_at__lt=now)
 
     def with_related_flags(self):
-        """Annotate has_attachments, has_links, has_open_escalations, has_tags and
-        has_legal_hold (on the ticket or its requester) for the workspace, which skips the
+        """Annotate has_attachments, has_links, has_open_escalations, has_tags,
+        has_imminent_risk and has_legal_hold (on the ticket or its requester) for the workspace, which skips the
         reads a ticket has nothing for: EXISTS on each table's ticket index, written out, as
         an Exists() costs as much Python to compile as the query it would save."""
         related = self.model._meta.get_field
@@ -81,6 +81,9 @@ class TicketQuerySet(models.QuerySet):
             ),
             "has_tags": (tags, f"{column(tags, 'ticket')} = {me}"),
         }
+        # Flagged as imminent risk at intake (the workspace shows the protocol).
+        risk = related("imminent_risk").related_model
+        wheres["has_imminent_risk"] = (risk, f"{column(risk, 'ticket')} = {me}")
         # A legal hold in force on the ticket or on its requester: two EXISTS, each answered
         # by one of the holds' partial unique indexes.
         holds = related("legal_holds").related_model

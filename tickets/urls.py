@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import webhooks
+from .views import safety, webhooks
 
 app_name = "tickets"
 
@@ -29,6 +29,19 @@ urlpatterns = [
     path("<int:pk>/merge/", views.ticket_merge_view, name="merge"),
     path("<int:pk>/escalate/", views.ticket_escalate_view, name="escalate"),
     path("<int:pk>/legal-hold/", views.ticket_legal_hold_view, name="legal_hold"),
+    path("<int:pk>/risk-step/", safety.ticket_risk_step_view, name="risk_step"),
+    path("<int:pk>/authority-report/", safety.authority_report_view, name="authority_report"),
+    path(
+        "<int:pk>/authority-report/export.json",
+        safety.authority_report_export_view,
+        name="authority_report_export",
+    ),
+    path(
+        "<int:pk>/authority-report/print/",
+        safety.authority_report_print_view,
+        name="authority_report_print",
+    ),
+    path("safety/phrases/", safety.risk_phrases_view, name="risk_phrases"),
     path("<int:pk>/preview/", views.ticket_preview_view, name="preview"),
     path("<int:pk>/presence/", views.ticket_presence_view, name="presence"),
     path("<int:pk>/work/", views.ticket_work_view, name="work"),

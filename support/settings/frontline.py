@@ -7,6 +7,11 @@ from .base import env
 FRONTLINE = {
     # Calendar minutes to first reply per priority until SLA policies (routing/SLA work) land.
     "DEFAULT_FIRST_REPLY_MINUTES": {1: 24 * 60, 2: 8 * 60, 3: 4 * 60, 4: 60},
+    # Imminent risk (tickets/services/risk.py): the first-reply target of a flagged ticket, in
+    # calendar minutes, and the category slugs whose tickets may be reported to the authority
+    # that receives child sexual abuse reports (tickets/services/authority.py).
+    "IMMINENT_RISK_FIRST_REPLY_MINUTES": env.int("IMMINENT_RISK_FIRST_REPLY_MINUTES", default=15),
+    "CHILD_SAFETY_CATEGORIES": env.list("CHILD_SAFETY_CATEGORIES", default=["child-safety"]),
     "PUBLIC_BASE_URL": env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     # Attachments (tickets/mail/attachments.py): size limit and types accepted after sniffing.
     "ATTACHMENT_MAX_BYTES": env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),

@@ -60,6 +60,11 @@ class AuditEntry(models.Model):
         EXPOSURE_OVERRIDE = "exposure_override", "Exposure rule overridden"
         LEGAL_HOLD_PLACE = "legal_hold_place", "Legal hold placed"
         LEGAL_HOLD_RELEASE = "legal_hold_release", "Legal hold released"
+        AUTHORITY_REPORT_VIEW = "authority_report_view", "Authority report viewed"
+        AUTHORITY_REPORT_SAVE = "authority_report_save", "Authority report saved"
+        AUTHORITY_REPORT_EXPORT = "authority_report_export", "Authority report exported"
+        AUTHORITY_REPORT_FILE = "authority_report_file", "Authority report filed"
+        RISK_PHRASES_CHANGE = "risk_phrases_change", "Imminent-risk phrases changed"
 
     at = models.DateTimeField(db_index=True)
     # No database constraint and no cascade: deleting a user must not try to rewrite (or

@@ -89,6 +89,15 @@ class TicketCreateSerializer(serializers.Serializer):
     on_behalf = serializers.BooleanField(
         default=True, help_text="True: the first message is by the caller for the requester"
     )
+    in_danger = serializers.BooleanField(
+        default=False,
+        help_text="The reporter says someone is in immediate danger: the ticket is flagged as "
+        "imminent risk (as it is when the text holds an imminent-risk phrase)",
+    )
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", required=False, default="",
+        help_text="The requester's country (ISO 3166-1 alpha-2), for the emergency resources",
+    )  # fmt: skip
 
 
 class TicketPatchSerializer(serializers.Serializer):

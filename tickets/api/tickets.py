@@ -111,6 +111,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
                 category=data["category"], priority=data["priority"], team=team,
                 language=data["language"], channel=Ticket.Channel.API,
                 by=request.user if data["on_behalf"] else None,
+                in_danger=data["in_danger"], country=data["country"],
             )  # fmt: skip
         return Response(self._out(ticket), status=status.HTTP_201_CREATED)
 

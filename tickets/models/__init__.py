@@ -17,12 +17,14 @@ from .escalation import Escalation
 from .outbox import OutboxMessage
 from .privacy import LegalHold
 from .routing import RoutingRule, TicketRouting
+from .safety import AuthorityReport, ImminentRisk, ImminentRiskStep, RiskPhraseSet
 from .sla import BusinessHours, Notification, SLAPolicy, TeamServiceSettings, TicketSLA
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .work import WorkSession
 
 __all__ = [
     "Attachment",
+    "AuthorityReport",
     "Category",
     "Macro",
     "Message",
@@ -35,9 +37,12 @@ __all__ = [
     "BusinessHours",
     "CSATResponse",
     "Escalation",
+    "ImminentRisk",
+    "ImminentRiskStep",
     "LegalHold",
     "Notification",
     "OutboxMessage",
+    "RiskPhraseSet",
     "RoutingRule",
     "SLAPolicy",
     "TeamServiceSettings",

@@ -30,6 +30,13 @@ from .queue import (
     ticket_list_for_queue,
     ticket_parts_for_queue,
 )
+from .safety import (
+    RiskProtocol,
+    authority_report_document,
+    authority_report_for,
+    risk_phrase_sets,
+    risk_protocol_for,
+)
 from .webhooks import webhook_deliveries_for, webhook_delivery_detail
 from .workspace import (
     WORKSPACE_EVENTS,
@@ -45,6 +52,11 @@ from .workspace import (
 )
 
 __all__ = [
+    "RiskProtocol",
+    "authority_report_document",
+    "authority_report_for",
+    "risk_phrase_sets",
+    "risk_protocol_for",
     "ALL_COUNT_CAP",
     "ESCALATED_TAG",
     "ESCALATION_RELATED",

@@ -9,8 +9,8 @@ The modules import each other one way, top to bottom (import-linter holds it):
     macros | patch
     automation | fields
     workflow
-    intake
-    routing | csat | escalation | claim | privacy | work
+    intake | authority
+    routing | csat | escalation | claim | privacy | work | risk
     changes            ticket_changed: what a ticket write sets off, asked for by name
     sla | webhooks
     notify
@@ -22,6 +22,12 @@ core.effects.after_commit or through the outbox.
 
 from ..lifecycle import TransitionError
 from ._base import StaleVersionError, ensure_cleared
+from .authority import (
+    authority_report_file,
+    authority_report_open,
+    authority_report_update,
+    authority_report_viewed,
+)
 from .automation import pending_automation_sweep
 from .changes import ticket_changed
 from .claim import ClaimRefused, ticket_claim_next
@@ -44,6 +50,7 @@ from .notify import notifications_create, notifications_mark_read
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
 from .privacy import legal_hold_place, legal_hold_release, requester_erase, retention_run
+from .risk import PROTOCOL, risk_phrases_save, risk_step_record
 from .routing import routing_decide, ticket_auto_assign, ticket_route
 from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .work import work_heartbeat
@@ -58,6 +65,13 @@ from .workflow import (
 )
 
 __all__ = [
+    "PROTOCOL",
+    "authority_report_file",
+    "authority_report_open",
+    "authority_report_update",
+    "authority_report_viewed",
+    "risk_phrases_save",
+    "risk_step_record",
     "work_heartbeat",
     "ClaimRefused",
     "IngestResult",

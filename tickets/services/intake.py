@@ -13,11 +13,14 @@ from ..mail.attachments import check_file, preview_type
 from ..mail.sanitize import clean_html, html_to_text, markdown_to_html
 from ..models import Attachment, Category, Message, Requester, Ticket
 from ._base import reply_due
+from .risk import risk_assess, risk_flag, risk_route
 from .routing import routing_apply, routing_decide, routing_record
 from .sla import sla_sync
 from .webhooks import webhooks_emit
 
 CONFIRMATION = "tickets.tasks.ticket_send_confirmation"  # e-mails the new ticket's reference
+# Where requesters' words come in: tickets from these channels are read for imminent risk.
+INTAKE_DOORS = (Ticket.Channel.WEB, Ticket.Channel.EMAIL, Ticket.Channel.API)
 
 
 def requester_get_or_create(*, email: str, name: str = "", **extra) -> Requester:
@@ -49,11 +52,18 @@ def ticket_create(
     email_in_reply_to: str = "",
     email_references: str = "",
     created_at=None,
+    in_danger: bool = False,
+    country: str = "",
 ) -> Ticket:
     """Open a ticket with its first message (from the requester, or from `by` on their behalf).
 
     Without a `team` the ticket is routed (tickets/services/routing.py): rules, follow-the-sun,
     push-mode auto-assignment after commit.
+
+    At the intake doors (web, e-mail, API) a ticket whose reporter said someone is in
+    immediate danger (`in_danger`) or whose text holds an imminent-risk phrase becomes urgent,
+    goes to the on-call cleared team and its lead is told (tickets/services/risk.py); `country`
+    (the form's answer) picks the emergency resources its protocol shows.
 
     The body is Markdown (agents, web form, API) or HTML (email); either way it is sanitized.
     """
@@ -70,6 +80,12 @@ def ticket_create(
         last_requester_reply_at=None if by else now,
     )
     body_html = clean_html(body) if body_is_html else markdown_to_html(body)
+    risk = None
+    if channel in INTAKE_DOORS:
+        risk = risk_assess(
+            text=f"{ticket.subject}\n{html_to_text(body_html)}", reporter_says=in_danger,
+            country=country, requester=requester, language=language,
+        )  # fmt: skip
     decision = None
     if team is None:  # routed before the INSERT, so the team and priority go in with it
         decision = routing_decide(
@@ -77,6 +93,11 @@ def ticket_create(
             subject=ticket.subject, body=html_to_text(body_html), now=now,
         )  # fmt: skip
         routing_apply(ticket=ticket, decision=decision)
+    if risk is not None:
+        risk_route(assessment=risk, routed=ticket.team, now=now)
+        ticket.team, ticket.priority = risk.team, Ticket.Priority.URGENT
+        if decision is not None:
+            decision.team = risk.team
     ticket.due_at = reply_due(ticket, now)
     ticket.save()
     Message.objects.create(
@@ -95,6 +116,8 @@ def ticket_create(
     events.record(ticket, by, "created", "status", "", ticket.status, at=now)
     if decision is not None:
         routing_record(ticket=ticket, decision=decision, now=now)
+    if risk is not None:
+        risk_flag(ticket=ticket, assessment=risk, now=now)
     sla_sync(ticket, now)
     webhooks_emit(event="ticket.created", ticket=ticket, now=now)
     return ticket
@@ -138,10 +161,19 @@ def attachment_add(
 
 @transaction.atomic
 def ticket_submit_web(
-    *, subject: str, description: str, email: str, name: str, category: Category, files=()
+    *,
+    subject: str,
+    description: str,
+    email: str,
+    name: str,
+    category: Category,
+    files=(),
+    in_danger: bool = False,
+    country: str = "",
 ) -> Ticket:
     """A requester's ticket from the public help form (no account), with its attachments;
-    the confirmation email with the reference goes out after commit."""
+    the confirmation email with the reference goes out after commit. `in_danger`: the
+    reporter ticked "Someone is in immediate danger" (imminent risk, whatever the words)."""
     requester = requester_get_or_create(email=email, name=name)
     ticket = ticket_create(
         subject=subject,
@@ -149,6 +181,8 @@ def ticket_submit_web(
         requester=requester,
         category=category,
         channel=Ticket.Channel.WEB,
+        in_danger=in_danger,
+        country=country,
     )
     message = ticket.messages.get()
     for file_name, data in files:

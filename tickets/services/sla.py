@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..business_time import BusinessCalendar, add_business_minutes, business_minutes_between
-from ..models import SLAPolicy, TeamServiceSettings, Ticket, TicketSLA
+from ..models import ImminentRisk, SLAPolicy, TeamServiceSettings, Ticket, TicketSLA
 from .outbox import outbox_add, outbox_handler
 
 Kind = TicketSLA.Kind
@@ -91,9 +91,36 @@ def _active_policies() -> list[tuple[SLAPolicy, set[int]]]:
     ]
 
 
+def risk_first_reply_minutes() -> int:
+    """The first-reply target of a ticket flagged as imminent risk, in calendar minutes."""
+    return int(settings.FRONTLINE["IMMINENT_RISK_FIRST_REPLY_MINUTES"])
+
+
+def _flagged(ticket: Ticket) -> bool:
+    # Flagged tickets are urgent (tickets.services.risk): no other ticket costs a query.
+    return (
+        int(ticket.priority) == Ticket.Priority.URGENT
+        and ticket.pk is not None
+        and ImminentRisk.objects.filter(ticket_id=ticket.pk).exists()
+    )
+
+
 def targets_for(ticket: Ticket) -> Targets:
     """The first active policy matching the ticket; else the default reply targets by priority
-    (calendar minutes from settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"])."""
+    (calendar minutes from settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"]). A ticket
+    flagged as imminent risk (while urgent) gets a first reply within
+    `risk_first_reply_minutes()` at most, and its clocks run in calendar time."""
+    targets = _policy_targets(ticket)
+    if not _flagged(ticket):
+        return targets
+    minutes = risk_first_reply_minutes()
+    first = min(targets.minutes.get(Kind.FIRST_REPLY, minutes), minutes)
+    return Targets(
+        targets.policy, {**targets.minutes, Kind.FIRST_REPLY: first}, False, targets.at_risk_share
+    )
+
+
+def _policy_targets(ticket: Ticket) -> Targets:
     for policy, category_ids in _cached("policies", _active_policies):
         if policy_matches(policy, ticket, category_ids):
             minutes = {

@@ -92,6 +92,7 @@ def help_form_view(request):
         ticket = services.ticket_submit_web(
             subject=data["subject"], description=data["description"], email=data["email"],
             name=data["name"], category=data["category"], files=files,
+            in_danger=data["in_danger"], country=data["country"],
         )  # fmt: skip
     except ValidationError as exc:
         cache.delete(claim)  # nothing was filed: the corrected form may use it

@@ -31,9 +31,11 @@ from ..permissions import (
     can_add_note,
     can_handle_escalation,
     can_legal_hold,
+    can_report_to_authority,
     can_work,
     escalation_targets,
 )
+from ..services.authority import is_child_safety
 from ..viewers import viewers_touch
 from ._render import (
     attachment_file_response,
@@ -86,6 +88,11 @@ def render_workspace(
             if t.pk != ws.ticket.team_id
         ],
         "can_legal_hold": can_legal_hold(request.user, ws.ticket.category.sensitivity),
+        "risk": selectors.risk_protocol_for(ticket=ws.ticket, protocol=services.PROTOCOL)
+        if ws.ticket.has_imminent_risk
+        else None,
+        "can_report_to_authority": is_child_safety(ws.ticket)
+        and can_report_to_authority(request.user, ws.ticket.category.sensitivity),
         "posted": extra.pop("posted", {}),
         "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
         "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
