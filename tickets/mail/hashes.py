@@ -31,7 +31,7 @@ def dhash_hex(data: bytes, size: int = HASH_SIZE) -> str:
                 small = image.convert("L").resize((size + 1, size), Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombWarning):
         return ""
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # one byte a pixel in mode "L"
     bits = "".join(
         "1" if pixels[row * (size + 1) + col + 1] > pixels[row * (size + 1) + col] else "0"
         for row in range(size)
