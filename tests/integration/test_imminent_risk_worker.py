@@ -31,8 +31,9 @@ def test_the_on_call_lead_is_told_within_one_worker_run(worker):  # noqa: F811
                         user__email="oncall-lead@frontline.example.org")  # fmt: skip
     safety.lead = lead.user
     safety.save()
-    for day in range(7):  # on shift around the clock
-        ShiftTemplateFactory(agent=lead, weekday=day, start=dt.time(0), end=dt.time(0))
+    for day in range(7):  # on shift around the clock (00:00-23:59 then 23:59-00:00)
+        ShiftTemplateFactory(agent=lead, weekday=day, start=dt.time(0), end=dt.time(23, 59))
+        ShiftTemplateFactory(agent=lead, weekday=day, start=dt.time(23, 59), end=dt.time(0))
 
     msg = new_email(subject="Please help")
     msg.set_content("No puedo más. Quiero morirme esta noche.")

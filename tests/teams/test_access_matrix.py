@@ -106,6 +106,17 @@ def _notification_pk(w):
     return w["notification"].pk
 
 
+def _reported_pk(w):
+    """A child-safety ticket of team alpha with its authority report assembled by the lead."""
+    from tickets.services import authority_report_open
+
+    if "reported" not in w:
+        category = CategoryFactory(slug="child-safety", sensitivity=Sensitivity.RESTRICTED)
+        w["reported"] = TicketFactory(team=w["ticket"].team, category=category)
+        authority_report_open(ticket=w["reported"], by=w["agents"]["lead"].user)
+    return w["reported"].pk
+
+
 TABLE: dict[str, Spec] = {
     # --- support ---------------------------------------------------------------------
     "home": Spec(STAFF),
@@ -239,6 +250,17 @@ TABLE: dict[str, Spec] = {
         kwargs=k(**T),
         data=lambda w: {"action": "place", "on": "ticket", "reason": "Matrix"},
     ),
+    # Imminent-risk protocol steps: whoever works tickets (the world's ticket is not flagged:
+    # a 422 after the access check). The phrases are a setting for admins.
+    "tickets:risk_step": Spec(
+        WORKERS, method="post", kwargs=k(**T), data=lambda w: {"step": "read"}
+    ),
+    "tickets:risk_phrases": Spec({"admin"}),
+    # Child-safety reports to the authority: leads, managers and admins cleared for restricted
+    # work (the world's manager is not cleared).
+    "tickets:authority_report": Spec({"lead", "admin"}, kwargs=k(pk=_reported_pk)),
+    "tickets:authority_report_export": Spec({"lead", "admin"}, kwargs=k(pk=_reported_pk)),
+    "tickets:authority_report_print": Spec({"lead", "admin"}, kwargs=k(pk=_reported_pk)),
     "tickets:escalation_acknowledge": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "tickets:escalation_resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "tickets:notifications": Spec(STAFF),

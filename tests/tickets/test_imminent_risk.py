@@ -61,7 +61,8 @@ def _phrases_and_cache(db):
         RiskPhraseSet.objects.get_or_create(
             language=language, defaults={"name": name, "phrases": phrases, "exceptions": exceptions}
         )
-    with time_machine.travel(MONDAY_10, tick=False):
+    # Ticking: cache versions are made from the clock, and the cache was just cleared.
+    with time_machine.travel(MONDAY_10, tick=True):
         yield
     cache.clear()
 
