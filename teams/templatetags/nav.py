@@ -61,6 +61,7 @@ def _entries(context) -> list[tuple[str, str, bool]]:
         add("Notifications", "tickets:notifications")
     if role == "admin":
         add("Webhooks", "tickets:webhooks", (url_name or "").startswith("webhook"))
+        add("Risk phrases", "tickets:risk_phrases")
         add("Audit", "teams:audit")
     if context["user"].is_staff:
         add("Admin", "admin:index", False)
