@@ -1,10 +1,10 @@
 """Emergency resources per country for the imminent-risk protocol: the emergency number and a
 crisis line, maintained here as data, and how a requester's country is found.
 
-Keep the table current: when a number changes, edit its row and LAST_REVIEWED (the workspace
-shows the date, so an agent can tell how fresh it is). Sources: each country's government
-emergency-number page and the national crisis line's own site, cross-checked against the
-directory at https://findahelpline.com. A country missing from the table gets DEFAULT.
+Keep the table current: review every row against each country's government emergency-number
+page and the crisis line's own site (the directory at https://findahelpline.com lists them),
+then set LAST_REVIEWED; the workspace shows the source and the date beside the numbers, so an
+agent can tell how fresh they are. A country missing from the table gets DEFAULT.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from importlib import resources
 
 LAST_REVIEWED = date(2026, 12, 2)
 SOURCE = (
-    "National emergency-number pages and each crisis line's own site, cross-checked with "
+    "Frontline's table of national emergency numbers and crisis lines; if in doubt, check "
     "findahelpline.com"
 )
 
