@@ -154,8 +154,15 @@ def test_near_misses_do_not_flag_at_any_door(door, text, category, oncall, clien
 
 def test_the_reporters_own_choice_flags_without_any_phrase(category, oncall, client, agent):
     safety, _lead = oncall
-    ticket = submit("web", category, "My friend sent me a worrying message.", client, agent,
-                    in_danger="on", country="FR")  # fmt: skip
+    response = client.post(reverse("help:form"), {
+        "email": "sam@users.example.org", "category": category.slug, "subject": "Worried",
+        "description": "My friend sent me a worrying message.", "nonce": HelpForm.new_nonce(),
+        "in_danger": "on", "country": "FR",
+    })  # fmt: skip
+    thanks = client.get(response["Location"]).content.decode()
+    assert "3114" in thanks  # the reporter sees France's crisis line at once
+    assert "112" in thanks
+    ticket = Ticket.objects.get()
     risk = ImminentRisk.objects.get(ticket=ticket)
     assert (risk.source, risk.country, risk.country_source) == ("reporter", "FR", "form")
     assert ticket.team == safety
@@ -167,10 +174,15 @@ def test_the_api_caller_may_say_someone_is_in_danger(category, oncall, client, a
     assert ImminentRisk.objects.get(ticket=ticket).country == "DE"
 
 
-def test_the_help_form_offers_the_danger_checkbox(client, category):
+def test_the_help_form_offers_the_danger_checkbox(client, category, oncall):
     page = client.get(reverse("help:form")).content.decode()
     assert "Someone is in immediate danger" in page
     assert 'name="country"' in page
+    response = client.post(reverse("help:form"), {
+        "email": "sam@users.example.org", "category": category.slug, "subject": "Login",
+        "description": "Code never arrives", "nonce": HelpForm.new_nonce(),
+    })  # fmt: skip
+    assert "emergency-resources" not in client.get(response["Location"]).content.decode()
 
 
 def test_on_call_prefers_a_cleared_lead_on_shift_and_says_how_it_fell_back(

@@ -14,9 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .. import services
+from ..emergency import resources_for
 from ..forms import HelpForm
 from ..mail.inbound import UnreadableEmail
-from ..models import Category, Ticket
+from ..models import Category, ImminentRisk, Ticket
 from ._render import client_ip, uploaded_files
 
 RATE_WINDOW = 3600
@@ -111,7 +112,10 @@ def help_thanks_view(request, token: str):
     except signing.BadSignature as exc:
         raise Http404("This confirmation link is not valid.") from exc
     ticket = Ticket.objects.filter(pk=pk).only("pk", "subject").first() if pk else None
-    return render(request, "tickets/help_thanks.html", {"ticket": ticket})
+    # Flagged as possible imminent risk: the emergency resources of their country, at once.
+    risk = ImminentRisk.objects.filter(ticket_id=pk).only("country").first() if pk else None
+    resources = resources_for(risk.country) if risk is not None else None
+    return render(request, "tickets/help_thanks.html", {"ticket": ticket, "resources": resources})
 
 
 @csrf_exempt
