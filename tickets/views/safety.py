@@ -43,7 +43,7 @@ def risk_phrases_view(request):
     status, bound = 200, None
     if request.method == "POST":
         existing = RiskPhraseSet.objects.filter(language=request.POST.get("language", "")).first()
-        bound = forms.RiskPhraseSetForm(request.POST, instance=existing)
+        bound = forms.RiskPhraseSetForm(request.POST, instance=existing, auto_id=_ids(existing))
         if bound.is_valid():
             data = bound.cleaned_data
             try:
@@ -60,12 +60,23 @@ def risk_phrases_view(request):
     rows = selectors.risk_phrase_sets()
     posted = bound.data.get("language") if bound is not None else None
     sets = [
-        (row, bound if posted == row.language else forms.RiskPhraseSetForm(instance=row))
+        (
+            row,
+            bound
+            if posted == row.language
+            else forms.RiskPhraseSetForm(instance=row, auto_id=_ids(row)),
+        )
         for row in rows
     ]
     new = bound if bound is not None and posted not in {r.language for r in rows} else None
-    context = {"sets": sets, "new_form": new or forms.RiskPhraseSetForm(initial={"active": True})}
+    new = new or forms.RiskPhraseSetForm(initial={"active": True}, auto_id=_ids(None))
+    context = {"sets": sets, "new_form": new}
     return render(request, "tickets/risk_phrases.html", context, status=status)
+
+
+def _ids(row) -> str:
+    """Each language's form on the page gets its own element ids (labels stay unambiguous)."""
+    return f"id_{row.language if row is not None else 'new'}_%s"
 
 
 def _report_access(view):
