@@ -14,6 +14,7 @@ from ..mail.sanitize import clean_html, html_to_text, markdown_to_html
 from ..models import Attachment, Category, Message, Requester, Ticket
 from ._base import reply_due
 from .routing import routing_apply, routing_decide, routing_record
+from .safeview import attachment_make_safe
 from .sla import sla_sync
 from .webhooks import webhooks_emit
 
@@ -112,7 +113,8 @@ def attachment_add(
     by=None,
 ) -> Attachment:
     """Store a file for the ticket (outside the web root) after checking size, name and
-    sniffed type (tickets/mail/attachments.py); an image also gets its re-encoded preview.
+    sniffed type (tickets/mail/attachments.py); an image also gets its re-encoded preview
+    and, on a ticket of a sensitive or restricted category, its blurred derivative.
 
     Raises django.core.exceptions.ValidationError when the file is refused.
     """
@@ -131,6 +133,8 @@ def attachment_add(
     if checked.preview is not None:
         extension = "jpg" if preview_type(checked.content_type) == "image/jpeg" else "png"
         attachment.preview.save(f"preview.{extension}", ContentFile(checked.preview), save=False)
+        if ticket.category.safe_view:
+            attachment_make_safe(attachment=attachment, data=data)
     attachment.save()
     events.record(ticket, by, "attachment", "attachment", "", checked.name)
     return attachment
