@@ -302,16 +302,13 @@ def _demo_screenshot() -> bytes:
 
 
 def seed_sensitive_media(tickets: list[Ticket]) -> Attachment | None:
-    """The demo's sensitive image: a screenshot on the newest unsolved sensitive ticket,
-    stored through attachment_add, so the workspace shows its blurred derivative until an
-    agent reveals it."""
-    ticket = next(
-        (t for t in sorted(tickets, key=lambda t: t.created_at, reverse=True)
-         if t.category.sensitivity == Sensitivity.SENSITIVE and t.status not in Ticket.DONE),
-        None,
-    )  # fmt: skip
-    if ticket is None:
+    """The demo's sensitive image: a screenshot on the newest sensitive ticket (an unsolved
+    one if any), stored through attachment_add, so the workspace shows its blurred
+    derivative until an agent reveals it. None without a sensitive ticket."""
+    candidates = [t for t in tickets if t.category.sensitivity == Sensitivity.SENSITIVE]
+    if not candidates:
         return None
+    ticket = min(candidates, key=lambda t: (t.status in Ticket.DONE, -t.created_at.timestamp()))
     message = ticket.messages.order_by("created_at", "pk").first()
     return attachment_add(
         ticket=ticket, message=message, name="threat-screenshot.png", data=_demo_screenshot()

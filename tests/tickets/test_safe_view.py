@@ -300,3 +300,18 @@ def test_api_lists_the_safe_view_and_gates_the_original_until_revealed(ticket, i
     assert api.post(listed["reveal_url"]).status_code == 200  # again: still one reveal
     assert ExposureReveal.objects.count() == 1
     assert sha(body(api.get(listed["url"]))) == image.sha256
+
+
+def test_the_demo_has_a_sensitive_ticket_with_a_blurred_image(client):
+    from teams.demo import seed_people
+    from tickets.demo import seed_tickets
+
+    seed_people()
+    seed_tickets(count=80, days=5, seed=7)
+    shot = Attachment.objects.get(name="threat-screenshot.png")
+    assert shot.ticket.category.sensitivity == Sensitivity.SENSITIVE
+    assert shot.safe_preview
+    lead = shot.ticket.team.lead
+    client.force_login(lead)
+    html = client.get(reverse("tickets:detail", args=[shot.ticket_id])).content.decode()
+    assert reverse("tickets:attachment_safe", args=[shot.pk]) in html
