@@ -62,7 +62,7 @@ def _clear_hashes(*attachments: Attachment) -> set[str]:
 
 
 def test_nothing_clear_reaches_the_browser_before_the_reveal(
-    page, login, demo_people, live_url, settings, tmp_path
+    page, login, demo_people, live_url, settings, tmp_path, assert_a11y
 ):
     settings.MEDIA_ROOT = tmp_path
     ticket, image, pdf, agent = _sensitive_ticket()
@@ -75,6 +75,9 @@ def test_nothing_clear_reaches_the_browser_before_the_reveal(
     blurred = page.locator("img.sensitive-media")
     expect(blurred).to_have_count(1)
     assert blurred.evaluate("el => el.complete && el.naturalWidth > 0")
+    expect(page.get_by_role("button", name="Reveal log.pdf")).to_be_visible()
+    expect(page.get_by_role("link", name="shot.png")).to_be_hidden()
+    assert_a11y(page)
 
     # Every response the page loaded, by content.
     seen = {r.url: sha(r.body()) for r in responses if r.status < 300 and r.status != 204}
