@@ -171,7 +171,10 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     list_display = ["name", "ticket", "content_type", "size", "created_at"]
     raw_id_fields = ["ticket", "message"]
-    readonly_fields = ["file", "name", "content_type", "size", "sha256", "content_id", "inline"]
+    readonly_fields = [
+        "file", "preview", "safe_preview", "name", "content_type", "size", "sha256", "content_id",
+        "inline",
+    ]  # fmt: skip
 
 
 @admin.register(SavedView)

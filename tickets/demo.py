@@ -3,17 +3,30 @@ statuses, priorities and the events behind them. Deterministic for a given seed 
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from teams.models import Agent, Sensitivity, Team
 
 from .mail.sanitize import text_to_html
-from .models import Category, CSATResponse, Macro, Message, Requester, Tag, Ticket, TicketEvent
+from .models import (
+    Attachment,
+    Category,
+    CSATResponse,
+    Macro,
+    Message,
+    Requester,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
+from .services import attachment_add
 
 S, P = Ticket.Status, Ticket.Priority
 
@@ -269,7 +282,37 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
     TicketEvent.objects.bulk_create(events, batch_size=5000)
     seed_escalations(tickets, now=now)
     seed_csat(tickets, now=now, seed=seed)
+    seed_sensitive_media(tickets)
     return len(tickets)
+
+
+def _demo_screenshot() -> bytes:
+    """A small made-up "screenshot" (a chat with a red warning), drawn by Pillow."""
+    image = Image.new("RGB", (320, 200), (245, 246, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 320, 28), fill=(40, 60, 140))
+    draw.text((10, 8), "Messages", fill=(255, 255, 255))
+    for i, (x, colour) in enumerate(((12, (220, 225, 235)), (120, (200, 230, 200)))):
+        draw.rounded_rectangle((x, 40 + i * 50, x + 188, 80 + i * 50), 8, fill=colour)
+    draw.rounded_rectangle((12, 145, 308, 190), 8, fill=(200, 40, 40))
+    draw.text((22, 160), "I know where you live.", fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def seed_sensitive_media(tickets: list[Ticket]) -> Attachment | None:
+    """The demo's sensitive image: a screenshot on the newest sensitive ticket (an unsolved
+    one if any), stored through attachment_add, so the workspace shows its blurred
+    derivative until an agent reveals it. None without a sensitive ticket."""
+    candidates = [t for t in tickets if t.category.sensitivity == Sensitivity.SENSITIVE]
+    if not candidates:
+        return None
+    ticket = min(candidates, key=lambda t: (t.status in Ticket.DONE, -t.created_at.timestamp()))
+    message = ticket.messages.order_by("created_at", "pk").first()
+    return attachment_add(
+        ticket=ticket, message=message, name="threat-screenshot.png", data=_demo_screenshot()
+    )
 
 
 CSAT_WEIGHTS = (5, 6, 11, 30, 48)  # ratings 1-5: mostly satisfied, a tail of unhappy ones

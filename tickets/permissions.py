@@ -7,6 +7,7 @@ the ticket, also change it?" for pages and API alike.
 from teams import roles
 from teams.models import Role, Sensitivity, Team
 from teams.permissions import scope_for
+from teams.selectors import revealed_attachment_ids
 
 from .choices import choices
 from .models import Notification, WebhookDelivery
@@ -19,6 +20,22 @@ def can_work(user) -> bool:
 
 def can_add_note(user) -> bool:
     return scope_for(user).is_staff_member and user.has_perm("tickets.add_message")
+
+
+def can_reveal(user, ticket) -> bool:
+    """Reveal the original of a file on a sensitive or restricted ticket the user can see:
+    support staff cleared for the ticket's sensitivity (every reveal is recorded)."""
+    scope = scope_for(user)
+    return scope.is_staff_member and ticket.category.sensitivity in scope.sensitivities
+
+
+def may_fetch_original(user, attachment) -> bool:
+    """The one gate for an original (download, clear preview; pages and API alike): any
+    file of a ticket without sensitivity; on a sensitive or restricted ticket, only a file
+    this user has revealed (tickets.services.attachment_reveal)."""
+    if not attachment.ticket.category.safe_view:
+        return True
+    return attachment.pk in revealed_attachment_ids(user=user, attachment_ids=[attachment.pk])
 
 
 def can_merge(user) -> bool:

@@ -47,6 +47,7 @@ urlpatterns = [
     path("<int:pk>/work/", views.ticket_work_view, name="work"),
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),
     path("attachments/<int:pk>/preview/", views.attachment_preview_view, name="attachment_preview"),
+    path("attachments/<int:pk>/safe/", views.attachment_safe_view, name="attachment_safe"),
     path("attachments/<int:pk>/reveal/", views.attachment_reveal_view, name="attachment_reveal"),
     path("webhooks/", webhooks.webhook_endpoints_view, name="webhooks"),
     path("webhooks/<int:pk>/", webhooks.webhook_endpoint_view, name="webhook_endpoint"),

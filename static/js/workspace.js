@@ -1,6 +1,7 @@
 // Ticket workspace: drafts that survive reloads, swaps and 409s (localStorage), a warning
 // before leaving with unsent text, presence heartbeats (who else is here / typing), and
-// click-to-reveal of blurred sensitive media (each reveal is logged by the server).
+// click-to-reveal of sensitive media (the server sends a blurred derivative until the reveal
+// is recorded).
 (function () {
   "use strict";
 
@@ -62,13 +63,32 @@
     });
   }
 
+  // Click-to-reveal: the page holds only the blurred derivative; once the server has
+  // recorded the reveal (POST), the original is fetched and the download link shown.
+  function showRevealed(url) {
+    document.querySelectorAll("img.sensitive-media").forEach((img) => {
+      if (img.dataset.revealUrl !== url) return;
+      img.src = img.dataset.clearUrl;
+      img.classList.add("revealed");
+    });
+    document.querySelectorAll("a[data-reveal-link]").forEach((link) => {
+      if (link.dataset.revealLink === url) link.hidden = false;
+    });
+    document.querySelectorAll("form[data-reveal-form]").forEach((form) => {
+      if (form.getAttribute("action") === url) form.remove();
+    });
+  }
+
   document.addEventListener("click", (event) => {
     const media = event.target.closest(".sensitive-media:not(.revealed)");
-    if (!media) return;
+    if (!media || !media.dataset.revealUrl) return;
     event.preventDefault();
-    media.classList.add("revealed");
     const url = media.dataset.revealUrl;
-    if (url && window.htmx) window.htmx.ajax("POST", url, { swap: "none" });
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["HX-Request"] = "true";
+    fetch(url, { method: "POST", headers: headers, credentials: "same-origin" }).then((r) => {
+      if (r.ok) showRevealed(url);
+    });
   });
 
   // The macro picker fills the editor without a page load when JS is on.

@@ -15,6 +15,7 @@ from .people import (
 )
 from .policy import PolicyAcknowledgement, PolicyArticle, PolicyVersion
 from .presence import PresenceLog
+from .reveal import ExposureReveal
 from .rota import ShiftException, ShiftTemplate, TimeOff, Weekday
 from .tokens import ApiToken
 
@@ -30,6 +31,7 @@ __all__ = [
     "FeedbackNote",
     "ExposureEntry",
     "ExposureOptOut",
+    "ExposureReveal",
     "Agent",
     "AgentPermissions",
     "Presence",

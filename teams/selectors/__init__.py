@@ -47,6 +47,7 @@ from .presence import (
     presence_intervals_by_agent,
     productive_seconds_by_day,
 )
+from .reveal import revealed_attachment_ids
 from .rota import (
     HourCoverage,
     WeekRow,
@@ -103,6 +104,7 @@ __all__ = [
     "shift_window",
     "OVERRIDES_DAYS",
     "exposure_overrides",
+    "revealed_attachment_ids",
     "team_exposure",
     "agent_can_take_work",
     "agent_productive_seconds",

@@ -21,6 +21,7 @@ from .exposure import exposure_opt_out, exposure_record
 from .people import agent_create, agent_set_role, agent_update, roles_sync_groups
 from .policy import policy_acknowledge, policy_article_create, policy_publish
 from .presence import presence_set
+from .reveal import exposure_reveal_record
 from .roster import RosterInvalid, RosterResult, roster_import
 from .rota import (
     shift_exception_add,
@@ -60,6 +61,7 @@ __all__ = [
     "roster_import",
     "exposure_opt_out",
     "exposure_record",
+    "exposure_reveal_record",
     "agent_create",
     "agent_set_role",
     "presence_set",

@@ -37,8 +37,9 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_app
 
 
 @pytest.fixture
-def world(db, settings):
+def world(db, settings, tmp_path):
     """The demo operation, small; the lead's write token; real ids to aim at."""
+    settings.MEDIA_ROOT = tmp_path  # the demo stores an image
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"user": None, "anon": None},

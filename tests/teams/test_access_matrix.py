@@ -240,6 +240,8 @@ TABLE: dict[str, Spec] = {
     "tickets:attachment_reveal": Spec(
         IN_SCOPE, method="post", kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True
     ),
+    # An image's blurred derivative (the safe view of sensitive tickets): the same scope.
+    "tickets:attachment_safe": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["image"].pk)),
     # Escalations: anyone on staff sees the page (their scope's rows); only the receiving
     # team's lead, its manager or an admin acknowledges or resolves one.
     "tickets:escalate": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}),
@@ -306,6 +308,9 @@ TABLE: dict[str, Spec] = {
     "ticket-merge": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True),
     "ticket-messages": Spec(IN_SCOPE, kwargs=k(**T), guessed=True),
     "attachment-detail": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True),
+    "attachment-safe-preview": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["image"].pk)),
+    # Revealing needs the ticket in scope (the world's ticket is not sensitive: a 400).
+    "attachment-reveal": Spec(IN_SCOPE, method="post", kwargs=k(pk=lambda w: w["attachment"].pk)),
     # --- metrics (owned by the metrics helper; expectations from the issue) -------------
     "metrics:team_dashboard": Spec(LEADERS, guessed=True),
     "metrics:overview": Spec({"manager", "qa_analyst", "admin"}, guessed=True),

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from teams.permissions import scope_for
 
+from ..mail.attachments import IMAGE_TYPES
 from ..mail.sanitize import has_nul
 from ..models import Attachment, Category, Escalation, Message, Notification, Ticket
 
@@ -31,17 +32,44 @@ class PriorityField(serializers.ChoiceField):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    """A file. On a sensitive or restricted ticket (`safe_view`), `url` (the original)
+    answers 403 until the caller POSTs to `reveal_url`; `safe_preview_url` is an image's
+    blurred greyscale derivative. The views pass the ticket's `safe_view` in the context."""
+
     url = serializers.SerializerMethodField()
+    safe_view = serializers.SerializerMethodField()
+    safe_preview_url = serializers.SerializerMethodField()
+    reveal_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
-        fields = ["id", "name", "content_type", "size", "sha256", "inline", "url"]
+        fields = [
+            "id", "name", "content_type", "size", "sha256", "inline", "url", "safe_view",
+            "safe_preview_url", "reveal_url",
+        ]  # fmt: skip
         read_only_fields = fields
 
-    def get_url(self, obj) -> str:
+    def _absolute(self, path: str) -> str:
         request = self.context.get("request")
-        path = f"/api/v1/attachments/{obj.pk}/"
         return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, obj) -> str:
+        return self._absolute(f"/api/v1/attachments/{obj.pk}/")
+
+    def get_safe_view(self, obj) -> bool:
+        if "safe_view" in self.context:
+            return bool(self.context["safe_view"])
+        return obj.ticket.category.safe_view
+
+    def get_safe_preview_url(self, obj) -> str | None:
+        if not self.get_safe_view(obj) or obj.content_type not in IMAGE_TYPES:
+            return None
+        return self._absolute(f"/api/v1/attachments/{obj.pk}/safe-preview/")
+
+    def get_reveal_url(self, obj) -> str | None:
+        if not self.get_safe_view(obj):
+            return None
+        return self._absolute(f"/api/v1/attachments/{obj.pk}/reveal/")
 
 
 class RequesterSerializer(serializers.Serializer):

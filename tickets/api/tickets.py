@@ -200,7 +200,8 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             qs = ticket.messages.select_related("author_user", "author_requester").prefetch_related(
                 "attachments"
             )
-            return Response(MessageSerializer(qs, many=True, context={"request": request}).data)
+            context = {"request": request, "safe_view": ticket.category.safe_view}
+            return Response(MessageSerializer(qs, many=True, context=context).data)
         data = validated(MessageCreateSerializer, request.data)
         with service_errors():
             if data["kind"] == Message.Kind.INTERNAL:
@@ -215,7 +216,9 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
                     status=data.get("status"),
                 )  # fmt: skip
         return Response(
-            MessageSerializer(message, context={"request": request}).data,
+            MessageSerializer(
+                message, context={"request": request, "safe_view": ticket.category.safe_view}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -246,7 +249,9 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
                 ticket=ticket, message=None, name=upload.name, data=upload.read(), by=request.user
             )
         return Response(
-            AttachmentSerializer(attachment, context={"request": request}).data,
+            AttachmentSerializer(
+                attachment, context={"request": request, "safe_view": ticket.category.safe_view}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 

@@ -1,7 +1,8 @@
 """Attachment rules: content type sniffed from the bytes (never trusted from the sender),
 size and type limits from settings, a deny list of executable and active content (by file
 name AND by sniffed content), sha256 for integrity and de-duplication, and images re-encoded
-with Pillow for inline preview (pixels only: metadata and anything appended are dropped).
+with Pillow for inline preview (pixels only: metadata and anything appended are dropped);
+images of sensitive tickets also get a blurred greyscale derivative, the safe view.
 
 Originals are only ever served through the access-checked views as downloads
 (Content-Disposition: attachment, nosniff, sandboxed CSP); only the re-encoded preview of an
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 # (magic prefix, offset, content type). Order matters: the first match wins.
 _SIGNATURES: list[tuple[bytes, int, str]] = [
@@ -196,4 +197,24 @@ def reencode_image(data: bytes, content_type: str, *, name: str = "image") -> by
         clean = Image.new(mode, image.size)
         clean.paste(image.convert(mode))
         clean.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+SAFE_PREVIEW_MAX_SIDE = 320  # the derivative is small: detail lost to downscaling stays lost
+SAFE_PREVIEW_BLUR = 0.06  # Gaussian radius as a share of the longer side (at least 6 px)
+
+
+def safe_preview_image(data: bytes, *, name: str = "image") -> bytes:
+    """The safe view of an image for sensitive tickets: greyscale, downscaled to at most
+    SAFE_PREVIEW_MAX_SIDE pixels and heavily blurred, as a PNG with no metadata. What
+    shapes the picture has stays recognisable; what it shows does not. Raises
+    ValidationError when Pillow cannot decode the image (as reencode_image)."""
+    clean = reencode_image(data, "image/png", name=name)
+    with Image.open(io.BytesIO(clean)) as image:
+        grey = image.convert("L")
+    grey.thumbnail((SAFE_PREVIEW_MAX_SIDE, SAFE_PREVIEW_MAX_SIDE))
+    radius = max(6.0, max(grey.size) * SAFE_PREVIEW_BLUR)
+    blurred = grey.filter(ImageFilter.GaussianBlur(radius))
+    out = io.BytesIO()
+    blurred.save(out, format="PNG")
     return out.getvalue()

@@ -29,6 +29,12 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def safe_view(self) -> bool:
+        """Its tickets' files are served as the blurred derivative (images) or not at all
+        until the viewer reveals each original: sensitive and restricted categories."""
+        return self.sensitivity != Sensitivity.NONE
+
 
 class Requester(models.Model):
     """An end user of the consumer app who writes to support; has no login."""
@@ -239,6 +245,12 @@ class Attachment(models.Model):
         upload_to="attachments/previews/%Y/%m/",
         blank=True,
         help_text="Images only: the pixels re-encoded by Pillow, the one form shown inline",
+    )
+    safe_preview = models.FileField(
+        upload_to="attachments/safe/%Y/%m/",
+        blank=True,
+        help_text="Images of sensitive and restricted tickets: the blurred greyscale derivative, "
+        "the only form served before the viewer reveals the original",
     )
     name = models.CharField(max_length=255)
     content_id = models.CharField(

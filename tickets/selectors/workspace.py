@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from teams.models import Sensitivity
 from teams.permissions import scope_for
+from teams.selectors import revealed_attachment_ids
 
 from ..choices import choices
 from ..models import (
@@ -79,6 +80,7 @@ class Workspace:
     escalations: list[Escalation] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     legal_holds: list[LegalHold] = field(default_factory=list)  # in force: ticket's, requester's
+    revealed: set[int] = field(default_factory=set)  # attachments whose original the viewer saw
 
     @property
     def sensitive(self) -> bool:
@@ -95,7 +97,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
     and the pickers' choices. Raises Ticket.DoesNotExist when out of scope. Attachments, links,
     open escalations and tags, which most tickets lack, are read only when the ticket's own
     row says it has some (EXISTS in the same statement); so are legal holds in force on the
-    ticket or its requester."""
+    ticket or its requester; on a sensitive ticket with files, those the viewer revealed."""
     ticket = (
         Ticket.objects.visible_to(user)
         .select_related(*WORKSPACE_RELATED, "assignee__agent")
@@ -156,6 +158,9 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
         )
         if ticket.has_legal_hold
         else [],
+        revealed=revealed_attachment_ids(user=user, attachment_ids=[a.pk for a in attachments])
+        if attachments and ticket.category.safe_view
+        else set(),
     )
 
 

@@ -12,7 +12,7 @@ The modules import each other one way, top to bottom (import-linter holds it):
     intake | authority
     routing | csat | escalation | claim | privacy | work | risk
     changes            ticket_changed: what a ticket write sets off, asked for by name
-    sla | webhooks
+    sla | webhooks | safeview   safe view: blurred derivatives, reveals
     notify
     _base | outbox     lock, save (persists, nothing else); work for Celery after commit
 
@@ -52,10 +52,15 @@ from .patch import ticket_patch
 from .privacy import legal_hold_place, legal_hold_release, requester_erase, retention_run
 from .risk import PROTOCOL, risk_phrases_save, risk_step_record
 from .routing import routing_decide, ticket_auto_assign, ticket_route
+from .safeview import (
+    attachment_make_safe,
+    attachment_reveal,
+    attachments_make_safe,
+    attachments_make_safe_all,
+)
 from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .work import work_heartbeat
 from .workflow import (
-    attachment_reveal,
     ticket_add_note,
     ticket_assign,
     ticket_change_status,
@@ -78,6 +83,9 @@ __all__ = [
     "StaleVersionError",
     "TransitionError",
     "attachment_add",
+    "attachment_make_safe",
+    "attachments_make_safe",
+    "attachments_make_safe_all",
     "attachment_reveal",
     "email_ingest",
     "escalation_acknowledge",

@@ -14,6 +14,7 @@ from ..mail.sanitize import html_to_text, markdown_to_html
 from ..models import Attachment, Message, Tag, Ticket, TicketLink
 from ._base import StaleVersionError, ensure_cleared, lock, reply_due, save
 from .changes import ticket_changed
+from .safeview import attachments_make_safe
 from .workflow import STATUS_FIELDS
 
 UPDATABLE = ("subject", "priority", "category", "team", "language", "custom_fields")
@@ -148,6 +149,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by, version: int | None = No
     now = timezone.now()
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     Attachment.objects.filter(ticket=source).update(ticket=target)
+    attachments_make_safe(ticket=target)  # files from a plain ticket into a sensitive one
     for tag in source.tags.all():
         target.tags.add(tag)
     TicketLink.objects.create(source=source, target=target, kind=TicketLink.Kind.MERGE)

@@ -15,6 +15,7 @@ from ..models import Attachment, Category, Message, Requester, Ticket
 from ._base import reply_due
 from .risk import risk_assess, risk_flag, risk_route
 from .routing import routing_apply, routing_decide, routing_record
+from .safeview import attachment_make_safe
 from .sla import sla_sync
 from .webhooks import webhooks_emit
 
@@ -135,7 +136,8 @@ def attachment_add(
     by=None,
 ) -> Attachment:
     """Store a file for the ticket (outside the web root) after checking size, name and
-    sniffed type (tickets/mail/attachments.py); an image also gets its re-encoded preview.
+    sniffed type (tickets/mail/attachments.py); an image also gets its re-encoded preview
+    and, on a ticket of a sensitive or restricted category, its blurred derivative.
 
     Raises django.core.exceptions.ValidationError when the file is refused.
     """
@@ -154,6 +156,8 @@ def attachment_add(
     if checked.preview is not None:
         extension = "jpg" if preview_type(checked.content_type) == "image/jpeg" else "png"
         attachment.preview.save(f"preview.{extension}", ContentFile(checked.preview), save=False)
+        if ticket.category.safe_view:
+            attachment_make_safe(attachment=attachment, data=data)
     attachment.save()
     events.record(ticket, by, "attachment", "attachment", "", checked.name)
     return attachment

@@ -16,7 +16,7 @@ from teams.services import audit_record
 from .. import events, lifecycle
 from ..lifecycle import TransitionError
 from ..mail.sanitize import clean_html, html_to_text, markdown_to_html
-from ..models import Attachment, Message, Requester, Ticket, TicketLink
+from ..models import Message, Requester, Ticket, TicketLink
 from ._base import assignment_decision, ensure_cleared, lock, record_exposure, reply_due, save
 from .changes import ticket_changed
 from .csat import csat_schedule_survey
@@ -308,19 +308,3 @@ def ticket_record_view(*, ticket: Ticket, by) -> bool:
             detail={"category": ticket.category.slug},
         )
     return True
-
-
-@transaction.atomic
-def attachment_reveal(*, attachment: Attachment, by) -> None:
-    """Log that `by` un-blurred a sensitive attachment (counts toward exposure): in the audit
-    trail and in the ticket's own history."""
-    events.record(attachment.ticket, by, "media_revealed", "attachment", "", attachment.pk)
-    audit_record(
-        actor=by,
-        action=AuditEntry.Action.MEDIA_REVEAL,
-        target=attachment.ticket,
-        detail={
-            "attachment": attachment.pk,
-            "sensitivity": attachment.ticket.category.sensitivity,
-        },
-    )

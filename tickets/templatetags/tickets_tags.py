@@ -47,14 +47,14 @@ def _message_body(message, ws, revealed, by_cid: dict) -> str:
         if attachment is None or attachment.content_type not in IMAGE_TYPES:
             return fragment('<span class="muted">[image: {}]</span>', alt or "external")
         url = path_for("tickets:attachment_preview", attachment.pk)  # re-encoded copy
-        if ws.sensitive and attachment.pk not in revealed:
-            reveal = path_for("tickets:attachment_reveal", attachment.pk)
+        if ws.sensitive and attachment.pk not in revealed:  # the blurred derivative only
             return fragment(
                 '<img src="{}" alt="{} (sensitive, hidden)" class="sensitive-media" '
-                'data-reveal-url="{}">',
-                url,
+                'data-reveal-url="{}" data-clear-url="{}">',
+                path_for("tickets:attachment_safe", attachment.pk),
                 alt,
-                reveal,
+                path_for("tickets:attachment_reveal", attachment.pk),
+                url,
             )
         return fragment('<img src="{}" alt="{}">', url, alt)
 
@@ -91,11 +91,19 @@ _FILE = (
     "</li>\n"
 )
 _PREVIEW = '\n    <img src="{}" alt="{}" width="240">'
+# A file of a sensitive ticket before this viewer revealed it: the blurred derivative (images)
+# and a reveal button; the download link stays hidden (and answers 403) until the reveal.
+_HIDDEN_FILE = (
+    '<li id="attachment-{pk}" class="file">{image}\n'
+    '  <form method="post" action="{reveal}" hx-disable class="inline" data-reveal-form>{csrf}'
+    '<button type="submit" class="btn">Reveal {name}</button></form>\n'
+    '  <a href="{url}" download hidden data-reveal-link="{reveal}">{name}</a>\n'
+    '  <span class="muted">{size}</span>\n'
+    "</li>\n"
+)
 _HIDDEN_PREVIEW = (
-    '\n    <img src="{preview}" alt="{name} (sensitive, hidden)" '
-    'class="sensitive-media" data-reveal-url="{reveal}" width="240">\n'
-    '    <form method="post" action="{reveal}" hx-disable class="inline">{csrf}'
-    '<button type="submit" class="btn">Show {name}</button></form>'
+    '\n    <img src="{safe}" alt="{name} (sensitive, hidden)" class="sensitive-media" '
+    'data-reveal-url="{reveal}" data-clear-url="{preview}" width="240">'
 )
 _EVENT = "\n          <li>{time} {actor} · {kind}{field}{change}</li>"
 
@@ -133,15 +141,20 @@ def thread(context, ws, revealed=()):
 
 def _attachment(a, ws, revealed, csrf: SafeString) -> SafeString:
     image = EMPTY
-    if a.content_type[:6] == "image/":
-        preview = path_for("tickets:attachment_preview", a.pk)
-        if ws.sensitive and a.pk not in revealed:
-            reveal = path_for("tickets:attachment_reveal", a.pk)
+    is_image = a.content_type[:6] == "image/"
+    if ws.sensitive and a.pk not in revealed:
+        reveal = path_for("tickets:attachment_reveal", a.pk)
+        if is_image:
             image = fragment(
-                _HIDDEN_PREVIEW, preview=preview, name=a.name, reveal=reveal, csrf=csrf
-            )
-        else:
-            image = fragment(_PREVIEW, preview, a.name)
+                _HIDDEN_PREVIEW, safe=path_for("tickets:attachment_safe", a.pk), name=a.name,
+                reveal=reveal, preview=path_for("tickets:attachment_preview", a.pk),
+            )  # fmt: skip
+        return fragment(
+            _HIDDEN_FILE, pk=int(a.pk), image=image, reveal=reveal, csrf=csrf, name=a.name,
+            url=path_for("tickets:attachment", a.pk), size=filesizeformat(a.size),
+        )  # fmt: skip
+    if is_image:
+        image = fragment(_PREVIEW, path_for("tickets:attachment_preview", a.pk), a.name)
     return fragment(
         _FILE,
         pk=int(a.pk),

@@ -32,14 +32,17 @@ from ..permissions import (
     can_handle_escalation,
     can_legal_hold,
     can_report_to_authority,
+    can_reveal,
     can_work,
     escalation_targets,
+    may_fetch_original,
 )
 from ..services.authority import is_child_safety
 from ..viewers import viewers_touch
 from ._render import (
     attachment_file_response,
     attachment_preview_response,
+    attachment_safe_response,
     render_page_or_partial,
     uploaded_files,
 )
@@ -94,7 +97,7 @@ def render_workspace(
         "can_report_to_authority": is_child_safety(ws.ticket)
         and can_report_to_authority(request.user, ws.ticket.category.sensitivity),
         "posted": extra.pop("posted", {}),
-        "revealed": {int(i) for i in request.GET.getlist("revealed") if i.isdigit()},
+        "revealed": ws.revealed,  # recorded reveals only: never a query parameter
         "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
         "work_heartbeat_seconds": settings.FRONTLINE["WORK_HEARTBEAT_SECONDS"],
         **extra,
@@ -338,30 +341,60 @@ def _attachment(request, pk) -> Attachment:
         raise Http404("No such attachment.") from exc
 
 
+REVEAL_FIRST = (
+    "This file is on a sensitive ticket: reveal it first (the reveal is recorded and counts "
+    "toward your exposure)."
+)
+
+
+def _original(request, pk) -> Attachment:
+    """A visible attachment whose original this user may fetch (403 until revealed)."""
+    attachment = _attachment(request, pk)
+    if not may_fetch_original(request.user, attachment):
+        raise PermissionDenied(REVEAL_FIRST)
+    return attachment
+
+
 @login_required
 @require_GET
 def attachment_download_view(request, pk: int):
-    """Stream a file of a visible ticket, always as a download (nosniff, sandboxed)."""
-    return attachment_file_response(_attachment(request, pk))
+    """Stream a file of a visible ticket, always as a download (nosniff, sandboxed); on a
+    sensitive ticket only after this user revealed it."""
+    return attachment_file_response(_original(request, pk))
 
 
 @login_required
 @require_GET
 def attachment_preview_view(request, pk: int):
-    """An image of a visible ticket, re-encoded by Pillow, shown inline (404 for non-images)."""
-    return attachment_preview_response(_attachment(request, pk))
+    """An image of a visible ticket, re-encoded by Pillow, shown inline (404 for non-images);
+    on a sensitive ticket only after this user revealed it."""
+    return attachment_preview_response(_original(request, pk))
+
+
+@login_required
+@require_GET
+def attachment_safe_view(request, pk: int):
+    """The blurred greyscale derivative of an image of a visible ticket (404 for non-images):
+    what a sensitive ticket shows before a reveal."""
+    return attachment_safe_response(_attachment(request, pk))
 
 
 @login_required
 @require_POST
 def attachment_reveal_view(request, pk: int):
-    """Un-blur a sensitive image: logged as a TicketEvent (counts toward exposure)."""
+    """Reveal the original of a file on a sensitive ticket to this user: recorded once in
+    their exposure, the ticket's history and the audit trail; then it is served to them."""
     attachment = _attachment(request, pk)
-    services.attachment_reveal(attachment=attachment, by=request.user)
+    if not can_reveal(request.user, attachment.ticket):
+        raise PermissionDenied("Your role may not reveal sensitive files.")
+    try:
+        services.attachment_reveal(attachment=attachment, by=request.user)
+    except ValidationError as exc:
+        return HttpResponse(exc.messages[0], status=400, content_type="text/plain")
     if request.htmx:
         return HttpResponse(status=204)
     url = reverse("tickets:detail", args=[attachment.ticket_id])
-    return redirect(f"{url}?revealed={attachment.pk}#attachment-{attachment.pk}")
+    return redirect(f"{url}#attachment-{attachment.pk}")
 
 
 @login_required
