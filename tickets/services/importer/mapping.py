@@ -11,7 +11,7 @@ FIELDS = {
     "external_id", "requester_email", "requester_name", "subject", "description", "status",
     "priority", "category", "channel", "created_at", "first_reply_at", "solved_at", "closed_at",
     "first_reply_minutes", "first_reply_hours", "resolution_minutes", "resolution_hours",
-    "resolution", "agent", "team", "tags", "language", "csat_rating", "csat_comment",
+    "resolution", "agent_replies", "agent", "team", "tags", "language", "csat_rating", "csat_comment",
 }  # fmt: skip
 # Durations counted from created_at: each pair names one moment two ways (use one of them).
 DURATIONS = {

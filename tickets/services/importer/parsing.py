@@ -10,7 +10,7 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,6 +59,7 @@ class ParsedRow:
     solved_at: datetime | None
     closed_at: datetime | None
     resolution: str
+    agent_replies: int | None
     agent: str
     team: str
     tags: list[str]
@@ -119,7 +120,8 @@ class _RowParser:
                 f"{name} {value!r} does not match format {self.formats.get(name, 'ISO 8601')}"
             )
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=self.zone)
+        # In UTC: durations added to a zoned time would count wall-clock hours across DST.
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=self.zone)).astimezone(UTC)
 
     def after(self, record: dict, created: datetime | None, problems: list[str]) -> dict:
         """The moments the mapping gives as durations from created_at (minutes or hours)."""
@@ -152,11 +154,14 @@ class _RowParser:
             email = ""
             problems.append("no requester_email column and this row's external_id is empty")
         description = self.raw(record, "description")
-        subject = self.raw(record, "subject") or (
-            description.splitlines()[0][:120] if description else ""
+        subject = (
+            self.raw(record, "subject")
+            or (description.splitlines()[0][:120] if description else "")
+            or str(self.defaults.get("subject", ""))
+            or (f"Imported ticket {external_id}" if external_id else "")
         )
         if not subject:
-            problems.append("subject and description are both empty")
+            problems.append("subject, description and external_id are all empty")
         status = self.mapped(record, "status", problems, STATUSES) or Ticket.Status.NEW
         priority = self.mapped(record, "priority", problems, PRIORITY_NAMES) or "normal"
         category = self.mapped(record, "category", problems)
@@ -176,11 +181,24 @@ class _RowParser:
                 rating = None
             if rating is None or not 1 <= rating <= 5:
                 problems.append(f"csat_rating {raw_rating!r} is not a number from 1 to 5")
+        replies = None
+        raw_replies = self.raw(record, "agent_replies")
+        if raw_replies:
+            try:
+                replies = int(float(raw_replies))
+            except ValueError:
+                replies = -1
+            if replies < 0:
+                problems.append(f"agent_replies {raw_replies!r} is not a whole number ≥ 0")
         if problems:
             return RowError(line, "; ".join(problems))
         known = [t for t in times.values() if t is not None]
         created = times["created_at"] or (min(known) if known else timezone.now())
-        first_reply, solved, closed = times["first_reply_at"], times["solved_at"], times["closed_at"]
+        first_reply, solved, closed = (
+            times["first_reply_at"],
+            times["solved_at"],
+            times["closed_at"],
+        )
         clamped = False
         if first_reply and first_reply < created:
             first_reply, clamped = created, True
@@ -216,6 +234,7 @@ class _RowParser:
             solved_at=solved if status in Ticket.DONE else None,
             closed_at=closed,
             resolution=self.raw(record, "resolution"),
+            agent_replies=replies,
             agent=agent,
             team=team,
             tags=[_slug(t) for t in tags if t],
@@ -291,7 +310,6 @@ def parse_file(path: str | Path, mapping: dict) -> tuple[list[ParsedRow], list[R
 
 
 def _field_count(fields: list[str], header: list[str]) -> str:
-    return (
-        f"has {len(fields)} field(s), the header has {len(header)}"
-        + (" (the file looks truncated here)" if len(fields) < len(header) else "")
+    return f"has {len(fields)} field(s), the header has {len(header)}" + (
+        " (the file looks truncated here)" if len(fields) < len(header) else ""
     )

@@ -30,6 +30,7 @@ BATCH = 5000
 EVENT_KIND = "imported"
 MESSAGE_MARK = "import:"
 NO_TEXT = "(First reply: its text is not in the imported export, only its time.)"
+MORE_TEXT = "(Agent reply: its text is not in the imported export.)"
 S = Ticket.Status
 
 # Helpdesk exports repeat bodies (macro resolutions, templates): sanitise each text once.
@@ -63,7 +64,15 @@ def history(pk: int, t: dict, r: ParsedRow, replier_id: int) -> tuple[list[dict]
     """The messages and status events of one imported ticket, at the export's times."""
     agent = t["assignee_id"] or replier_id
     messages = [
-        {"ticket_id": pk, "author_requester_id": t["requester_id"], "body_html": _html(r.description), "body_text": r.description, "channel": r.channel, "created_at": r.created_at, "email_message_id": MESSAGE_MARK + "request"},  # fmt: skip
+        {
+            "ticket_id": pk,
+            "author_requester_id": t["requester_id"],
+            "body_html": _html(r.description),
+            "body_text": r.description,
+            "channel": r.channel,
+            "created_at": r.created_at,
+            "email_message_id": MESSAGE_MARK + "request",
+        },  # fmt: skip
     ]
     resolved_in_first = bool(r.resolution) and r.solved_at == r.first_reply_at
     if r.first_reply_at and not resolved_in_first:
@@ -71,9 +80,10 @@ def history(pk: int, t: dict, r: ParsedRow, replier_id: int) -> tuple[list[dict]
     if r.resolution:
         at = r.solved_at or r.first_reply_at or r.created_at
         messages.append({"ticket_id": pk, "author_user_id": agent, "body_html": _html(r.resolution), "body_text": r.resolution, "channel": Ticket.Channel.AGENT, "created_at": at, "email_message_id": MESSAGE_MARK + "resolution"})  # fmt: skip
+    _more_replies(messages, pk, agent, r)
     events = [{"ticket_id": pk, "created_at": r.created_at, "kind": "created", "field": "status", "new": S.NEW}]  # fmt: skip
     touched = t["first_reply_at"]
-    state = S.NEW
+    state: str = S.NEW
 
     def move(to: str, at) -> None:
         nonlocal state
@@ -89,6 +99,21 @@ def history(pk: int, t: dict, r: ParsedRow, replier_id: int) -> tuple[list[dict]
     if r.closed_at is not None:
         move(S.CLOSED, r.closed_at)
     return messages, events
+
+
+def _more_replies(messages: list[dict], pk: int, agent: int, r: ParsedRow) -> None:
+    """The replies beyond the first (and the resolution note) that the export counts in
+    `agent_replies` but has no text for: spread evenly between the first reply and the solve
+    (or the first reply and the latest reply written), so one-touch reads as in the export."""
+    written = [m for m in messages if "author_user_id" in m]
+    extra = (r.agent_replies or 0) - len(written)
+    if extra <= 0 or not written:
+        return
+    start = written[0]["created_at"]
+    end = r.solved_at or written[-1]["created_at"]
+    step = (end - start) / (extra + 1)
+    for i in range(1, extra + 1):
+        messages.append({"ticket_id": pk, "author_user_id": agent, "body_html": _html(MORE_TEXT), "body_text": MORE_TEXT, "channel": Ticket.Channel.AGENT, "created_at": start + step * i, "email_message_id": MESSAGE_MARK + "reply"})  # fmt: skip
 
 
 def history_delete(ticket_ids: list[int]) -> None:
@@ -152,7 +177,9 @@ def rows_write(
                 out.insert(
                     Ticket,
                     [t for t, _ in new],
-                    ids=[next(reserved) for _ in new] if connection.vendor == "postgresql" else None,
+                    ids=[next(reserved) for _ in new]
+                    if connection.vendor == "postgresql"
+                    else None,
                 )
             )
             messages, events, links = [], [], []
