@@ -39,7 +39,7 @@ _DURATION = re.compile(r"(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d+)?))?
 
 def placeholder_email(external_id: str) -> str:
     """The one placeholder requester of a ticket whose export names none (RFC 2606 domain)."""
-    return f"ticket-{_slug(external_id) or 'x'}@{PLACEHOLDER_DOMAIN}"
+    return f"ticket-{tag_slug(external_id) or 'x'}@{PLACEHOLDER_DOMAIN}"
 
 
 @dataclass
@@ -237,7 +237,7 @@ class _RowParser:
             agent_replies=replies,
             agent=agent,
             team=team,
-            tags=[_slug(t) for t in tags if t],
+            tags=[tag_slug(t) for t in tags if t],
             language=self.raw(record, "language") or self.defaults.get("language", "en"),
             csat_rating=rating,
             csat_comment=self.raw(record, "csat_comment"),
@@ -274,7 +274,7 @@ def _duration_minutes(value: str) -> float | None:
 
 
 @lru_cache(maxsize=4096)
-def _slug(text: str) -> str:
+def tag_slug(text: str) -> str:
     return slugify(text)[:64]
 
 

@@ -99,25 +99,25 @@ def references_create(refs: References, rows: list[ParsedRow], create: list[str]
     Run inside the import's transaction so a failed import leaves none behind."""
     made = {"teams": 0, "categories": 0, "agents": 0}
     if "teams" in create and refs.missing.get("teams"):
-        vendor = _vendor()
+        vendor = import_vendor()
         for name in refs.missing["teams"]:
-            team = Team.objects.create(name=name[:120], slug=_free_slug(Team, name), vendor=vendor)
+            team = Team.objects.create(name=name[:120], slug=free_slug(Team, name), vendor=vendor)
             refs.teams[name] = team.pk
             made["teams"] += 1
     if "categories" in create:
         for name in refs.missing.get("categories", []):
-            cat = Category.objects.create(name=name[:120], slug=_free_slug(Category, name))
+            cat = Category.objects.create(name=name[:120], slug=free_slug(Category, name))
             refs.categories[name] = cat.pk
             made["categories"] += 1
     if "agents" in create:
         team_of = _usual_team(rows)
         for name in refs.missing.get("agents", []):
-            refs.agents[name] = _agent(name, refs.teams.get(team_of.get(name, ""))).pk
+            refs.agents[name] = agent_for_name(name, refs.teams.get(team_of.get(name, ""))).pk
             made["agents"] += 1
     return made
 
 
-def _vendor() -> Vendor:
+def import_vendor() -> Vendor:
     vendor = Vendor.objects.filter(kind=Vendor.Kind.IN_HOUSE).order_by("pk").first()
     if vendor is None:
         vendor, _ = Vendor.objects.get_or_create(
@@ -126,7 +126,7 @@ def _vendor() -> Vendor:
     return vendor
 
 
-def _free_slug(model, name: str) -> str:
+def free_slug(model, name: str) -> str:
     base = slugify(name)[:45] or "imported"
     slug, n = base, 1
     while model.objects.filter(slug=slug).exists():
@@ -144,8 +144,11 @@ def _usual_team(rows: list[ParsedRow]) -> dict[str, str]:
     return {agent: c.most_common(1)[0][0] for agent, c in counts.items()}
 
 
-def _agent(name: str, team_id: int | None):
-    """An associate with no usable password: they get a login when invited (password reset)."""
+def agent_for_name(
+    name: str, team_id: int | None, *, full_name: str = "", role: str = Role.ASSOCIATE
+):
+    """A new agent (an email or a full name; returns the user) with no usable password: they
+    get a login when invited (an admin sets one)."""
     users = get_user_model().objects
     is_email = "@" in name
     username = (name if is_email else slugify(name) or "agent")[:150]
@@ -153,12 +156,12 @@ def _agent(name: str, team_id: int | None):
     while users.filter(username=username).exists():
         n += 1
         username = f"{base}-{n}"
-    first, _, last = ("" if is_email else name).partition(" ")
+    first, _, last = (full_name or ("" if is_email else name)).partition(" ")
     team = Team.objects.filter(pk=team_id).first() if team_id else None
     agent = agent_create(
         username=username,
         email=name if is_email else "",
-        role=Role.ASSOCIATE,
+        role=role,
         team=team,
         first_name=first[:150],
         last_name=last[:150],

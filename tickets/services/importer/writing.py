@@ -81,24 +81,42 @@ def history(pk: int, t: dict, r: ParsedRow, replier_id: int) -> tuple[list[dict]
         at = r.solved_at or r.first_reply_at or r.created_at
         messages.append({"ticket_id": pk, "author_user_id": agent, "body_html": _html(r.resolution), "body_text": r.resolution, "channel": Ticket.Channel.AGENT, "created_at": at, "email_message_id": MESSAGE_MARK + "resolution"})  # fmt: skip
     _more_replies(messages, pk, agent, r)
-    events = [{"ticket_id": pk, "created_at": r.created_at, "kind": "created", "field": "status", "new": S.NEW}]  # fmt: skip
-    touched = t["first_reply_at"]
+    events = status_history(
+        pk,
+        t["assignee_id"],
+        r.status,
+        created=r.created_at,
+        touched=t["first_reply_at"],
+        last_reply=t["last_public_reply_at"],
+        solved=r.solved_at,
+        closed=r.closed_at,
+    )
+    return messages, events
+
+
+def status_history(
+    pk: int, actor_id, status: str, *, created, touched, last_reply, solved, closed
+) -> list[dict]:
+    """The status events (core.copy rows) of a ticket that ends in `status`: created as new;
+    open at the first reply (`touched`, else at creation); pending / on hold at the last
+    public reply; solved and closed at their times."""
+    events = [{"ticket_id": pk, "created_at": created, "kind": "created", "field": "status", "new": S.NEW}]  # fmt: skip
     state: str = S.NEW
 
     def move(to: str, at) -> None:
         nonlocal state
-        events.append({"ticket_id": pk, "actor_id": t["assignee_id"], "created_at": at, "kind": EVENT_KIND, "field": "status", "old": state, "new": to})  # fmt: skip
+        events.append({"ticket_id": pk, "actor_id": actor_id, "created_at": at, "kind": EVENT_KIND, "field": "status", "old": state, "new": to})  # fmt: skip
         state = to
 
-    if r.status != S.NEW:
-        move(S.OPEN, touched or r.created_at)
-    if r.status in (S.PENDING, S.ON_HOLD):
-        move(r.status, t["last_public_reply_at"] or r.created_at)
-    if r.solved_at is not None:
-        move(S.SOLVED, r.solved_at)
-    if r.closed_at is not None:
-        move(S.CLOSED, r.closed_at)
-    return messages, events
+    if status != S.NEW:
+        move(S.OPEN, touched or created)
+    if status in (S.PENDING, S.ON_HOLD):
+        move(status, last_reply or created)
+    if solved is not None:
+        move(S.SOLVED, solved)
+    if closed is not None:
+        move(S.CLOSED, closed)
+    return events
 
 
 def _more_replies(messages: list[dict], pk: int, agent: int, r: ParsedRow) -> None:
