@@ -302,3 +302,51 @@ def test_a_failure_half_way_rolls_everything_back(tmp_path, monkeypatch):
     assert calls["n"] == 1
     assert Ticket.objects.count() == Message.objects.count() == Requester.objects.count() == 0
     assert Team.objects.count() == Category.objects.count() == Agent.objects.count() == 0
+
+
+def test_a_mapping_written_from_the_readme_reads_labels_case_and_other_scales(tmp_path):
+    """Excel's BOM, labels instead of codes, values in another case, good/bad CSAT, ISO times
+    with offsets, semicolons, decimal commas."""
+    export = tmp_path / "e.csv"
+    export.write_text(
+        "\ufeffId;Opened;First reply;Hours;State;Prio;Kind;Rated\n"
+        "A;2026-09-01T08:00:00+02:00;2026-09-01T08:45:00+02:00;1,5;SOLVED;High;bug;good\n"
+        "B;2026-09-01T09:00:00Z;;;On hold;urgent;BUG;\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "m.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "delimiter": ";",
+                "columns": {
+                    "external_id": "Id", "created_at": "Opened", "first_reply_at": "First reply",
+                    "resolution_hours": "Hours", "status": "State", "priority": "Prio",
+                    "category": "Kind", "csat_rating": "Rated",
+                },
+                "values": {
+                    "status": {"Solved": "solved", "On hold": "on_hold"},
+                    "category": {"Bug": "Bugs"},
+                    "csat_rating": {"good": 5, "bad": 1},
+                },
+                "create_missing": ["categories"],
+            }
+        )
+    )  # fmt: skip
+    result = import_tickets(export, load_mapping(mapping))
+    assert result.ok, result.errors
+    a, b = Ticket.objects.get(subject="Imported ticket A"), Ticket.objects.get(subject="Imported ticket B")  # fmt: skip
+    assert (a.status, a.priority, b.status, b.priority) == ("solved", 3, "on_hold", 4)
+    assert a.category == b.category
+    assert a.category.name == "Bugs"
+    assert a.created_at == datetime(2026, 9, 1, 6, 0, tzinfo=UTC)
+    assert a.first_reply_at == datetime(2026, 9, 1, 6, 45, tzinfo=UTC)
+    assert a.solved_at == datetime(2026, 9, 1, 7, 30, tzinfo=UTC)
+    assert a.csat.rating == 5
+
+
+def test_a_wrong_time_zone_is_a_mapping_error(tmp_path):
+    export = _export(tmp_path / "export.csv", rows=2)
+    mapping = _mapping(tmp_path, time_zone="Europe/Atlantis")
+    with pytest.raises(CommandError, match="time_zone 'Europe/Atlantis' is not an IANA zone"):
+        call_command("import_tickets", str(export), mapping=str(mapping))

@@ -33,7 +33,7 @@ from .parsing import CLAMPED_TAG, ParsedRow, parse_file
 from .references import references_create, references_find
 from .report import ImportResult, RowError, print_progress
 from .validation import rows_not_imported
-from .writing import rows_write
+from .writing import caches_move, rows_write
 
 __all__ = [
     "CLAMPED_TAG",
@@ -91,4 +91,5 @@ def import_tickets(
     with transaction.atomic():
         result.created = references_create(refs, rows, create)
         rows_write(rows, refs, result, progress, existing)
+    caches_move()
     return result

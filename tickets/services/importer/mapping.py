@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FIELDS = {
     "external_id", "requester_email", "requester_name", "subject", "description", "status",
@@ -56,6 +57,15 @@ def check_mapping(mapping: dict) -> dict:
             raise MappingError(f"Map either '{a}' or '{b}', not both.")
     if set(DURATIONS) & set(columns) and "created_at" not in columns:
         raise MappingError("Durations are counted from 'created_at': map it too.")
+    try:
+        ZoneInfo(str(mapping.get("time_zone", "UTC")))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise MappingError(
+            f"time_zone {mapping.get('time_zone')!r} is not an IANA zone name"
+        ) from exc
+    for key in ("values", "formats", "defaults"):
+        if not isinstance(mapping.get(key, {}), dict):
+            raise MappingError(f"'{key}' must be an object")
     create = mapping.get("create_missing", [])
     if create is True:
         create = list(CREATABLE)

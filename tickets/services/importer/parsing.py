@@ -78,6 +78,7 @@ class _RowParser:
         self.formats = mapping.get("formats", {})
         self.defaults = mapping.get("defaults", {})
         self.zone = ZoneInfo(mapping.get("time_zone", "UTC"))
+        self._folded: dict[str, dict[str, str]] = {}
         missing = [
             col
             for spec in self.columns.values()
@@ -99,14 +100,24 @@ class _RowParser:
         value = self.raw(record, name)
         table = self.values.get(name, {})
         if value and table:
-            if value not in table:
+            key = value if value in table else self.folded(name).get(value.casefold())
+            if key is None:
                 problems.append(f"{name} {value!r} is not in the mapping's values")
                 return ""
-            value = table[value]
+            value = "" if table[key] is None else str(table[key])
         value = value or str(self.defaults.get(name, ""))
         if allowed is not None and value and value not in allowed:
+            code = value.casefold().replace(" ", "_").replace("-", "_")
+            if code in allowed:  # "Solved", "On hold" without a values table
+                return code
             problems.append(f"{name} {value!r} is not one of {', '.join(sorted(allowed))}")
         return value
+
+    def folded(self, name: str) -> dict[str, str]:
+        """The values table's keys by their case-folded form: "CLOSED" finds "Closed"."""
+        if name not in self._folded:
+            self._folded[name] = {k.casefold(): k for k in self.values.get(name, {})}
+        return self._folded[name]
 
     def when(self, record: dict, name: str, problems: list[str]) -> datetime | None:
         value = self.raw(record, name)
@@ -173,7 +184,7 @@ class _RowParser:
         team = self.mapped(record, "team", problems)
         agent = self.mapped(record, "agent", problems)
         rating = None
-        raw_rating = self.raw(record, "csat_rating")
+        raw_rating = self.mapped(record, "csat_rating", problems)  # "good" → "5" via values
         if raw_rating:
             try:
                 rating = round(float(raw_rating))
@@ -289,7 +300,7 @@ def parse_file(path: str | Path, mapping: dict) -> tuple[list[ParsedRow], list[R
         reader = csv.reader(handle, delimiter=mapping.get("delimiter", ","), strict=True)
         start_line = 1
         try:
-            header = [h.strip() for h in next(reader, [])]
+            header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]  # Excel's BOM
             parser = _RowParser(mapping, header)
             start_line = reader.line_num + 1
             for fields in reader:

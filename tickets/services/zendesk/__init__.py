@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from ..importer.writing import caches_move
 from .people import people_sync
 from .reading import ZendeskError, ZendeskExport, export_read
 from .writing import CSAT, batch_write, zendesk_ids
@@ -56,6 +57,7 @@ def zendesk_import(
         known = zendesk_ids() if created else known
         result.created += created
         result.updated += updated
+        caches_move()
         if progress:
             progress(min(start + batch, len(tickets)), len(tickets))
     return result
