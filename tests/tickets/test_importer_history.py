@@ -21,7 +21,7 @@ from metrics.models import DailyRollup, TicketMetric
 from metrics.services.rollups import rollup_rebuild_days, ticket_metrics_recompute
 from teams.models import Agent, Team
 from tests.factories import CategoryFactory, TeamFactory
-from tickets.models import Category, CSATResponse, Message, Requester, Ticket
+from tickets.models import Category, CSATResponse, Message, Requester, SLAPolicy, Ticket, TicketSLA
 from tickets.services.importer import import_tickets, load_mapping
 
 pytestmark = pytest.mark.django_db
@@ -350,3 +350,43 @@ def test_a_wrong_time_zone_is_a_mapping_error(tmp_path):
     mapping = _mapping(tmp_path, time_zone="Europe/Atlantis")
     with pytest.raises(CommandError, match="time_zone 'Europe/Atlantis' is not an IANA zone"):
         call_command("import_tickets", str(export), mapping=str(mapping))
+
+
+def test_sla_targets_are_met_or_breached_at_the_history_times(tmp_path):
+    """With a policy (urgent: first reply in 60 min, resolution in 4 h, calendar time), an
+    imported ticket earns the targets a ticket worked in Frontline would have; the rollups
+    count them on the day each ended."""
+    SLAPolicy.objects.create(
+        name="Urgent", priorities=[4], first_reply_minutes=60, resolution_minutes=240,
+        business_time=False,
+    )  # fmt: skip
+    export = tmp_path / "e.csv"
+    rows = [
+        "Z-1,01/09/2026 10:00,T,Login,Ana Ames,Solved,Urgent,30,3,2,",  # both met
+        "Z-2,01/09/2026 10:00,T,Login,Ana Ames,Solved,Urgent,90,5,2,",  # both breached
+        "Z-3,01/09/2026 10:00,T,Login,Ana Ames,Open,Urgent,,,0,",  # running, long overdue
+        "Z-4,01/09/2026 10:00,T,Login,Ana Ames,Waiting,Urgent,20,,1,",  # paused before due
+    ]
+    export.write_text(",".join(HEADER) + "\n" + "\n".join(rows) + "\n")
+    import_tickets(export, load_mapping(_mapping(tmp_path)), create_missing=True)
+    outcome = {
+        (s.ticket.custom_fields["import_id"], s.kind): (
+            s.met,
+            s.breached_at is not None,
+            s.paused_at is not None,
+        )  # fmt: skip
+        for s in TicketSLA.objects.select_related("ticket")
+    }
+    assert outcome == {
+        ("Z-1", "first_reply"): (True, False, False), ("Z-1", "resolution"): (True, False, False),
+        ("Z-2", "first_reply"): (False, True, False), ("Z-2", "resolution"): (False, True, False),
+        ("Z-3", "first_reply"): (None, True, False), ("Z-3", "resolution"): (None, True, False),
+        ("Z-4", "first_reply"): (True, False, False), ("Z-4", "resolution"): (None, False, True),
+    }  # fmt: skip
+    created = datetime(2026, 9, 1, 10, 0, tzinfo=BERLIN)
+    z2 = TicketSLA.objects.get(ticket__custom_fields__import_id="Z-2", kind="resolution")
+    assert (z2.due_at, z2.stopped_at) == (created + timedelta(hours=4), created + timedelta(hours=5))  # fmt: skip
+    days = ticket_metrics_recompute(ticket_ids=Ticket.objects.values_list("pk", flat=True), now=timezone.now())  # fmt: skip
+    rollup_rebuild_days(days=days)
+    totals = DailyRollup.objects.aggregate(met=Sum("sla_achieved"), breached=Sum("sla_breached"))
+    assert totals == {"met": 3, "breached": 4}

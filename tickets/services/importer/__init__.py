@@ -32,6 +32,7 @@ from .mapping import FIELDS, MappingError, check_mapping, load_mapping
 from .parsing import CLAMPED_TAG, ParsedRow, parse_file
 from .references import references_create, references_find
 from .report import ImportResult, RowError, print_progress
+from .sla import sla_history
 from .validation import rows_not_imported
 from .writing import caches_move, rows_write
 
@@ -91,5 +92,6 @@ def import_tickets(
     with transaction.atomic():
         result.created = references_create(refs, rows, create)
         rows_write(rows, refs, result, progress, existing)
+        sla_history(result.ticket_ids)
     caches_move()
     return result

@@ -29,6 +29,7 @@ class ImportResult:
     skipped: int = 0  # invalid rows left out with on_error="skip"
     dry_run: bool = False
     csat_rows: list[tuple[str, int, str]] = field(default_factory=list)
+    ticket_ids: list[int] = field(default_factory=list)  # the tickets written
 
     @property
     def ok(self) -> bool:

@@ -205,6 +205,7 @@ def rows_write(
             messages, events, links = [], [], []
             for t, r in zip(tickets, chunk, strict=True):
                 pk = existing_ids.get(r.external_id) or next(new_ids)
+                result.ticket_ids.append(pk)
                 m, e = history(pk, t, r, replier)
                 messages += m
                 events += e

@@ -17,6 +17,7 @@ from ...mail.sanitize import text_to_html
 from ...models import CSATResponse, Message, Tag, Ticket, TicketEvent
 from ..importer.parsing import tag_slug
 from ..importer.references import unattributed_user
+from ..importer.sla import sla_history
 from ..importer.writing import EVENT_KIND, status_history
 from ..intake import attachment_add
 from .people import People
@@ -83,6 +84,7 @@ def batch_write(
         Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
         ticket.tags.set(Tag.objects.filter(name__in=names))
         _rating(ticket, export.ratings.get(tid), now)
+    sla_history(known[str(int(t["id"]))] for t in tickets)
     return created, updated
 
 
