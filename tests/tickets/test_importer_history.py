@@ -390,3 +390,31 @@ def test_sla_targets_are_met_or_breached_at_the_history_times(tmp_path):
     rollup_rebuild_days(days=days)
     totals = DailyRollup.objects.aggregate(met=Sum("sla_achieved"), breached=Sum("sla_breached"))
     assert totals == {"met": 3, "breached": 4}
+
+
+def test_usual_words_need_no_values_table_and_no_category_goes_to_imported(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text(
+        "Id,Created,Status,Priority,Source\n"
+        "1,2026-09-01 08:00,Resolved,Medium,Phone\n"
+        "2,2026-09-01 09:00,In progress,Critical,Web form\n"
+        "3,2026-09-01 10:00,Escalated,Low,Email\n"
+    )
+    mapping = tmp_path / "m.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "columns": {
+                    "external_id": "Id", "created_at": "Created", "status": "Status",
+                    "priority": "Priority", "channel": "Source",
+                }
+            }
+        )
+    )  # fmt: skip
+    result = import_tickets(export, load_mapping(mapping))
+    assert [(e.line, e.message) for e in result.errors] == [
+        (4, "status 'Escalated' is not one of closed, new, on_hold, open, pending, solved")
+    ]
+    result = import_tickets(export, load_mapping(mapping), on_error="skip")
+    got = sorted(Ticket.objects.values_list("status", "priority", "channel", "category__name"))
+    assert got == [("open", 4, "web", "Imported"), ("solved", 2, "agent", "Imported")]

@@ -33,6 +33,16 @@ STATUSES, PRIORITY_NAMES, CHANNELS = (
     set(Ticket.Channel.values),
 )
 CLAMPED_TAG = "import-clamped-times"
+# Other helpdesks' usual words, understood without a values table (README lists them).
+SYNONYMS = {
+    "resolved": "solved", "done": "solved", "completed": "solved", "hold": "on_hold",
+    "onhold": "on_hold", "in_progress": "open", "waiting_on_customer": "pending",
+    "awaiting_customer": "pending", "medium": "normal", "critical": "urgent", "phone": "agent",
+    "voice": "agent", "chat": "web", "portal": "web", "web_form": "web", "e_mail": "email",
+    "mail": "email",
+}  # fmt: skip
+# The category of tickets whose mapping names none (created when missing).
+FALLBACK_CATEGORY = "Imported"
 PLACEHOLDER_DOMAIN = "requester.import.invalid"
 _DURATION = re.compile(r"(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d+)?))?")
 
@@ -108,7 +118,8 @@ class _RowParser:
         value = value or str(self.defaults.get(name, ""))
         if allowed is not None and value and value not in allowed:
             code = value.casefold().replace(" ", "_").replace("-", "_")
-            if code in allowed:  # "Solved", "On hold" without a values table
+            code = code if code in allowed else SYNONYMS.get(code, code)
+            if code in allowed:  # "Solved", "On hold", "Resolved" without a values table
                 return code
             problems.append(f"{name} {value!r} is not one of {', '.join(sorted(allowed))}")
         return value
@@ -176,8 +187,9 @@ class _RowParser:
         status = self.mapped(record, "status", problems, STATUSES) or Ticket.Status.NEW
         priority = self.mapped(record, "priority", problems, PRIORITY_NAMES) or "normal"
         category = self.mapped(record, "category", problems)
-        if not category:
-            problems.append("no category (map the column or set a default)")
+        if not category and "category" in self.columns:
+            problems.append("no category (an empty cell: set a default for it)")
+        category = category or FALLBACK_CATEGORY
         channel = self.mapped(record, "channel", problems, CHANNELS) or Ticket.Channel.EMAIL
         times = {name: self.when(record, name, problems) for name in TIME_FIELDS}
         times.update(self.after(record, times["created_at"], problems))

@@ -15,7 +15,7 @@ from teams.models import Role, Team, Vendor
 from teams.services.people import agent_create
 
 from ...models import Category
-from .parsing import ParsedRow
+from .parsing import FALLBACK_CATEGORY, ParsedRow
 from .report import RowError
 
 IMPORT_VENDOR = "imported"
@@ -39,7 +39,8 @@ class References:
                 ("category", row.category, self.categories),
                 ("agent", row.agent, self.agents),
             ):
-                if value and value not in known and _plural(kind) not in create:
+                fallback = kind == "category" and value == FALLBACK_CATEGORY
+                if value and value not in known and _plural(kind) not in create and not fallback:
                     out.append(
                         RowError(
                             row.line,
@@ -104,8 +105,11 @@ def references_create(refs: References, rows: list[ParsedRow], create: list[str]
             team = Team.objects.create(name=name[:120], slug=free_slug(Team, name), vendor=vendor)
             refs.teams[name] = team.pk
             made["teams"] += 1
-    if "categories" in create:
-        for name in refs.missing.get("categories", []):
+    allowed = refs.missing.get("categories", []) if "categories" in create else []
+    if FALLBACK_CATEGORY in refs.missing.get("categories", []):
+        allowed = sorted({*allowed, FALLBACK_CATEGORY})
+    if allowed:
+        for name in allowed:
             cat = Category.objects.create(name=name[:120], slug=free_slug(Category, name))
             refs.categories[name] = cat.pk
             made["categories"] += 1
