@@ -33,7 +33,7 @@ CHANNEL = {
     "voice": "agent", "phone": "agent",
 }  # fmt: skip
 # Zendesk's CSAT is good/bad; Frontline stores 1-5 ratings: good counts as 5, bad as 1.
-CSAT = {"good": 5, "bad": 1}
+CSAT = {"good": 5, "bad": 1, "good_with_comment": 5, "bad_with_comment": 1}
 
 
 def zendesk_ids() -> dict[str, int]:
