@@ -1,4 +1,6 @@
-"""`python manage.py import_tickets FILE.csv --mapping MAPPING.json [--dry-run] [--on-error skip|abort]`."""
+"""`python manage.py import_tickets FILE.csv --mapping MAPPING.json [--dry-run]
+[--on-error skip|abort] [--create-missing] [--update]` (README "Importing another helpdesk's
+export")."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -23,6 +25,17 @@ class Command(BaseCommand):
             help="abort: any invalid row imports nothing (default); skip: import the valid rows",
         )
         parser.add_argument(
+            "--create-missing",
+            action="store_true",
+            help="Create the teams, categories and agents the file names that do not exist "
+            "(agents without a login until invited)",
+        )
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="Write over tickets whose external id was imported before (default: skip them)",
+        )
+        parser.add_argument(
             "--max-errors", type=int, default=50, help="How many row errors to print"
         )
 
@@ -33,6 +46,8 @@ class Command(BaseCommand):
                 load_mapping(mapping),
                 dry_run=dry_run,
                 on_error=on_error,
+                create_missing=options["create_missing"],
+                update=options["update"],
                 progress=None if dry_run else lambda d, t: print_progress(d, t, self.stderr),
             )
         except (MappingError, OSError) as exc:
@@ -43,17 +58,26 @@ class Command(BaseCommand):
             self.stderr.write(f"  … and {len(result.errors) - max_errors} more")
         if not result.ok and on_error == "abort":
             raise CommandError(
-                f"{len(result.errors)} row(s) invalid out of {result.rows}; nothing was imported."
+                f"{result.invalid_rows} row(s) invalid out of {result.rows}; nothing was imported."
             )
+        for kind, names in result.to_create.items():
+            verb = "would create" if dry_run else "created"
+            self.stdout.write(f"{verb} {len(names)} {kind}: {', '.join(names)}")
         verb = "would import" if dry_run else "imported"
         done = (
             result.rows - result.skipped - result.already_imported if dry_run else result.imported
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.rows} rows read, {verb} {done} tickets; "
+                f"{result.rows} rows read, {verb} {done} tickets "
+                f"({result.updated} of them updated); "
                 f"{result.already_imported} already imported (same external id), "
                 f"{result.skipped} invalid row(s) skipped; "
                 f"{result.clamped} with a solve time before the first reply (clamped and tagged)."
             )
         )
+        if not dry_run and result.imported:
+            self.stdout.write(
+                "The dashboards count them after the next rollup refresh (a few minutes), "
+                "or at once with `manage.py rollup_backfill --from FIRST-DAY --to TODAY`."
+            )

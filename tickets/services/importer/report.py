@@ -22,14 +22,23 @@ class ImportResult:
     already_imported: int = 0
     requesters_created: int = 0
     clamped: int = 0
+    updated: int = 0  # of `imported`: tickets written over (update=True)
+    created: dict[str, int] = field(default_factory=dict)  # teams/categories/agents made
+    to_create: dict[str, list[str]] = field(default_factory=dict)  # their names
     errors: list[RowError] = field(default_factory=list)
     skipped: int = 0  # invalid rows left out with on_error="skip"
     dry_run: bool = False
     csat_rows: list[tuple[str, int, str]] = field(default_factory=list)
+    ticket_ids: list[int] = field(default_factory=list)  # the tickets written
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def invalid_rows(self) -> int:
+        """How many rows have errors (a row with several counts once)."""
+        return len({e.line for e in self.errors})
 
 
 def print_progress(done: int, total: int, stream=sys.stderr) -> None:
