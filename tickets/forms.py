@@ -9,6 +9,7 @@ from django import forms
 from django.core import signing
 
 from .models import Category, Ticket, WebhookDelivery, WebhookEvent
+from .validators import validate_webhook_url
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -184,7 +185,9 @@ class WebhookEndpointForm(forms.Form):
     """An endpoint's URL, name, events and active flag (the secret is generated, never typed)."""
 
     name = forms.CharField(max_length=100, required=False)
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label="URL", max_length=500, assume_scheme="https", validators=[validate_webhook_url]
+    )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

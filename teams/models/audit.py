@@ -60,6 +60,7 @@ class AuditEntry(models.Model):
         EXPOSURE_OVERRIDE = "exposure_override", "Exposure rule overridden"
         LEGAL_HOLD_PLACE = "legal_hold_place", "Legal hold placed"
         LEGAL_HOLD_RELEASE = "legal_hold_release", "Legal hold released"
+        SETTING_CHANGE = "setting_change", "Setting changed"
 
     at = models.DateTimeField(db_index=True)
     # No database constraint and no cascade: deleting a user must not try to rewrite (or
