@@ -95,7 +95,9 @@ def test_help_form_works_when_team_hours_are_invalid_and_admins_are_told_once(
 
 
 def test_invalid_stored_policy_is_skipped_for_the_next_one(team, category, admin_user):
-    SLAPolicy.objects.create(name="Typed codes", position=0, priorities=["high"], resolution_minutes=5)
+    SLAPolicy.objects.create(
+        name="Typed codes", position=0, priorities=["high"], resolution_minutes=5
+    )
     SLAPolicy.objects.create(name="Good", position=1, first_reply_minutes=30)
     ticket = TicketFactory(team=team, category=category)
     targets = targets_for(ticket)
@@ -178,7 +180,8 @@ def test_a_name_resolving_to_loopback_is_refused_when_each_delivery_is_sent(monk
     delivery.refresh_from_db()
     assert result.retry_in is None
     assert delivery.status == WebhookDelivery.Status.FAILED
-    assert "refused" in delivery.last_error and "127.0.0.1" in delivery.last_error
+    assert "refused" in delivery.last_error
+    assert "127.0.0.1" in delivery.last_error
 
 
 def test_other_people_are_not_told_about_bad_settings(team, category, broken_hours, admin_user):

@@ -5,6 +5,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 
 The modules import each other one way, top to bottom (import-linter holds it):
 
+    settings           the Settings area: calendars and SLA policies, previews, quiet recompute
     email_in
     macros | patch
     automation | fields
@@ -13,6 +14,7 @@ The modules import each other one way, top to bottom (import-linter holds it):
     routing | csat | escalation | claim | privacy | work
     changes            ticket_changed: what a ticket write sets off, asked for by name
     sla | webhooks
+    calendars          business-hours rows read defensively (invalid: 24/7, admins told)
     notify
     _base | outbox     lock, save (persists, nothing else); work for Celery after commit
 
@@ -45,6 +47,7 @@ from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
 from .privacy import legal_hold_place, legal_hold_release, requester_erase, retention_run
 from .routing import routing_decide, ticket_auto_assign, ticket_route
+from .settings import sla_recompute_later
 from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .work import work_heartbeat
 from .workflow import (
@@ -58,6 +61,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "sla_recompute_later",
     "work_heartbeat",
     "ClaimRefused",
     "IngestResult",
