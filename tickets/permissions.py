@@ -146,3 +146,9 @@ def business_hours_editable_by(user):
 def can_manage_sla_policies(user) -> bool:
     """SLA policies decide every team's due times: admins only."""
     return SETTINGS_SLA_POLICIES in settings_sections(user)
+
+
+def business_hours_require_team(user) -> bool:
+    """Leads must attach a calendar they save to one of their teams (else it would leave
+    their reach); admins may keep calendars no team uses yet."""
+    return scope_for(user).role != Role.ADMIN

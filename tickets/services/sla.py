@@ -202,12 +202,12 @@ def _next_reply_waiting(ticket: Ticket) -> bool:
     return ticket.first_reply_at is not None or asked > ticket.created_at
 
 
-def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
-    """Bring the ticket's SLA rows in line with its state and store Ticket.due_at.
-
-    Call inside the transaction of the change, after the ticket's fields are set.
-    Returns the new due_at.
-    """
+def sla_sync(
+    ticket: Ticket, now: datetime | None = None, *, redue: bool = False
+) -> datetime | None:
+    """Bring the ticket's SLA rows in line with its state and store Ticket.due_at; returns it.
+    Call inside the transaction of the change, after the ticket's fields are set; `redue`
+    recomputes running due times even when the targets are unchanged (the calendar changed)."""
     now = now or timezone.now()
     targets = targets_for(ticket)
     clock = Clock(team_calendar(ticket.team_id, now), targets.business_time)
@@ -230,7 +230,7 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
     # Retarget running rows when the policy or its minutes changed (priority, category …).
     for row in rows.values():
         minutes = targets.minutes[row.kind]
-        if (row.policy_id, row.target_minutes, row.business_time) != (
+        if redue or (row.policy_id, row.target_minutes, row.business_time) != (
             getattr(targets.policy, "pk", None),
             minutes,
             clock.business,

@@ -51,6 +51,11 @@ class PreviewDay:
     holiday: bool
     open_minutes: int
 
+    @property
+    def total(self) -> str:
+        hours, minutes = divmod(self.open_minutes, 60)
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+
 
 def business_hours_preview(
     *, hours: BusinessHours, today: date, days: int = 14

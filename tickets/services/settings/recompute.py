@@ -78,7 +78,7 @@ def sla_recompute_quietly(*, tickets=None, now: datetime | None = None, batch: i
                 rows = Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")
                 before = _running(ids)
                 for ticket in rows.select_related("category"):
-                    sla_sync(ticket, now)
+                    sla_sync(ticket, now, redue=True)
                 silenced += _silence(ids, before, now)
             after = ids[-1]
     return silenced
