@@ -33,6 +33,7 @@ urlpatterns = [
     path("account/", include("teams.account_urls")),
     path("tickets/", include("tickets.urls")),
     path("help/", include("tickets.public_urls")),
+    path("settings/", include("tickets.settings_urls")),
     path("inbound/email/", tickets_public.inbound_email_view, name="inbound_email"),
     path("teams/", include("teams.urls")),
     path("account/tokens/", include("teams.token_urls")),

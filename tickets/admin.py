@@ -24,7 +24,7 @@ from .models import (
     TicketSLA,
 )
 from .permissions import can_erase_requester
-from .services import macro_save, sla_policies_changed
+from .services import macro_save, sla_recompute_later
 from .services.privacy import requester_erase
 
 
@@ -210,22 +210,24 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     ]
     list_editable = ["position", "active"]
     ordering = ["position", "pk"]
-    filter_horizontal = ["categories"]
+    filter_horizontal = ["categories", "teams"]
 
     # Targets, conditions and order decide every unsolved ticket's due times: resync them
     # (after commit, in the worker) whenever a policy changes — on its page or in the list's
-    # editable columns (the changelist saves each row through save_related too).
+    # editable columns (the changelist saves each row through save_related too) — quietly:
+    # targets the change makes past due are recorded, not escalated (no flood). Validation is
+    # the model's clean(), as in the Settings area.
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        sla_policies_changed()
+        sla_recompute_later()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        sla_policies_changed()
+        sla_recompute_later()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        sla_policies_changed()
+        sla_recompute_later()
 
 
 @admin.register(RoutingRule)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAY = timedelta(days=1)
 MINUTE = timedelta(minutes=1)
@@ -61,6 +61,86 @@ class BusinessCalendar:
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+# --- Reading stored values -----------------------------------------------------------------
+# The stored shapes (tickets.models.BusinessHours): `weekly` a list of [weekday, start_minute,
+# end_minute], `custom_holidays` a list of ISO dates, `time_zone` an IANA name. Each parser
+# raises ValueError with a sentence a person can act on; the model's clean(), the settings
+# forms and the SLA clocks (which fall back to calendar time) all read through them.
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """The IANA zone names this machine knows, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def parse_zone(value) -> str:
+    """The zone name if it is a known IANA zone."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("The time zone must be an IANA zone name such as Europe/Berlin.")
+    try:
+        _zone(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not a known time zone (e.g. Europe/Berlin).") from exc
+    return value
+
+
+def parse_weekly(value) -> tuple[tuple[int, int, int], ...]:
+    """Weekly intervals from their stored form, checked: whole minutes, Monday = 0, start
+    before end within the day, no overlaps on a day."""
+    if not isinstance(value, list | tuple):
+        raise ValueError(
+            "Weekly hours must be a list of [weekday, start minute, end minute] "
+            '(e.g. [[0, 540, 1020]] for Monday 09:00-17:00), not {"mon": ...}.'
+        )
+    intervals = []
+    for item in value:
+        if (
+            not isinstance(item, list | tuple)
+            or len(item) != 3
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in item)
+        ):
+            raise ValueError(
+                f"{item!r} is not [weekday, start minute, end minute] "
+                "(e.g. [0, 540, 1020] for Monday 09:00-17:00)."
+            )
+        weekday, start, end = item
+        if not 0 <= weekday <= 6:
+            raise ValueError(f"Weekday {weekday} is not 0 (Monday) to 6 (Sunday).")
+        if not 0 <= start < end <= 1440:
+            raise ValueError(
+                f"{minutes_label(start)}-{minutes_label(end)} on {WEEKDAY_NAMES[weekday]}: "
+                "the opening time must come before the closing time, within the day."
+            )
+        intervals.append((weekday, start, end))
+    intervals.sort()
+    for (d1, _s1, e1), (d2, s2, _e2) in zip(intervals, intervals[1:], strict=False):
+        if d1 == d2 and s2 < e1:
+            raise ValueError(f"Two intervals overlap on {WEEKDAY_NAMES[d1]}.")
+    return tuple(intervals)
+
+
+def parse_dates(value) -> frozenset[date]:
+    """Custom holidays from their stored form: a list of ISO dates (YYYY-MM-DD)."""
+    if not isinstance(value, list | tuple):
+        raise ValueError('Custom holidays must be a list of dates such as ["2026-12-24"].')
+    days = set()
+    for item in value:
+        try:
+            days.add(date.fromisoformat(item))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{item!r} is not a date written YYYY-MM-DD.") from exc
+    return frozenset(days)
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def minutes_label(minutes: int) -> str:
+    """Minutes after midnight as 24-hour time (1440 is 24:00)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _offset(zone: ZoneInfo, at: datetime) -> timedelta:

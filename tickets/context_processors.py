@@ -1,7 +1,9 @@
-"""Template context from tickets for every page: the unread-notifications badge."""
+"""Template context from tickets for every page: the unread-notifications badge and whether
+the Settings entry shows in the navigation."""
 
 from functools import cache
 
+from .permissions import can_open_settings
 from .selectors import UNREAD_CAP, notifications_unread_count
 
 
@@ -17,4 +19,4 @@ def notifications(request):
         count = notifications_unread_count(user=user)
         return f"{UNREAD_CAP - 1}+" if count >= UNREAD_CAP else str(count) if count else ""
 
-    return {"unread_notifications": unread}
+    return {"unread_notifications": unread, "nav_settings": can_open_settings(user)}

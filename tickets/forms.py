@@ -10,6 +10,7 @@ from django.core import signing
 
 from .emergency import all_countries
 from .models import Category, RiskPhraseSet, Ticket, WebhookDelivery, WebhookEvent
+from .validators import validate_webhook_url
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -196,7 +197,9 @@ class WebhookEndpointForm(forms.Form):
     """An endpoint's URL, name, events and active flag (the secret is generated, never typed)."""
 
     name = forms.CharField(max_length=100, required=False)
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label="URL", max_length=500, assume_scheme="https", validators=[validate_webhook_url]
+    )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -10,7 +10,7 @@ from teams.permissions import scope_for
 from teams.selectors import revealed_attachment_ids
 
 from .choices import choices
-from .models import Notification, WebhookDelivery
+from .models import BusinessHours, Notification, WebhookDelivery
 
 
 def can_work(user) -> bool:
@@ -122,3 +122,62 @@ def notifications_visible_to(user):
         if user.is_authenticated
         else (Notification.objects.none())
     )
+
+
+# --- Settings (tickets.views.settings) ----------------------------------------------------
+# Which sections of the Settings area a person may use, decided here for the landing page,
+# each section's pages and their services' callers alike. Later sections (macros, routing,
+# targets for leads; scorecards for QA analysts) add their key and rule here.
+SETTINGS_BUSINESS_HOURS = "business_hours"
+SETTINGS_SLA_POLICIES = "sla_policies"
+
+
+def settings_sections(user) -> list[str]:
+    """The Settings sections `user` may open, in the landing page's order."""
+    scope = scope_for(user)
+    sections = []
+    if scope.role == Role.ADMIN or (scope.role == Role.LEAD and scope.team_ids):
+        sections.append(SETTINGS_BUSINESS_HOURS)
+    if scope.role == Role.ADMIN:
+        sections.append(SETTINGS_SLA_POLICIES)
+    return sections
+
+
+def can_open_settings(user) -> bool:
+    return bool(settings_sections(user))
+
+
+def business_hours_teams_for(user):
+    """Teams whose calendar `user` may set: every team for admins, their own for leads."""
+    scope = scope_for(user)
+    if scope.role == Role.ADMIN:
+        return Team.objects.all()
+    if scope.role == Role.LEAD:
+        return Team.objects.filter(pk__in=scope.team_ids)
+    return Team.objects.none()
+
+
+def business_hours_editable_by(user):
+    """Calendars `user` may see and change: all for admins; for leads, those used by at least
+    one of their teams and by no team outside them (a shared calendar is the admins')."""
+    if SETTINGS_BUSINESS_HOURS not in settings_sections(user):
+        return BusinessHours.objects.none()
+    scope = scope_for(user)
+    if scope.role == Role.ADMIN:
+        return BusinessHours.objects.all()
+    return (
+        BusinessHours.objects.filter(teams__team_id__in=scope.team_ids)
+        .exclude(teams__team__in=Team.objects.exclude(pk__in=scope.team_ids))
+        .distinct()
+    )
+
+
+def can_manage_sla_policies(user) -> bool:
+    """SLA policies decide every team's due times: admins only."""
+    return SETTINGS_SLA_POLICIES in settings_sections(user)
+
+
+def business_hours_require_team(user) -> bool:
+    """Leads must attach a calendar they save to one of their teams (else it would leave
+    their reach); admins may keep calendars no team uses yet."""
+    return scope_for(user).role != Role.ADMIN

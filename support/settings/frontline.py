@@ -52,6 +52,9 @@ FRONTLINE = {
     "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=8),
     "WEBHOOK_BACKOFF_BASE_SECONDS": env.int("WEBHOOK_BACKOFF_BASE_SECONDS", default=30),
     "WEBHOOK_BACKOFF_MAX_SECONDS": env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600),
+    # Webhook URLs on loopback, private or link-local addresses (checked when an endpoint is
+    # saved and again, after DNS, when each delivery is sent): refused unless this is on.
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False),
     # Handle time (tickets/services/work.py): the workspace sends a heartbeat every
     # WORK_HEARTBEAT_SECONDS while visible and focused; a gap over WORK_IDLE_SECONDS is idle.
     "WORK_HEARTBEAT_SECONDS": env.int("WORK_HEARTBEAT_SECONDS", default=30),

@@ -65,6 +65,7 @@ class AuditEntry(models.Model):
         AUTHORITY_REPORT_EXPORT = "authority_report_export", "Authority report exported"
         AUTHORITY_REPORT_FILE = "authority_report_file", "Authority report filed"
         RISK_PHRASES_CHANGE = "risk_phrases_change", "Imminent-risk phrases changed"
+        SETTING_CHANGE = "setting_change", "Setting changed"
 
     at = models.DateTimeField(db_index=True)
     # No database constraint and no cascade: deleting a user must not try to rewrite (or

@@ -59,6 +59,8 @@ def _entries(context) -> list[tuple[str, str, bool]]:
     if role:
         add("Escalations", "tickets:escalations")
         add("Notifications", "tickets:notifications")
+    if context.get("nav_settings"):
+        add("Settings", "settings:index", app_name == "settings")
     if role == "admin":
         add("Webhooks", "tickets:webhooks", (url_name or "").startswith("webhook"))
         add("Risk phrases", "tickets:risk_phrases")

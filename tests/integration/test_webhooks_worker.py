@@ -21,9 +21,12 @@ DONE = re.compile(rb"tickets\.tasks\.webhook_deliver\[[^\]]+\] succeeded")
 
 
 @pytest.fixture
-def fast_backoff(monkeypatch):
-    """The worker reads its settings from the environment: retry after ~1 s, not 30."""
+def fast_backoff(monkeypatch, settings):
+    """The worker reads its settings from the environment: retry after ~1 s, not 30; the
+    receiver on 127.0.0.1 allowed (here and in the worker)."""
     monkeypatch.setenv("WEBHOOK_BACKOFF_BASE_SECONDS", "1")
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "1")
+    settings.FRONTLINE = {**settings.FRONTLINE, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": True}
 
 
 @pytest.fixture

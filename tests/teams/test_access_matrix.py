@@ -117,6 +117,26 @@ def _reported_pk(w):
     return w["reported"].pk
 
 
+def _hours_pk(w):
+    """A business-hours calendar used by team alpha only (its lead may change it)."""
+    from tickets.models import BusinessHours, TeamServiceSettings
+
+    if "hours" not in w:
+        w["hours"] = BusinessHours.objects.create(name="Alpha hours", weekly=[[0, 540, 1020]])
+        TeamServiceSettings.objects.update_or_create(
+            team=w["ticket"].team, defaults={"business_hours": w["hours"]}
+        )
+    return w["hours"].pk
+
+
+def _sla_policy_pk(w):
+    from tickets.models import SLAPolicy
+
+    if "sla_policy" not in w:
+        w["sla_policy"] = SLAPolicy.objects.create(name="Std", first_reply_minutes=60)
+    return w["sla_policy"].pk
+
+
 TABLE: dict[str, Spec] = {
     # --- support ---------------------------------------------------------------------
     "home": Spec(STAFF),
@@ -270,6 +290,19 @@ TABLE: dict[str, Spec] = {
     # Outbound webhooks: endpoints, secrets and the delivery log (request bodies hold
     # requester data) are for admins only (tickets.permissions.can_manage_webhooks).
     "tickets:webhooks": Spec({"admin"}),
+    # Settings (tickets.permissions.settings_sections): leads their own teams' calendars,
+    # admins everything; SLA policies are the admins'.
+    "settings:index": Spec(EDITORS),
+    "settings:hours": Spec(EDITORS),
+    "settings:hours_new": Spec(EDITORS),
+    "settings:hours_new_preview": Spec(EDITORS, method="post"),
+    "settings:hours_edit": Spec(EDITORS, kwargs=k(pk=_hours_pk)),
+    "settings:hours_preview": Spec(EDITORS, method="post", kwargs=k(pk=_hours_pk)),
+    "settings:sla": Spec({"admin"}),
+    "settings:sla_new": Spec({"admin"}),
+    "settings:sla_new_preview": Spec({"admin"}, method="post"),
+    "settings:sla_edit": Spec({"admin"}, kwargs=k(pk=_sla_policy_pk)),
+    "settings:sla_preview": Spec({"admin"}, method="post", kwargs=k(pk=_sla_policy_pk)),
     "tickets:webhook_endpoint": Spec({"admin"}, kwargs=k(pk=lambda w: w["webhook"].pk)),
     "tickets:webhook_rotate": Spec(
         {"admin"}, method="post", kwargs=k(pk=lambda w: w["webhook"].pk)

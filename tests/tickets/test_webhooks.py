@@ -34,6 +34,12 @@ from tickets.tasks import webhook_deliver
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _receiver_on_loopback_allowed(settings):
+    """The receiver listens on 127.0.0.1, which webhooks refuse unless this is on."""
+    settings.FRONTLINE = {**settings.FRONTLINE, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": True}
+
+
 class Receiver:
     """A tiny threaded HTTP server: answers each POST with the next scripted status."""
 

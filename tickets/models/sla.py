@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 
-import holidays as holidays_pkg
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from teams.models import Team
 
+from ..business_time import parse_dates, parse_weekly, parse_zone
 from ..querysets import TicketSLAQuerySet
+from ..validators import check_holiday_region
+from ..validators import holiday_dates as region_holidays
 from .core import Category, Ticket
 
 
@@ -19,15 +21,27 @@ class BusinessHours(models.Model):
     """A weekly business-hours calendar in a time zone, with public and custom holidays.
 
     `weekly` is a list of [weekday, start_minute, end_minute] (Monday = 0, minutes after local
-    midnight). Holidays come from the `holidays` package for `holiday_country` plus the ISO
-    dates in `custom_holidays`. `always_open` makes a 24/7 calendar.
+    midnight; several intervals a day allowed, never overlapping). Holidays come from the
+    `holidays` package for `holiday_country` (and `holiday_subdivision`) plus the ISO dates in
+    `custom_holidays`. `always_open` makes a 24/7 calendar. clean() checks every field
+    through tickets.business_time's parsers (the SLA clocks read through them too).
     """
 
     name = models.CharField(max_length=120, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC")
-    weekly = models.JSONField(default=list, blank=True)
+    weekly = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[[weekday, start minute, end minute], ...], Monday = 0: "
+        "[[0, 540, 1020]] is Monday 09:00-17:00",
+    )
     holiday_country = models.CharField(max_length=2, blank=True)
-    custom_holidays = models.JSONField(default=list, blank=True)
+    holiday_subdivision = models.CharField(
+        max_length=10, blank=True, help_text="A state or region of the country (e.g. BY)"
+    )
+    custom_holidays = models.JSONField(
+        default=list, blank=True, help_text='Dates written YYYY-MM-DD, e.g. ["2026-12-24"]'
+    )
     always_open = models.BooleanField(default=False)
 
     class Meta:
@@ -37,11 +51,31 @@ class BusinessHours(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for name, check in (
+            ("time_zone", lambda: parse_zone(self.time_zone)),
+            ("weekly", lambda: parse_weekly(self.weekly)),
+            ("custom_holidays", lambda: parse_dates(self.custom_holidays)),
+            (
+                "holiday_subdivision" if self.holiday_subdivision else "holiday_country",
+                lambda: check_holiday_region(self.holiday_country, self.holiday_subdivision),
+            ),
+        ):
+            try:
+                check()
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if not errors and not self.always_open and not self.weekly:
+            errors["weekly"] = "Open at least one interval, or make the calendar open 24/7."
+        if errors:
+            raise ValidationError(errors)
+
     def holiday_dates(self, years) -> frozenset[date]:
-        days = {date.fromisoformat(d) for d in self.custom_holidays}
-        if self.holiday_country:
-            with contextlib.suppress(NotImplementedError):
-                days |= set(holidays_pkg.country_holidays(self.holiday_country, years=years))
+        """Custom dates plus the region's public holidays in `years`. Raises ValueError
+        when custom dates stored before validation are malformed."""
+        days = set(parse_dates(self.custom_holidays))
+        days |= region_holidays(self.holiday_country, self.holiday_subdivision, years)
         return frozenset(days)
 
 
@@ -79,19 +113,44 @@ class TeamServiceSettings(models.Model):
         return f"Service settings of {self.team}"
 
 
+# Statuses a policy may pause the resolution clock in (waiting on the requester or a partner).
+PAUSABLE_STATUSES = (Ticket.Status.PENDING, Ticket.Status.ON_HOLD)
+
+
+def default_pause_statuses() -> list[str]:
+    return [Ticket.Status.PENDING.value, Ticket.Status.ON_HOLD.value]
+
+
 class SLAPolicy(models.Model):
     """Ordered conditions → targets; the first active policy whose conditions all match applies.
 
-    Empty condition lists match anything. Targets are minutes, business or calendar.
+    Empty condition lists match anything. Targets are minutes, business or calendar. The
+    resolution clock pauses in `pause_statuses`. `created_from` / `created_before` limit the
+    policy to tickets created in that window: "new tickets only" starts a policy (or a new
+    version of one, the old version kept for older tickets) at the moment it is saved.
     """
 
     name = models.CharField(max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
-    priorities = models.JSONField(default=list, blank=True, help_text="e.g. [3, 4]")
+    priorities = models.JSONField(
+        default=list, blank=True, help_text="1 low, 2 normal, 3 high, 4 urgent: e.g. [3, 4]"
+    )
     categories = models.ManyToManyField(Category, blank=True, related_name="+")
+    teams = models.ManyToManyField(Team, blank=True, related_name="+")
     channels = models.JSONField(default=list, blank=True, help_text='e.g. ["email"]')
     requester_tiers = models.JSONField(default=list, blank=True, help_text='e.g. ["vip"]')
+    pause_statuses = models.JSONField(
+        default=default_pause_statuses,
+        blank=True,
+        help_text='Statuses that pause the resolution clock, e.g. ["pending", "on_hold"]',
+    )
+    created_from = models.DateTimeField(
+        null=True, blank=True, help_text="Applies only to tickets created at or after this"
+    )
+    created_before = models.DateTimeField(
+        null=True, blank=True, help_text="Applies only to tickets created before this"
+    )
     first_reply_minutes = models.PositiveIntegerField(null=True, blank=True)
     next_reply_minutes = models.PositiveIntegerField(null=True, blank=True)
     resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
@@ -114,9 +173,61 @@ class SLAPolicy(models.Model):
         ordering = ["position", "pk"]
         verbose_name = "SLA policy"
         verbose_name_plural = "SLA policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(at_risk_share__gt=0, at_risk_share__lte=1),
+                name="slapolicy_at_risk_share_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(created_from__isnull=True)
+                | models.Q(created_before__isnull=True)
+                | models.Q(created_from__lt=models.F("created_before")),
+                name="slapolicy_created_window",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors = sla_policy_value_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+def _list_of(value, allowed, what: str) -> str | None:
+    if not isinstance(value, list):
+        return f"{what} must be a list, e.g. {list(allowed)[:2]!r}."
+    unknown = [v for v in value if v not in allowed or isinstance(v, bool)]
+    if unknown:
+        return f"Unknown {what.lower()}: {', '.join(map(repr, unknown))}."
+    return None
+
+
+def sla_policy_value_errors(policy: SLAPolicy) -> dict[str, str]:
+    """What is wrong with the policy's stored values, by field (empty when all is well). The
+    SLA clocks skip a policy with any error (and tell the admins) instead of failing."""
+    errors: dict[str, str] = {}
+    checks = (
+        ("priorities", policy.priorities, Ticket.Priority.values, "Priorities"),
+        ("channels", policy.channels, Ticket.Channel.values, "Channels"),
+        ("pause_statuses", policy.pause_statuses, PAUSABLE_STATUSES, "Statuses"),
+    )
+    for name, value, allowed, what in checks:
+        if error := _list_of(value, list(allowed), what):
+            errors[name] = error
+    tiers = policy.requester_tiers
+    if not isinstance(tiers, list) or not all(isinstance(t, str) for t in tiers):
+        errors["requester_tiers"] = 'Requester tiers must be a list of names, e.g. ["vip"].'
+    if not 0 < (policy.at_risk_share or 0) <= 1:
+        errors["at_risk_share"] = "The at-risk share must be above 0 and at most 1 (e.g. 0.75)."
+    if (
+        policy.created_from
+        and policy.created_before
+        and policy.created_from >= policy.created_before
+    ):
+        errors["created_before"] = "The window must end after it starts."
+    return errors
 
 
 class TicketSLA(models.Model):

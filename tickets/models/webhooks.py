@@ -7,7 +7,10 @@ erasing a requester's data from webhook history touches that field only.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from ..validators import webhook_url_error
 
 
 class WebhookEvent(models.TextChoices):
@@ -37,6 +40,12 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.url
+
+    def clean(self) -> None:
+        # No DNS look-up here (models do no I/O): literal addresses and local names only; the
+        # services and forms also resolve the name, and every delivery checks again.
+        if error := webhook_url_error(self.url or "", resolve=False):
+            raise ValidationError({"url": error})
 
     def subscribes_to(self, event: str) -> bool:
         return self.active and event in (self.events or [])

@@ -5,6 +5,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 
 The modules import each other one way, top to bottom (import-linter holds it):
 
+    settings           the Settings area: calendars and SLA policies, previews, quiet recompute
     email_in
     macros | patch
     automation | fields
@@ -13,6 +14,7 @@ The modules import each other one way, top to bottom (import-linter holds it):
     routing | csat | escalation | claim | privacy | work | risk
     changes            ticket_changed: what a ticket write sets off, asked for by name
     sla | webhooks | safeview   safe view: blurred derivatives, reveals
+    calendars          business-hours rows read defensively (invalid: 24/7, admins told)
     notify
     _base | outbox     lock, save (persists, nothing else); work for Celery after commit
 
@@ -58,6 +60,7 @@ from .safeview import (
     attachments_make_safe,
     attachments_make_safe_all,
 )
+from .settings import sla_recompute_later
 from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .work import work_heartbeat
 from .workflow import (
@@ -77,6 +80,7 @@ __all__ = [
     "authority_report_viewed",
     "risk_phrases_save",
     "risk_step_record",
+    "sla_recompute_later",
     "work_heartbeat",
     "ClaimRefused",
     "IngestResult",

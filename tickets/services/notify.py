@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -9,11 +10,17 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from teams.models import Role
 
 from ..models import Notification, Ticket
 from ..selectors import UNREAD_TTL, notifications_unread_counts, unread_cache_key
 from .outbox import outbox_add, outbox_handler
+
+logger = logging.getLogger(__name__)
+SETTING_FAULT = "setting_invalid"
 
 
 def notifications_create(*, items: Sequence[tuple[int, int | None, str, str]], now=None) -> int:
@@ -94,3 +101,25 @@ def notify_assigned(*, ticket: Ticket, assignee, by) -> None:
 
 def ticket_label(ticket: Ticket) -> str:
     return f"{ticket.reference} {ticket.subject}"
+
+
+def setting_fault_report(*, setting, problem: str) -> bool:
+    """Tell the admins (in the app and by e-mail) and the log, once, that a stored setting is
+    invalid and is being skipped — a value saved before validation existed. Code that reads
+    settings calls this and carries on with a safe fallback instead of failing. Returns
+    whether this call reported it (False: already reported)."""
+    text = (
+        f"Setting ignored until fixed: {setting._meta.verbose_name} “{setting}” "
+        f"(#{setting.pk}): {problem}"
+    )[:300]
+    if Notification.objects.filter(kind=SETTING_FAULT, text=text).exists():
+        return False
+    logger.warning("Invalid stored setting skipped: %s", text)
+    admins = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(agent__role=Role.ADMIN))
+        .values_list("pk", flat=True)
+    )
+    notifications_create(items=[(pk, None, SETTING_FAULT, text) for pk in admins])
+    return True

@@ -19,19 +19,21 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-import holidays as holidays_pkg
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ..business_time import BusinessCalendar, add_business_minutes, business_minutes_between
 from ..models import ImminentRisk, SLAPolicy, TeamServiceSettings, Ticket, TicketSLA
+from ..models.sla import sla_policy_value_errors
+from .calendars import calendar_or_fallback
+from .notify import setting_fault_report
 from .outbox import outbox_add, outbox_handler
 
 Kind = TicketSLA.Kind
-PAUSED_STATUSES = (Ticket.Status.PENDING, Ticket.Status.ON_HOLD)
+PAUSED_STATUSES: tuple[str, ...] = (Ticket.Status.PENDING, Ticket.Status.ON_HOLD)
+EMPTY: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Targets:
     minutes: dict[str, int]
     business_time: bool
     at_risk_share: float
+    pause_statuses: tuple[str, ...] = PAUSED_STATUSES
 
 
 def requester_tier(ticket: Ticket) -> str:
@@ -49,11 +52,20 @@ def requester_tier(ticket: Ticket) -> str:
     return str((ticket.custom_fields or {}).get("tier", ""))
 
 
-def policy_matches(policy: SLAPolicy, ticket: Ticket, category_ids: set[int]) -> bool:
-    """True when every non-empty condition of the policy holds for the ticket."""
+def policy_matches(
+    policy: SLAPolicy, ticket: Ticket, category_ids: set[int], team_ids: frozenset[int] = EMPTY
+) -> bool:
+    """True when every non-empty condition of the policy holds for the ticket (and the ticket
+    was created in the policy's window, when it has one)."""
+    if policy.created_from and ticket.created_at < policy.created_from:
+        return False
+    if policy.created_before and ticket.created_at >= policy.created_before:
+        return False
     if policy.priorities and int(ticket.priority) not in [int(p) for p in policy.priorities]:
         return False
     if category_ids and ticket.category_id not in category_ids:
+        return False
+    if team_ids and ticket.team_id not in team_ids:
         return False
     if policy.channels and ticket.channel not in policy.channels:
         return False
@@ -84,11 +96,22 @@ def _cached(key, load):
     return cache[key]
 
 
-def _active_policies() -> list[tuple[SLAPolicy, set[int]]]:
-    return [
-        (policy, {c.pk for c in policy.categories.all()})
-        for policy in SLAPolicy.objects.filter(active=True).prefetch_related("categories")
-    ]
+def _active_policies() -> list[tuple[SLAPolicy, set[int], frozenset[int]]]:
+    """The active policies in order with their category and team ids; a policy whose stored
+    values are invalid (saved before validation existed) is skipped and reported, once."""
+    found = []
+    for policy in SLAPolicy.objects.filter(active=True).prefetch_related("categories", "teams"):
+        if errors := sla_policy_value_errors(policy):
+            setting_fault_report(setting=policy, problem=" ".join(errors.values()))
+            continue
+        found.append(
+            (
+                policy,
+                {c.pk for c in policy.categories.all()},
+                frozenset(t.pk for t in policy.teams.all()),
+            )
+        )
+    return found
 
 
 def risk_first_reply_minutes() -> int:
@@ -116,13 +139,17 @@ def targets_for(ticket: Ticket) -> Targets:
     minutes = risk_first_reply_minutes()
     first = min(targets.minutes.get(Kind.FIRST_REPLY, minutes), minutes)
     return Targets(
-        targets.policy, {**targets.minutes, Kind.FIRST_REPLY: first}, False, targets.at_risk_share
+        targets.policy,
+        {**targets.minutes, Kind.FIRST_REPLY: first},
+        False,
+        targets.at_risk_share,
+        targets.pause_statuses,
     )
 
 
 def _policy_targets(ticket: Ticket) -> Targets:
-    for policy, category_ids in _cached("policies", _active_policies):
-        if policy_matches(policy, ticket, category_ids):
+    for policy, category_ids, team_ids in _cached("policies", _active_policies):
+        if policy_matches(policy, ticket, category_ids, team_ids):
             minutes = {
                 Kind.FIRST_REPLY: policy.first_reply_minutes,
                 Kind.NEXT_REPLY: policy.next_reply_minutes,
@@ -133,21 +160,15 @@ def _policy_targets(ticket: Ticket) -> Targets:
                 {k: v for k, v in minutes.items() if v},
                 policy.business_time,
                 policy.at_risk_share,
+                tuple(policy.pause_statuses),
             )
     default = settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"].get(int(ticket.priority), 8 * 60)
     return Targets(None, {Kind.FIRST_REPLY: default, Kind.NEXT_REPLY: default}, False, 0.75)
 
 
-@lru_cache(maxsize=256)
-def _holidays(country: str, years: tuple[int, ...]) -> frozenset:
-    try:
-        return frozenset(holidays_pkg.country_holidays(country, years=list(years)))
-    except NotImplementedError:
-        return frozenset()
-
-
 def team_calendar(team_id: int | None, around: datetime) -> BusinessCalendar:
-    """The business-hours calendar of the team (24/7 when the team has none set)."""
+    """The business-hours calendar of the team (24/7 when the team has none set, or when its
+    stored calendar is invalid — the admins are told, services.calendars)."""
     return _cached(("calendar", team_id, around.year), lambda: _team_calendar(team_id, around))
 
 
@@ -157,15 +178,7 @@ def _team_calendar(team_id: int | None, around: datetime) -> BusinessCalendar:
         if team_id
         else None
     )
-    hours = settings_row.business_hours if settings_row else None
-    if hours is None or hours.always_open:
-        return BusinessCalendar.twenty_four_seven()
-    years = tuple(range(around.year - 1, around.year + 3))
-    days = set(hours.holiday_dates([]))  # custom dates
-    if hours.holiday_country:
-        days |= _holidays(hours.holiday_country, years)
-    weekly = tuple((int(day), int(start), int(end)) for day, start, end in hours.weekly)
-    return BusinessCalendar(hours.time_zone, weekly, frozenset(days))
+    return calendar_or_fallback(settings_row.business_hours if settings_row else None, around)
 
 
 class Clock:
@@ -220,12 +233,12 @@ def _next_reply_waiting(ticket: Ticket) -> bool:
     return ticket.first_reply_at is not None or asked > ticket.created_at
 
 
-def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
-    """Bring the ticket's SLA rows in line with its state and store Ticket.due_at.
-
-    Call inside the transaction of the change, after the ticket's fields are set.
-    Returns the new due_at.
-    """
+def sla_sync(
+    ticket: Ticket, now: datetime | None = None, *, redue: bool = False
+) -> datetime | None:
+    """Bring the ticket's SLA rows in line with its state and store Ticket.due_at; returns it.
+    Call inside the transaction of the change, after the ticket's fields are set; `redue`
+    recomputes running due times even when the targets are unchanged (the calendar changed)."""
     now = now or timezone.now()
     targets = targets_for(ticket)
     clock = Clock(team_calendar(ticket.team_id, now), targets.business_time)
@@ -248,7 +261,7 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
     # Retarget running rows when the policy or its minutes changed (priority, category …).
     for row in rows.values():
         minutes = targets.minutes[row.kind]
-        if (row.policy_id, row.target_minutes, row.business_time) != (
+        if redue or (row.policy_id, row.target_minutes, row.business_time) != (
             getattr(targets.policy, "pk", None),
             minutes,
             clock.business,
@@ -337,10 +350,10 @@ def sla_sync(ticket: Ticket, now: datetime | None = None) -> datetime | None:
             if done:
                 _stop(res, ticket.solved_at or now)
                 changed.append(res)
-            elif ticket.status in PAUSED_STATUSES and res.paused_at is None:
+            elif ticket.status in targets.pause_statuses and res.paused_at is None:
                 res.paused_at = now
                 changed.append(res)
-            elif ticket.status not in PAUSED_STATUSES and res.paused_at is not None:
+            elif ticket.status not in targets.pause_statuses and res.paused_at is not None:
                 res.paused_minutes += clock.between(res.paused_at, now)
                 res.paused_at = None
                 _set_due(res, clock, targets.at_risk_share)

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.effects import after_commit, enqueue
+from core.netguard import AddressRefused, guarded_opener
 
 from ...models import WebhookAttempt, WebhookDelivery
 from .emit import DELIVER
@@ -50,25 +51,34 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer to log, never followed with the signed body
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _opener() -> urllib.request.OpenerDirector:
+    """Connections go only to the public addresses the URL's host resolves to now, checked
+    at send time (core.netguard), unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES is on."""
+    allow = bool(_conf("WEBHOOK_ALLOW_PRIVATE_ADDRESSES"))
+    return guarded_opener(allow_private=allow, handlers=(_NoRedirect,))
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str, dict]:
-    """POST and return (status code, response excerpt, error, response headers)."""
+    """POST and return (status code, response excerpt, error, response headers). An address
+    the guard refuses is an error starting with "refused:" (never retried)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     timeout = float(_conf("WEBHOOK_TIMEOUT_SECONDS"))
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with _opener().open(request, timeout=timeout) as response:
             return response.status, _excerpt(response.read(2048)), "", dict(response.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, _excerpt(exc.read(2048)), "", dict(exc.headers or {})
     except urllib.error.URLError as exc:
         reason = exc.reason
+        if isinstance(reason, AddressRefused):
+            return None, "", str(reason)[:300], {}
         if isinstance(reason, TimeoutError):
             return None, "", f"timeout after {timeout:g} s", {}
         return None, "", f"connection error: {reason}"[:300], {}
     except TimeoutError:
         return None, "", f"timeout after {timeout:g} s", {}
+    except AddressRefused as exc:
+        return None, "", str(exc)[:300], {}
     except (ConnectionError, OSError) as exc:
         return None, "", f"connection error: {exc}"[:300], {}
 
@@ -90,8 +100,8 @@ def backoff_seconds(attempt: int, retry_after: str | None = None) -> int:
 
 
 def _retryable(status_code: int | None, error: str) -> bool:
-    if status_code is None:
-        return bool(error)  # timeouts and connection errors
+    if status_code is None:  # timeouts and connection errors; a refused address is final
+        return bool(error) and not error.startswith("refused:")
     return status_code >= 500 or status_code in RETRY_STATUSES
 
 

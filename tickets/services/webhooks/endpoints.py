@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ...models import WebhookEndpoint, WebhookEvent
+from ...validators import validate_webhook_url
 from .signing import new_secret
 
 
@@ -24,6 +25,7 @@ def _clean_url(url: str) -> str:
     url = (url or "").strip()
     if not url.startswith(("https://", "http://")):
         raise ValidationError("The endpoint URL must start with https:// (or http://).")
+    validate_webhook_url(url)
     return url
 
 

@@ -1,0 +1,306 @@
+"""Forms of the Settings area: each field chosen from a list by its label (never a typed code),
+times in 24-hour form, and every value checked again by the model's clean() before saving."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import holidays as holidays_pkg
+from django import forms
+from django.core.exceptions import ValidationError
+
+from teams.models import Team
+
+from .business_time import WEEKDAY_NAMES, parse_weekly, zone_names
+from .models import BusinessHours, Category, SLAPolicy, Ticket
+from .models.sla import PAUSABLE_STATUSES, default_pause_statuses
+from .validators import holiday_regions
+
+SLOTS = 3  # intervals offered per weekday
+TIME_INPUT = forms.TimeInput(attrs={"type": "time", "step": 60}, format="%H:%M")
+
+
+@lru_cache(maxsize=1)
+def country_choices() -> list[tuple[str, str]]:
+    """Countries the holiday calendar covers, by name."""
+    named = []
+    for code in holiday_regions():
+        try:
+            name = type(holidays_pkg.country_holidays(code, years=[])).__name__
+        except (NotImplementedError, KeyError, ValueError):
+            continue
+        named.append((code, f"{name} ({code})"))
+    return sorted(named, key=lambda c: c[1])
+
+
+def subdivision_choices(country: str) -> list[tuple[str, str]]:
+    return [("", "Whole country")] + [(s, s) for s in holiday_regions().get(country, ())]
+
+
+def _minutes(value) -> int | None:
+    return None if value is None else value.hour * 60 + value.minute
+
+
+class BusinessHoursForm(forms.Form):
+    """A calendar: name, zone, weekly grid (up to SLOTS intervals a day), holidays, teams."""
+
+    name = forms.CharField(max_length=120)
+    time_zone = forms.ChoiceField(label="Time zone")
+    always_open = forms.BooleanField(
+        required=False, label="Open 24/7 (no business hours: SLA clocks count calendar time)"
+    )
+    holiday_country = forms.ChoiceField(label="Public holidays of", required=False)
+    holiday_subdivision = forms.ChoiceField(label="Region", required=False)
+    custom_holidays = forms.CharField(
+        label="Other closed days",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One date a line, written YYYY-MM-DD (e.g. 2026-12-24).",
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Teams whose SLA clocks follow this calendar.",
+    )
+
+    def __init__(self, *args, hours: BusinessHours | None, teams, require_team: bool, **kwargs):
+        self.hours = hours
+        self.require_team = require_team
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(z, z) for z in zone_names()]
+        self.fields["holiday_country"].choices = [("", "No public holidays"), *country_choices()]
+        country = self.data.get("holiday_country") if self.is_bound else None
+        if country is None:
+            country = self.initial.get("holiday_country", "")
+        self.fields["holiday_subdivision"].choices = subdivision_choices(country or "")
+        self.fields["teams"].queryset = teams
+        for day in range(7):
+            for slot in range(SLOTS):
+                for edge in ("open", "close"):
+                    self.fields[f"d{day}_{slot}_{edge}"] = forms.TimeField(
+                        required=False,
+                        widget=TIME_INPUT,
+                        label=f"{WEEKDAY_NAMES[day]} {edge}s ({slot + 1})",
+                    )
+
+    def grid(self):
+        """(weekday name, [(open field, close field), ...]) for the template."""
+        return [
+            (
+                WEEKDAY_NAMES[day],
+                [(self[f"d{day}_{s}_open"], self[f"d{day}_{s}_close"]) for s in range(SLOTS)],
+            )
+            for day in range(7)
+        ]
+
+    @staticmethod
+    def initial_for(hours: BusinessHours) -> dict:
+        initial = {
+            "name": hours.name,
+            "time_zone": hours.time_zone,
+            "always_open": hours.always_open,
+            "holiday_country": hours.holiday_country,
+            "holiday_subdivision": hours.holiday_subdivision,
+            "teams": list(hours.teams.values_list("team_id", flat=True)),
+        }
+        try:
+            weekly = parse_weekly(hours.weekly)
+            initial["custom_holidays"] = "\n".join(str(d) for d in hours.custom_holidays)
+        except (ValueError, TypeError):
+            return initial  # an invalid stored value: start from an empty grid
+        slots: dict[int, int] = {}
+        for day, start, end in weekly:
+            slot = slots.get(day, 0)
+            if slot >= SLOTS:
+                continue
+            slots[day] = slot + 1
+            initial[f"d{day}_{slot}_open"] = f"{start // 60:02d}:{start % 60:02d}"
+            initial[f"d{day}_{slot}_close"] = f"{end // 60 % 24:02d}:{end % 60:02d}"
+        return initial
+
+    def _weekly(self) -> list[list[int]]:
+        weekly = []
+        for day in range(7):
+            for slot in range(SLOTS):
+                start = _minutes(self.cleaned_data.get(f"d{day}_{slot}_open"))
+                end = _minutes(self.cleaned_data.get(f"d{day}_{slot}_close"))
+                if start is None and end is None:
+                    continue
+                if start is None or end is None:
+                    self.add_error(
+                        f"d{day}_{slot}_open",
+                        f"{WEEKDAY_NAMES[day]}: give both the opening and the closing time.",
+                    )
+                    continue
+                weekly.append([day, start, end or 1440])  # closing 00:00 is midnight
+        return weekly
+
+    def clean(self):
+        data = super().clean()
+        weekly = self._weekly()
+        lines = (data.get("custom_holidays") or "").replace(",", "\n").split()
+        values = {
+            "name": (data.get("name") or "").strip(),
+            "time_zone": data.get("time_zone") or "",
+            "weekly": weekly,
+            "holiday_country": data.get("holiday_country") or "",
+            "holiday_subdivision": data.get("holiday_subdivision") or "",
+            "custom_holidays": lines,
+            "always_open": bool(data.get("always_open")),
+        }
+        probe = BusinessHours(pk=getattr(self.hours, "pk", None), **values)
+        probe._state.adding = self.hours is None  # the name may stay its own
+        try:
+            probe.full_clean()
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        if self.require_team and not data.get("teams"):
+            self.add_error("teams", "Choose at least one of your teams.")
+        self.values = values
+        return data
+
+
+class SLAPolicyForm(forms.Form):
+    """A policy: conditions chosen by label, targets in minutes or hours, how time counts,
+    which statuses pause, and how to apply the change to open tickets."""
+
+    UNITS = [("minutes", "minutes"), ("hours", "hours")]
+    TARGETS = (
+        ("first_reply", "First reply"),
+        ("next_reply", "Next reply"),
+        ("resolution", "Resolution"),
+    )
+
+    name = forms.CharField(max_length=120)
+    position = forms.IntegerField(
+        min_value=0,
+        max_value=32767,
+        initial=0,
+        help_text="Lower comes first; the first match wins.",
+    )
+    active = forms.BooleanField(required=False, initial=True)
+    priorities = forms.TypedMultipleChoiceField(
+        choices=Ticket.Priority.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any priority.",
+    )
+    categories = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.filter(active=True).order_by("position", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any category.",
+    )
+    channels = forms.MultipleChoiceField(
+        choices=Ticket.Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any channel.",
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any team.",
+    )
+    business_time = forms.TypedChoiceField(
+        label="Count time in",
+        choices=[
+            ("1", "Business hours of the ticket's team"),
+            ("0", "Calendar time (24/7)"),
+        ],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    pause_statuses = forms.MultipleChoiceField(
+        label="The resolution clock pauses while",
+        choices=[(s.value, s.label) for s in PAUSABLE_STATUSES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        initial=default_pause_statuses,
+    )
+    at_risk_percent = forms.IntegerField(
+        label="At risk at (% of the target)", min_value=1, max_value=100, initial=75
+    )
+    apply = forms.ChoiceField(
+        label="Apply to",
+        choices=[
+            ("new", "New tickets only — open tickets keep their targets"),
+            ("recompute", "Also recompute open tickets now, without escalating them"),
+        ],
+        widget=forms.RadioSelect,
+        initial="new",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in self.TARGETS:
+            self.fields[f"{key}_amount"] = forms.IntegerField(
+                label=f"{label} target", min_value=1, max_value=525600, required=False
+            )
+            self.fields[f"{key}_unit"] = forms.ChoiceField(
+                label=f"{label} unit", choices=self.UNITS, initial="hours", required=False
+            )
+
+    def target_rows(self):
+        return [(label, self[f"{k}_amount"], self[f"{k}_unit"]) for k, label in self.TARGETS]
+
+    @classmethod
+    def initial_for(cls, policy: SLAPolicy) -> dict:
+        initial = {
+            "name": policy.name,
+            "position": policy.position,
+            "active": policy.active,
+            "priorities": [p for p in policy.priorities if p in Ticket.Priority.values]
+            if isinstance(policy.priorities, list)
+            else [],
+            "categories": list(policy.categories.all()),
+            "channels": policy.channels if isinstance(policy.channels, list) else [],
+            "teams": list(policy.teams.all()),
+            "business_time": "1" if policy.business_time else "0",
+            "pause_statuses": policy.pause_statuses,
+            "at_risk_percent": round((policy.at_risk_share or 0.75) * 100),
+        }
+        for key, _label in cls.TARGETS:
+            minutes = getattr(policy, f"{key}_minutes")
+            if minutes and minutes % 60 == 0:
+                initial[f"{key}_amount"], initial[f"{key}_unit"] = minutes // 60, "hours"
+            else:
+                initial[f"{key}_amount"], initial[f"{key}_unit"] = minutes, "minutes"
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        values = {
+            "name": (data.get("name") or "").strip(),
+            "position": data.get("position") or 0,
+            "active": bool(data.get("active")),
+            "priorities": sorted(data.get("priorities") or []),
+            "channels": sorted(data.get("channels") or []),
+            "requester_tiers": [],
+            "pause_statuses": list(data.get("pause_statuses") or []),
+            "business_time": bool(data.get("business_time")),
+            "at_risk_share": (data.get("at_risk_percent") or 75) / 100,
+        }
+        for key, _label in self.TARGETS:
+            amount = data.get(f"{key}_amount")
+            factor = 60 if data.get(f"{key}_unit") == "hours" else 1
+            values[f"{key}_minutes"] = amount * factor if amount else None
+        if not any(values[f"{k}_minutes"] for k, _ in self.TARGETS):
+            self.add_error("first_reply_amount", "Set at least one target.")
+        errors = {}
+        try:
+            SLAPolicy(**values).full_clean()
+        except ValidationError as exc:
+            errors = exc.message_dict
+        for field, messages in errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        self.values = values
+        return data
