@@ -298,3 +298,23 @@ def test_phrases_too_short_or_malformed_are_refused_with_the_reason(admin, clien
 def test_only_admins_edit_phrases(client, lead):
     client.force_login(lead.user)
     assert client.get(reverse("tickets:risk_phrases")).status_code == 403
+
+
+def test_a_team_on_shift_whose_lead_is_not_gets_it_and_its_manager_is_told(
+    category, team, lead, client, agent
+):
+    """The safety team has an associate on shift but its cleared lead is off: the ticket goes
+    there (someone can act now), and the lead and the team's manager are both told."""
+    team.categories = [category.slug]
+    team.save()
+    safety = TeamFactory(name="Trust & Safety", categories=["self-harm"])
+    safety_lead = AgentFactory(team=safety, role=Role.LEAD, clearance=Sensitivity.RESTRICTED)
+    manager = AgentFactory(role=Role.MANAGER, team=None)
+    safety.lead, safety.manager = safety_lead.user, manager.user
+    safety.save()
+    ShiftTemplateFactory(agent=AgentFactory(team=safety), weekday=0, start=dt.time(9))
+    ticket = submit("email", category, "He threatened to kill me", client, agent)
+    assert ticket.team == safety
+    assert "manager is told too" in ImminentRisk.objects.get(ticket=ticket).routing_note
+    told = set(Notification.objects.filter(ticket=ticket).values_list("user", flat=True))
+    assert told == {safety_lead.user.pk, manager.user.pk}

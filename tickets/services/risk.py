@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.memo import Memo
-from teams.models import Agent, AuditEntry, Sensitivity, Team
+from teams.models import Agent, AuditEntry, Role, Sensitivity, Team
 from teams.selectors import agents_on_shift, rotas_prefetched, teams_on_shift
 from teams.services import audit_record
 
@@ -190,7 +190,7 @@ def risk_route(*, assessment: Assessment, routed: Team | None, now: datetime) ->
     leads_on_shift = agents_on_shift(agents=leads.values(), at=now)
     candidates = [
         (lambda t: t.pk in on_shift and leads[t.pk].pk in leads_on_shift, "on shift now"),
-        (lambda t: t.pk in on_shift, "on shift now; its lead is not, so also told"),
+        (lambda t: t.pk in on_shift, "on shift now, its lead is not: its manager is told too"),
         (lambda t: routed is not None and t.pk == routed.pk, "nobody on call: the routed team"),
         (lambda t: True, "nobody on call: the first team with a cleared lead"),
     ]
@@ -203,7 +203,7 @@ def risk_route(*, assessment: Assessment, routed: Team | None, now: datetime) ->
                 assessment.also_notify.append(team.manager_id)
             return assessment
     assessment.team = routed
-    admins = Agent.objects.filter(role="admin", status=Agent.Status.ACTIVE)
+    admins = Agent.objects.filter(role=Role.ADMIN, status=Agent.Status.ACTIVE)
     assessment.also_notify = sorted(
         {u for u in [getattr(routed, "manager_id", None)] if u}
         | set(admins.values_list("user_id", flat=True))
