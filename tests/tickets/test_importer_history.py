@@ -17,8 +17,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from metrics.models import DailyRollup, TicketMetric
-from metrics.services.rollups import rollup_rebuild_days, ticket_metrics_recompute
+from metrics.models import DailyRollup, RollupWatermark, TicketMetric
+from metrics.services.rollups import rollup_rebuild_days, rollup_refresh, ticket_metrics_recompute
 from teams.models import Agent, Team
 from tests.factories import CategoryFactory, TeamFactory
 from tickets.models import Category, CSATResponse, Message, Requester, SLAPolicy, Ticket, TicketSLA
@@ -418,3 +418,23 @@ def test_usual_words_need_no_values_table_and_no_category_goes_to_imported(tmp_p
     result = import_tickets(export, load_mapping(mapping), on_error="skip")
     got = sorted(Ticket.objects.values_list("status", "priority", "channel", "category__name"))
     assert got == [("open", 4, "web", "Imported"), ("solved", 2, "agent", "Imported")]
+
+
+def test_the_rollup_refresh_finds_a_long_import_that_ran_past_it(tmp_path, monkeypatch):
+    """Rows carry the time the import started; a refresh that ran while it wrote must not
+    make the next one skip them. (Only PostgreSQL's COPY keeps the start time: SQLite's
+    bulk_create stamps each row as it goes.)"""
+    started = timezone.now() - timedelta(minutes=30)
+    clock = iter([started])
+
+    class Stub:
+        @staticmethod
+        def now():
+            return next(clock, None) or timezone.now()
+
+    monkeypatch.setattr("tickets.services.importer.writing.timezone", Stub)
+    RollupWatermark.objects.create(name="rollups", value=timezone.now() - timedelta(minutes=1))
+    export = _export(tmp_path / "export.csv", rows=20)
+    import_tickets(export, load_mapping(_mapping(tmp_path)), create_missing=True)
+    rollup_refresh()
+    assert TicketMetric.objects.count() == 20

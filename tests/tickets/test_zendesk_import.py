@@ -19,7 +19,7 @@ from metrics.models import DailyRollup, TicketMetric
 from metrics.services.rollups import rollup_rebuild_days, ticket_metrics_recompute
 from teams.models import Agent, Team
 from tickets.models import Attachment, CSATResponse, Message, Requester, Ticket, TicketEvent
-from tickets.services.zendesk import ZendeskError, zendesk_import
+from tickets.services.zendesk import ZendeskError, writing, zendesk_import
 
 pytestmark = pytest.mark.django_db
 
@@ -161,8 +161,6 @@ def test_a_broken_export_imports_nothing_and_says_where(media, tmp_path):
 
 
 def test_a_failing_batch_keeps_the_batches_before_it_and_a_rerun_finishes(media, monkeypatch):
-    from tickets.services.zendesk import writing
-
     real = writing._rating
 
     def fail_on_1006(ticket, rating, now):

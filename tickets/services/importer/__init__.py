@@ -34,7 +34,7 @@ from .references import references_create, references_find
 from .report import ImportResult, RowError, print_progress
 from .sla import sla_history
 from .validation import rows_not_imported
-from .writing import caches_move, rows_write
+from .writing import caches_move, rows_write, tickets_touch
 
 __all__ = [
     "CLAMPED_TAG",
@@ -93,5 +93,6 @@ def import_tickets(
         result.created = references_create(refs, rows, create)
         rows_write(rows, refs, result, progress, existing)
         sla_history(result.ticket_ids)
+    tickets_touch(result.ticket_ids)
     caches_move()
     return result

@@ -225,6 +225,15 @@ def rows_write(
         progress(result.imported, len(rows))
 
 
+def tickets_touch(ticket_ids: list[int]) -> None:
+    """Mark the imported tickets changed as of now, after the import committed: the rollup
+    refresh reads tickets changed since its last run, and a long import's rows carry the time
+    it started, which a refresh that ran meanwhile would already have passed."""
+    now = timezone.now()
+    for start in range(0, len(ticket_ids), BATCH):
+        Ticket.objects.filter(pk__in=ticket_ids[start : start + BATCH]).update(updated_at=now)
+
+
 def caches_move() -> None:
     """An import writes through COPY, bulk_create and QuerySet.update, which send no signal:
     move every cached read of what it wrote (core.cache.written)."""
