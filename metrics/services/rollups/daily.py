@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 from core.copy import insert_objects
 from tickets.models import TicketSLA, WorkSession
 
-from ... import histogram
+from ... import sketch
 from ...models import (
     DailyAgentRollup,
     DailyRollup,
@@ -72,8 +72,8 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
                 team_id=key[2],
                 category_id=key[3],
                 channel=key[4],
-                frt_hist={},
-                resolution_hist={},
+                frt_sketch={},
+                resolution_sketch={},
             )
         return rows[key]
 
@@ -90,7 +90,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
             r = row(m["first_reply_day"], m)
             r.frt_sum += m["first_reply_minutes"]
             r.frt_count += 1
-            histogram.add(r.frt_hist, m["first_reply_minutes"])
+            sketch.add(r.frt_sketch, m["first_reply_minutes"])
         if m["solved_day"] in days:
             r = row(m["solved_day"], m)
             r.solved += 1
@@ -98,7 +98,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
             r.one_touch += 1 if m["one_touch"] else 0
             r.resolution_sum += m["full_resolution_minutes"]
             r.resolution_count += 1
-            histogram.add(r.resolution_hist, m["full_resolution_minutes"])
+            sketch.add(r.resolution_sketch, m["full_resolution_minutes"])
         if m["csat_day"] in days and m["csat_rating"]:
             r = row(m["csat_day"], {**m, "agent_id": m["csat_agent_id"]})
             field = f"csat_{m['csat_rating']}"
