@@ -31,12 +31,12 @@ def _fields(model):
         migrations.RemoveField(model_name=model, name="frt_hist"),
         migrations.RemoveField(model_name=model, name="resolution_hist"),
         migrations.AddField(
-            model_name=model, name="frt_sketch", field=models.JSONField(blank=True, default=dict)
+            model_name=model, name="frt_sketch", field=models.JSONField(blank=True, default=list)
         ),
         migrations.AddField(
             model_name=model,
             name="resolution_sketch",
-            field=models.JSONField(blank=True, default=dict),
+            field=models.JSONField(blank=True, default=list),
         ),
     ]
 

@@ -70,7 +70,7 @@ class TicketMetric(models.Model):
 class RollupFigures(models.Model):
     """The summable figures of a rollup row: counts, duration sums and sketches.
 
-    Sketches are sparse {bucket: count} maps with log-gamma buckets (metrics.sketch) so p50/p90
+    Sketches are dense count arrays over log-gamma buckets (metrics.sketch) so p50/p90
     merge across rows, days, agents and teams within 1 % of the exact value.
     """
 
@@ -80,10 +80,10 @@ class RollupFigures(models.Model):
     one_touch = models.PositiveIntegerField(default=0)
     frt_sum = models.FloatField(default=0)
     frt_count = models.PositiveIntegerField(default=0)
-    frt_sketch = models.JSONField(default=dict, blank=True)
+    frt_sketch = models.JSONField(default=list, blank=True)
     resolution_sum = models.FloatField(default=0)
     resolution_count = models.PositiveIntegerField(default=0)
-    resolution_sketch = models.JSONField(default=dict, blank=True)
+    resolution_sketch = models.JSONField(default=list, blank=True)
     # SLA targets (tickets.TicketSLA) that ended on the day: met, or breached; all kinds, and
     # per kind. Credited to the ticket's assignee.
     sla_achieved = models.PositiveIntegerField(default=0)

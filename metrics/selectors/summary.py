@@ -113,7 +113,8 @@ def summarize(rows: Iterable[dict]) -> dict:
         "resolution_p50": sketch.percentile(res_dist, 0.5),
         "resolution_p90": sketch.percentile(res_dist, 0.9),
         # Read from the tickets' own values (True) or from the rollups' sketches (within 1 %).
-        "percentiles_exact": isinstance(frt_dist, list) or isinstance(res_dist, list),
+        "percentiles_exact": isinstance(frt_dist, sketch.Values)
+        or isinstance(res_dist, sketch.Values),
         "reopen_rate": _ratio(counts["reopened"], counts["solved"]),
         "one_touch_rate": _ratio(counts["one_touch"], counts["solved"]),
         "sla_rate": _ratio(counts["sla_achieved"], counts["sla_achieved"] + counts["sla_breached"]),

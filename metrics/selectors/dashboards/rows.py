@@ -120,8 +120,10 @@ def _add_into(cells: dict, key: tuple, r: dict, *, sketches: bool) -> None:
             "day": key[0],
             "agent_id": key[1],
             "team_id": key[2],
-            "frt_sketch": (r["frt_sketch"] or {}) if sketches else {},
-            "resolution_sketch": (r["resolution_sketch"] or {}) if sketches else {},
+            "frt_sketch": sketch.load(r["frt_sketch"]) if sketches else sketch.Sketch(),
+            "resolution_sketch": (
+                sketch.load(r["resolution_sketch"]) if sketches else sketch.Sketch()
+            ),
         }
         return
     for f in COUNTS:
@@ -142,7 +144,7 @@ def _with_exact_values(cells: dict, *, user, filters: DashboardFilter, per_agent
     replies on their first-reply day and full resolutions on their solve day, from the
     tickets' TicketMetric rows (the values the rollups were summed from), in one query."""
     for cell in cells.values():
-        cell["frt_sketch"], cell["resolution_sketch"] = [], []
+        cell["frt_sketch"], cell["resolution_sketch"] = sketch.Values(), sketch.Values()
     start, end = filters.start_day, filters.end_day
     metrics = (
         filters.dimension_queryset(TicketMetric.objects.visible_to(user))
@@ -171,7 +173,7 @@ def _cell(cells: dict, key: tuple) -> dict:
     if cell is None:
         cell = cells[key] = {
             **dict.fromkeys(COUNTS, 0), "day": key[0], "agent_id": key[1], "team_id": key[2],
-            "frt_sketch": [], "resolution_sketch": [],
+            "frt_sketch": sketch.Values(), "resolution_sketch": sketch.Values(),
         }  # fmt: skip
     return cell
 

@@ -76,7 +76,7 @@ def summed(rows: Iterable, key, make) -> list[SimpleNamespace]:
         c = out.get(k)
         if c is None:
             c = out[k] = make(k)
-            c.frt_sketch, c.resolution_sketch = {}, {}
+            c.frt_sketch, c.resolution_sketch = sketch.Sketch(), sketch.Sketch()
         _add(c, r)
     return list(out.values())
 
@@ -92,7 +92,7 @@ def agent_rollups(fine: Iterable) -> list[SimpleNamespace]:
             c = out[key] = new_row(
                 DailyAgentRollup,
                 day=key[0], agent_id=key[1], team_id=key[2], sensitivity=key[3],
-                frt_sketch={}, resolution_sketch={},
+                frt_sketch=sketch.Sketch(), resolution_sketch=sketch.Sketch(),
             )  # fmt: skip
         _add(c, r)
     return list(out.values())
@@ -105,6 +105,14 @@ def _add(target: SimpleNamespace, source: RollupFigures | SimpleNamespace) -> No
     sketch.merge_into(target.resolution_sketch, source.resolution_sketch)
 
 
+def stored(*row_lists: Iterable[SimpleNamespace]) -> None:
+    """Put the rows' sketches in their stored (JSON) form, ready for insert_objects."""
+    for rows in row_lists:
+        for r in rows:
+            r.frt_sketch = sketch.dump(sketch.load(r.frt_sketch))
+            r.resolution_sketch = sketch.dump(sketch.load(r.resolution_sketch))
+
+
 def team_rollups(coarse: Iterable) -> list[SimpleNamespace]:
     """Sum agent rows per day × team × sensitivity."""
     out: dict[tuple, SimpleNamespace] = {}
@@ -115,7 +123,7 @@ def team_rollups(coarse: Iterable) -> list[SimpleNamespace]:
             t = out[key] = new_row(
                 DailyTeamRollup,
                 day=r.day, team_id=r.team_id, sensitivity=r.sensitivity,
-                frt_sketch={}, resolution_sketch={},
+                frt_sketch=sketch.Sketch(), resolution_sketch=sketch.Sketch(),
             )  # fmt: skip
         _add(t, r)
     return list(out.values())
