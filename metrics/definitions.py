@@ -145,7 +145,10 @@ DEFINITIONS: tuple[Definition, ...] = (
         "tickets / hour",
         "Solved tickets ÷ productive hours over the period. Productive hours are the time the "
         "agent's presence was 'available' inside their scheduled shifts (teams' presence log "
-        "and rota), summed per UTC day and refreshed hourly.",
+        "and rota), summed per UTC day and refreshed hourly. Where an agent has none the "
+        "column says why instead: no presence recorded in the range, presence recorded but "
+        "productive time not computed yet for those days, or no available time inside a "
+        "shift. The figure opens the solved tickets it divides.",
         notes="Handle time is recorded (see handle time) but not yet added to productive "
         "hours when the agent's presence was not 'available'.",
     ),

@@ -119,9 +119,11 @@ def count(dist: Distribution) -> int:
     return len(dist) if isinstance(dist, Values) else int(dist.counts.sum())
 
 
-def copy(dist: Distribution) -> Distribution:
+def copy(dist) -> Distribution:
+    """A copy to merge into (of a Sketch, Values, or a stored sketch)."""
     if isinstance(dist, Values):
         return Values(dist)
+    dist = load(dist)
     return Sketch(dist.offset, dist.counts.copy())
 
 

@@ -217,3 +217,14 @@ def _exact_by_team(user, filters):
         }
         for team in frt
     }
+
+
+def test_stored_sketches_round_trip_and_merge_in_any_form():
+    a, b = sketch.of([1.0, 2.0, 300.0]), sketch.of([2.0, 10_000.0])
+    assert sketch.load(sketch.dump(a)) == a
+    assert sketch.dump(sketch.Sketch()) == []
+    merged = sketch.copy(sketch.dump(a))
+    sketch.merge_into(merged, sketch.dump(b))
+    assert merged == sketch.of([1.0, 2.0, 300.0, 2.0, 10_000.0])
+    assert sketch.count(sketch.merge([[], sketch.dump(a), None, b])) == 5
+    assert sketch.dump(sketch.of([5.0] * 300))[1] == "<u2"  # counts past 255 widen
