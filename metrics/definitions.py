@@ -145,7 +145,10 @@ DEFINITIONS: tuple[Definition, ...] = (
         "tickets / hour",
         "Solved tickets ÷ productive hours over the period. Productive hours are the time the "
         "agent's presence was 'available' inside their scheduled shifts (teams' presence log "
-        "and rota), summed per UTC day and refreshed hourly.",
+        "and rota), summed per UTC day and refreshed hourly. Where an agent has none the "
+        "column says why instead: no presence recorded in the range, presence recorded but "
+        "productive time not computed yet for those days, or no available time inside a "
+        "shift. The figure opens the solved tickets it divides.",
         notes="Handle time is recorded (see handle time) but not yet added to productive "
         "hours when the agent's presence was not 'available'.",
     ),
@@ -187,10 +190,16 @@ DEFINITIONS: tuple[Definition, ...] = (
         "percentiles",
         "Medians and p90 on dashboards",
         "minutes",
-        "Daily rollups keep a histogram of durations in fixed log-spaced buckets (8 per "
-        "doubling, from 1 minute; one bucket for under a minute), so rows merge exactly. A "
-        "percentile read from the merged histogram is the geometric middle of its bucket: "
-        "within ±4.4% of the exact value (bucket ratio 2^(1/8) ≈ 1.0905).",
+        "p50 (median) and p90 are nearest-rank percentiles: the ⌈q·n⌉-th smallest of the n "
+        "durations in the range. Exact when at most 2,000 durations (first replies plus "
+        "resolutions) lie behind the page: they are then read ticket by ticket from the "
+        "tickets' metrics. Otherwise they come from a mergeable sketch kept in every daily and "
+        "weekly rollup (DDSketch-style): bucket j holds the durations in (γ^(j−1), γ^j] "
+        "seconds, γ = 1.0099 ÷ 0.9901 ≈ 1.02, and reports 2·γ^j ÷ (γ + 1) seconds, within "
+        "0.99 % of every duration in it. Sketches merge exactly (counts add) across the "
+        "range's days, agents and teams, so every reported percentile is within 1 % of the "
+        "exact value, whatever the shape of the data. "
+        "Durations under one second count as 0.",
     ),
 )
 

@@ -134,6 +134,16 @@ class DashboardFilter(django_filters.FilterSet):
             qs = qs.filter(team__vendor=c["vendor"])
         return qs
 
+    def dimension_queryset(self, qs):
+        """Rows carrying team, category and channel (TicketMetric) narrowed to every choice
+        but the dates."""
+        c, qs = self.form.cleaned_data, self.team_queryset(qs)
+        if c.get("category"):
+            qs = qs.filter(category=c["category"])
+        if c.get("channel"):
+            qs = qs.filter(channel=c["channel"])
+        return qs
+
     def ticket_q(self) -> Q:
         """The non-date choices as a filter on tickets."""
         c, q = self.form.cleaned_data, Q()

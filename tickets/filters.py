@@ -132,6 +132,16 @@ class TicketFilter(django_filters.FilterSet):
     )
     worked_after = UtcIsoDateTimeFilter(method="filter_sla_part")
     worked_before = UtcIsoDateTimeFilter(method="filter_sla_part")
+    # Ratings credited to an agent (CSATResponse.agent: the last public replier before the
+    # solve), as the CSAT figures count them.
+    csat_agent = django_filters.NumberFilter(field_name="csat__agent_id", label="CSAT credited to")
+    # The figures the metrics app keeps per ticket, read through its reverse relations by
+    # name (tickets import nothing from metrics): one-touch as its TicketMetric row says
+    # (metrics.facts decides it), and tickets with a counted (submitted, not voided) QA review
+    # submitted in a window.
+    one_touch = django_filters.BooleanFilter(method="filter_one_touch", label="One-touch")
+    qa_reviewed_after = UtcIsoDateTimeFilter(method="filter_qa_reviewed")
+    qa_reviewed_before = UtcIsoDateTimeFilter(method="filter_sla_part")
 
     class Meta:
         model = Ticket
@@ -210,6 +220,19 @@ class TicketFilter(django_filters.FilterSet):
         if c.get("worked_before"):
             sessions = sessions.filter(started_at__lt=c["worked_before"])
         return queryset.filter(pk__in=sessions.values("ticket_id"))
+
+    def filter_one_touch(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(metric__one_touch=value)
+
+    def filter_qa_reviewed(self, queryset, name, value):
+        before = self.form.cleaned_data.get("qa_reviewed_before")
+        window = {"qa_reviews__submitted_at__gte": value}
+        if before:
+            window["qa_reviews__submitted_at__lt"] = before
+        reviewed = Ticket.objects.filter(qa_reviews__status="submitted", **window)
+        return queryset.filter(pk__in=reviewed.values("pk"))
 
     def filter_reopened(self, queryset, name, value):
         if value is None:

@@ -6,7 +6,12 @@ from django.db import models
 from teams.models import Team
 from tickets.models import Category, Ticket
 
-from ..querysets import DailyAgentRollupQuerySet, DailyRollupQuerySet, WeeklyRollupQuerySet
+from ..querysets import (
+    DailyAgentRollupQuerySet,
+    DailyRollupQuerySet,
+    ScopedByTeamQuerySet,
+    WeeklyRollupQuerySet,
+)
 
 
 class TicketMetric(models.Model):
@@ -48,6 +53,8 @@ class TicketMetric(models.Model):
     csat_day = models.DateField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
+    objects = ScopedByTeamQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["created_day"], name="tmetric_created_day"),
@@ -61,9 +68,10 @@ class TicketMetric(models.Model):
 
 
 class RollupFigures(models.Model):
-    """The summable figures of a rollup row: counts, duration sums and histograms.
+    """The summable figures of a rollup row: counts, duration sums and sketches.
 
-    Histograms are sparse {bucket: count} maps (metrics.histogram) so p50/p90 merge across rows.
+    Sketches are dense count arrays over log-gamma buckets (metrics.sketch) so p50/p90
+    merge across rows, days, agents and teams within 1 % of the exact value.
     """
 
     created = models.PositiveIntegerField(default=0)
@@ -72,10 +80,10 @@ class RollupFigures(models.Model):
     one_touch = models.PositiveIntegerField(default=0)
     frt_sum = models.FloatField(default=0)
     frt_count = models.PositiveIntegerField(default=0)
-    frt_hist = models.JSONField(default=dict, blank=True)
+    frt_sketch = models.JSONField(default=list, blank=True)
     resolution_sum = models.FloatField(default=0)
     resolution_count = models.PositiveIntegerField(default=0)
-    resolution_hist = models.JSONField(default=dict, blank=True)
+    resolution_sketch = models.JSONField(default=list, blank=True)
     # SLA targets (tickets.TicketSLA) that ended on the day: met, or breached; all kinds, and
     # per kind. Credited to the ticket's assignee.
     sla_achieved = models.PositiveIntegerField(default=0)

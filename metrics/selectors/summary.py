@@ -1,4 +1,5 @@
-"""Pure arithmetic over rollup rows (dicts): totals, rates and merged percentiles."""
+"""Pure arithmetic over rollup rows (dicts): totals, rates and merged percentiles (each row's
+frt_sketch / resolution_sketch is a sketch, or the exact values: metrics.sketch)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from math import sqrt
 from statistics import median
 from typing import TypeVar
 
-from .. import histogram
+from .. import sketch
 
 ROLLUP_FIELDS = (
     "day",
@@ -23,10 +24,10 @@ ROLLUP_FIELDS = (
     "one_touch",
     "frt_sum",
     "frt_count",
-    "frt_hist",
+    "frt_sketch",
     "resolution_sum",
     "resolution_count",
-    "resolution_hist",
+    "resolution_sketch",
     "sla_achieved",
     "sla_breached",
     "sla_first_reply_met",
@@ -101,16 +102,19 @@ def summarize(rows: Iterable[dict]) -> dict:
     for r in rows:
         for k in COUNTS:
             counts[k] += r[k]
-        frt.append(r["frt_hist"])
-        res.append(r["resolution_hist"])
-    frt_hist, res_hist = histogram.merge(frt), histogram.merge(res)
+        frt.append(r["frt_sketch"])
+        res.append(r["resolution_sketch"])
+    frt_dist, res_dist = sketch.merge(frt), sketch.merge(res)
     total: dict[str, object] = {
         **counts,
-        "frt_p50": histogram.percentile(frt_hist, 0.5),
-        "frt_p90": histogram.percentile(frt_hist, 0.9),
+        "frt_p50": sketch.percentile(frt_dist, 0.5),
+        "frt_p90": sketch.percentile(frt_dist, 0.9),
         "frt_mean": _ratio(counts["frt_sum"], counts["frt_count"]),
-        "resolution_p50": histogram.percentile(res_hist, 0.5),
-        "resolution_p90": histogram.percentile(res_hist, 0.9),
+        "resolution_p50": sketch.percentile(res_dist, 0.5),
+        "resolution_p90": sketch.percentile(res_dist, 0.9),
+        # Read from the tickets' own values (True) or from the rollups' sketches (within 1 %).
+        "percentiles_exact": isinstance(frt_dist, sketch.Values)
+        or isinstance(res_dist, sketch.Values),
         "reopen_rate": _ratio(counts["reopened"], counts["solved"]),
         "one_touch_rate": _ratio(counts["one_touch"], counts["solved"]),
         "sla_rate": _ratio(counts["sla_achieved"], counts["sla_achieved"] + counts["sla_breached"]),
@@ -134,8 +138,8 @@ def summarize(rows: Iterable[dict]) -> dict:
 
 
 def combined_by(rows: Iterable[dict], key: Callable[[dict], K]) -> dict[K, dict]:
-    """Rows summed per key into one row each (counts added, histograms merged, the rows left
-    as they were): a summary over a few combined rows merges far fewer histograms than one
+    """Rows summed per key into one row each (counts added, sketches merged, the rows left
+    as they were): a summary over a few combined rows merges far fewer sketches than one
     over all of them."""
     out: dict[K, dict] = {}
     for r in rows:
@@ -144,15 +148,14 @@ def combined_by(rows: Iterable[dict], key: Callable[[dict], K]) -> dict[K, dict]
         if cell is None:
             out[k] = {
                 **r,
-                "frt_hist": dict(r["frt_hist"]),
-                "resolution_hist": dict(r["resolution_hist"]),
+                "frt_sketch": sketch.copy(r["frt_sketch"]),
+                "resolution_sketch": sketch.copy(r["resolution_sketch"]),
             }
             continue
         for f in COUNTS:
             cell[f] += r[f]
-        for into, more in ((cell["frt_hist"], r["frt_hist"]), (cell["resolution_hist"], r["resolution_hist"])):  # fmt: skip
-            for b, n in more.items():
-                into[b] = into.get(b, 0) + n
+        sketch.merge_into(cell["frt_sketch"], r["frt_sketch"])
+        sketch.merge_into(cell["resolution_sketch"], r["resolution_sketch"])
     return out
 
 

@@ -14,7 +14,7 @@ from tests.factories import (
     TeamFactory,
     VendorFactory,
 )
-from tickets.models import Ticket
+from tickets.models import SLAPolicy, Ticket
 from tickets.services import ticket_create, ticket_reply
 
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)  # a Wednesday
@@ -86,3 +86,11 @@ def days_ago(n, hours=0):
 def _media_in_tmp(settings, tmp_path):
     """Report files are written under a per-test folder, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def urgent_policy():
+    """The "Urgent" SLA policy: urgent tickets get a first reply in 60 min, resolution 4 h."""
+    return SLAPolicy.objects.create(
+        name="Urgent", priorities=[4], first_reply_minutes=60, resolution_minutes=240,
+        business_time=False,
+    )  # fmt: skip

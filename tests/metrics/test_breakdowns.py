@@ -13,7 +13,7 @@ from metrics.services import rollup_refresh
 from tickets.models import CSATResponse, SLAPolicy, Ticket, TicketSLA
 from tickets.services import sla_sweep
 
-from .conftest import NOW, days_ago, make_ticket
+from .conftest import NOW, days_ago, make_ticket, urgent_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +92,7 @@ def slas(org, frozen):
     """Urgent tickets fall under the "Urgent" policy (first reply 60 min, resolution 4 h);
     others get the default targets (normal: first reply in 8 h)."""
     o = org
-    SLAPolicy.objects.create(
-        name="Urgent", priorities=[4], first_reply_minutes=60, resolution_minutes=240,
-        business_time=False,
-    )  # fmt: skip
+    urgent_policy()
     urgent = Ticket.Priority.URGENT
     o["fast"] = make_ticket(o, team=o["team_a"], category=o["login"], created=days_ago(2), reply_after=timedelta(minutes=30), agent=o["a1"], solve=True, priority=urgent)  # fmt: skip
     o["late"] = make_ticket(o, team=o["team_a"], category=o["login"], created=days_ago(2), reply_after=timedelta(minutes=90), agent=o["a1"], solve=True, priority=urgent)  # fmt: skip

@@ -31,7 +31,7 @@ def test_wilson_interval_matches_the_textbook_values():
 def test_summary_csat_percent_and_mean():
     row = dict.fromkeys(("csat_1", "csat_2", "csat_3", "csat_4", "csat_5"), 0)
     row.update(csat_1=1, csat_4=2, csat_5=1)
-    base = {"frt_hist": {}, "resolution_hist": {}}
+    base = {"frt_sketch": [], "resolution_sketch": []}
     zeros = dict.fromkeys(COUNTS, 0)
     s = summarize([{**zeros, **base, **row}])
     assert s["csat_rated"] == 4

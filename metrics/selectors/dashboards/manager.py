@@ -6,7 +6,7 @@ from teams.models import Team
 from tickets.models import Ticket
 
 from ...filters import DashboardFilter
-from ...links import day_range, tickets_url
+from ...links import day_range, summary_links, tickets_url
 from ..alerts import volume_spikes, with_filings
 from ..breakdowns import sla_by_policy
 from ..summary import combined_by, group, summarize, week_of, weeks_between
@@ -68,6 +68,7 @@ def manager_dashboard(*, user, filters: DashboardFilter, teams: list[Team]) -> d
             for pk, v in sorted(vendors.items(), key=lambda kv: kv[1].name)
         ],
         "summary": summarize(team_cells.values()),
+        "summary_links": summary_links(base, filters.start_day, filters.end_day),
         "charts": {
             "team_solved": chart(
                 "team_solved", "Solved per week by team", "line", labels, series("solved")

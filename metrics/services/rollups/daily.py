@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 from core.copy import insert_objects
 from tickets.models import TicketSLA, WorkSession
 
-from ... import histogram
+from ... import sketch
 from ...models import (
     DailyAgentRollup,
     DailyRollup,
@@ -26,7 +26,7 @@ from ...models import (
     TicketMetric,
 )
 from .days import CHUNK, day_bounds, utc_day, weeks_of
-from .summing import agent_rollups, new_row, team_rollups, team_sla_rollups
+from .summing import agent_rollups, new_row, stored, team_rollups, team_sla_rollups
 from .ticket_metrics import sla_ended_at
 from .weekly import weekly_rollups_rebuild
 
@@ -72,8 +72,8 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
                 team_id=key[2],
                 category_id=key[3],
                 channel=key[4],
-                frt_hist={},
-                resolution_hist={},
+                frt_sketch=[],
+                resolution_sketch=[],
             )
         return rows[key]
 
@@ -90,7 +90,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
             r = row(m["first_reply_day"], m)
             r.frt_sum += m["first_reply_minutes"]
             r.frt_count += 1
-            histogram.add(r.frt_hist, m["first_reply_minutes"])
+            r.frt_sketch.append(m["first_reply_minutes"])
         if m["solved_day"] in days:
             r = row(m["solved_day"], m)
             r.solved += 1
@@ -98,7 +98,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
             r.one_touch += 1 if m["one_touch"] else 0
             r.resolution_sum += m["full_resolution_minutes"]
             r.resolution_count += 1
-            histogram.add(r.resolution_hist, m["full_resolution_minutes"])
+            r.resolution_sketch.append(m["full_resolution_minutes"])
         if m["csat_day"] in days and m["csat_rating"]:
             r = row(m["csat_day"], {**m, "agent_id": m["csat_agent_id"]})
             field = f"csat_{m['csat_rating']}"
@@ -110,7 +110,11 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         r.qa_count += 1
     sla_rows = _add_sla(days, row)
     _add_handle_time(days, row)
+    for r in rows.values():  # the durations collected above, as sketches
+        r.frt_sketch, r.resolution_sketch = sketch.of(r.frt_sketch), sketch.of(r.resolution_sketch)
     coarse = agent_rollups(rows.values())
+    teams = team_rollups(coarse)
+    stored(rows.values(), coarse, teams)
     with transaction.atomic():
         DailySLARollup.objects.filter(day__in=days).delete()
         insert_objects(DailySLARollup, sla_rows)
@@ -121,7 +125,7 @@ def rollup_rebuild_days(*, days: Iterable[date]) -> int:
         DailyAgentRollup.objects.filter(day__in=days).delete()
         insert_objects(DailyAgentRollup, coarse)
         DailyTeamRollup.objects.filter(day__in=days).delete()
-        insert_objects(DailyTeamRollup, team_rollups(coarse))
+        insert_objects(DailyTeamRollup, teams)
         weekly_rollups_rebuild(weeks=weeks_of(days))
     return len(rows)
 
@@ -212,6 +216,8 @@ def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
     made = 0
     for day in all_days:
         coarse = agent_rollups(qs.filter(day=day).iterator(chunk_size=CHUNK))
+        teams = team_rollups(coarse)
+        stored(coarse, teams)
         sla = team_sla_rollups(DailySLARollup.objects.filter(day=day))
         with transaction.atomic():
             DailyTeamSLARollup.objects.filter(day=day).delete()
@@ -219,7 +225,7 @@ def agent_rollups_rebuild(*, days: Iterable[date] | None = None) -> int:
             DailyAgentRollup.objects.filter(day=day).delete()
             insert_objects(DailyAgentRollup, coarse)
             DailyTeamRollup.objects.filter(day=day).delete()
-            insert_objects(DailyTeamRollup, team_rollups(coarse))
+            insert_objects(DailyTeamRollup, teams)
         made += len(coarse)
     weekly_rollups_rebuild(weeks=weeks_of(all_days))
     return made

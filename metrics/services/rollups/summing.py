@@ -1,5 +1,5 @@
 """Rollup rows built in memory and summed into coarser ones: fine rows per agent and per
-team (with merged histograms), per-policy SLA rows per team."""
+team (with merged sketches), per-policy SLA rows per team."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.db import models
 
 from tickets.models import Category
 
+from ... import sketch
 from ...models import (
     DailyAgentRollup,
     DailyRollup,
@@ -62,26 +63,26 @@ SUMMED = tuple(
     for f in DailyRollup._meta.get_fields()
     if f.concrete
     and f.name in {g.name for g in DailyAgentRollup._meta.get_fields()}
-    and f.name not in ("id", "day", "agent", "team", "frt_hist", "resolution_hist")
+    and f.name not in ("id", "day", "agent", "team", "frt_sketch", "resolution_sketch")
 )
 
 
 def summed(rows: Iterable, key, make) -> list[SimpleNamespace]:
     """`rows` added up per key(row) into new rows made by make(key) (new_row; figures summed,
-    histograms merged)."""
+    sketches merged)."""
     out: dict[tuple, SimpleNamespace] = {}
     for r in rows:
         k = key(r)
         c = out.get(k)
         if c is None:
             c = out[k] = make(k)
-            c.frt_hist, c.resolution_hist = {}, {}
+            c.frt_sketch, c.resolution_sketch = sketch.Sketch(), sketch.Sketch()
         _add(c, r)
     return list(out.values())
 
 
 def agent_rollups(fine: Iterable) -> list[SimpleNamespace]:
-    """Sum fine rows per day × agent × team × category sensitivity, merging histograms."""
+    """Sum fine rows per day × agent × team × category sensitivity, merging sketches."""
     sensitivity = dict(Category.objects.values_list("pk", "sensitivity"))
     out: dict[tuple, SimpleNamespace] = {}
     for r in fine:
@@ -91,7 +92,7 @@ def agent_rollups(fine: Iterable) -> list[SimpleNamespace]:
             c = out[key] = new_row(
                 DailyAgentRollup,
                 day=key[0], agent_id=key[1], team_id=key[2], sensitivity=key[3],
-                frt_hist={}, resolution_hist={},
+                frt_sketch=sketch.Sketch(), resolution_sketch=sketch.Sketch(),
             )  # fmt: skip
         _add(c, r)
     return list(out.values())
@@ -100,9 +101,16 @@ def agent_rollups(fine: Iterable) -> list[SimpleNamespace]:
 def _add(target: SimpleNamespace, source: RollupFigures | SimpleNamespace) -> None:
     for name in SUMMED:
         setattr(target, name, getattr(target, name) + getattr(source, name))
-    for into, more in ((target.frt_hist, source.frt_hist), (target.resolution_hist, source.resolution_hist)):  # fmt: skip
-        for k, v in (more or {}).items():
-            into[k] = into.get(k, 0) + v
+    sketch.merge_into(target.frt_sketch, source.frt_sketch)
+    sketch.merge_into(target.resolution_sketch, source.resolution_sketch)
+
+
+def stored(*row_lists: Iterable[SimpleNamespace]) -> None:
+    """Put the rows' sketches in their stored (JSON) form, ready for insert_objects."""
+    for rows in row_lists:
+        for r in rows:
+            r.frt_sketch = sketch.dump(sketch.load(r.frt_sketch))
+            r.resolution_sketch = sketch.dump(sketch.load(r.resolution_sketch))
 
 
 def team_rollups(coarse: Iterable) -> list[SimpleNamespace]:
@@ -115,7 +123,7 @@ def team_rollups(coarse: Iterable) -> list[SimpleNamespace]:
             t = out[key] = new_row(
                 DailyTeamRollup,
                 day=r.day, team_id=r.team_id, sensitivity=r.sensitivity,
-                frt_hist={}, resolution_hist={},
+                frt_sketch=sketch.Sketch(), resolution_sketch=sketch.Sketch(),
             )  # fmt: skip
         _add(t, r)
     return list(out.values())

@@ -11,7 +11,7 @@ from core.copy import insert_objects
 
 from ...models import DailyAgentRollup, WeeklyAgentRollup, WeeklyTeamRollup
 from .days import CHUNK
-from .summing import new_row, summed
+from .summing import new_row, stored, summed
 
 WEEK_LOCK = 0x6D657472  # advisory lock class of weekly_rollups_rebuild ("metr")
 
@@ -45,6 +45,7 @@ def weekly_rollups_rebuild(*, weeks: Iterable[date]) -> int:
                 lambda r: (r.team_id, r.sensitivity),
                 lambda k, w=week: new_row(WeeklyTeamRollup, week=w, team_id=k[0], sensitivity=k[1]),
             )
+            stored(agents, teams)
             WeeklyAgentRollup.objects.filter(week=week).delete()
             insert_objects(WeeklyAgentRollup, agents)
             WeeklyTeamRollup.objects.filter(week=week).delete()
