@@ -2,7 +2,7 @@
 
 from .audit import AppendOnlyError, AuditEntry
 from .coaching import ActionItem, CoachingSession, FeedbackNote
-from .exposure import ExposureEntry, ExposureOptOut
+from .exposure import ExposureConsent, ExposureEntry, ExposureKind, ExposureOptOut, ExposureReveal
 from .people import (
     Agent,
     AgentPermissions,
@@ -28,8 +28,11 @@ __all__ = [
     "ActionItem",
     "CoachingSession",
     "FeedbackNote",
+    "ExposureConsent",
     "ExposureEntry",
+    "ExposureKind",
     "ExposureOptOut",
+    "ExposureReveal",
     "Agent",
     "AgentPermissions",
     "Presence",
