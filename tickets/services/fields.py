@@ -14,6 +14,7 @@ from ..mail.sanitize import html_to_text, markdown_to_html
 from ..models import Attachment, Message, Tag, Ticket, TicketLink
 from ._base import StaleVersionError, ensure_cleared, lock, reply_due, save
 from .changes import ticket_changed
+from .exposure import exposure_permit, merge_decision
 from .workflow import STATUS_FIELDS
 
 UPDATABLE = ("subject", "priority", "category", "team", "language", "custom_fields")
@@ -127,11 +128,16 @@ def ticket_untag(*, ticket: Ticket, by, names, version: int | None = None) -> li
 
 
 @transaction.atomic
-def ticket_merge(*, source: Ticket, target: Ticket, by, version: int | None = None) -> Ticket:
+def ticket_merge(
+    *, source: Ticket, target: Ticket, by, version: int | None = None, override_reason: str = ""
+) -> Ticket:
     """Merge `source` into `target`: its messages, attachments and tags move to the target,
     the source is closed with a "merged into" link and a note on both. Returns the target.
 
-    `version` is the source's version as the caller saw it.
+    `version` is the source's version as the caller saw it. When the source is more sensitive
+    than the target, or sensitive work of another kind, the target's assignee takes on its
+    content: the exposure rule must let them (PermissionDenied saying why), or a lead over
+    their team overrides a held-back refusal with `override_reason` (recorded and told).
     """
     if source.pk == target.pk:
         raise ValidationError("A ticket cannot be merged into itself.")
@@ -146,6 +152,17 @@ def ticket_merge(*, source: Ticket, target: Ticket, by, version: int | None = No
     if by is not None:
         ensure_cleared(by, target.category)
     now = timezone.now()
+    agent, decision = merge_decision(target=target, source_category=source.category, now=now)
+    if agent is not None and decision is not None and not decision:
+        exposure_permit(
+            ticket=target,
+            by=by,
+            assignee=target.assignee,
+            agent=agent,
+            decision=decision,
+            override_reason=override_reason,
+            now=now,
+        )
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     Attachment.objects.filter(ticket=source).update(ticket=target)
     for tag in source.tags.all():
