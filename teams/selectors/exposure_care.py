@@ -168,17 +168,18 @@ def exposure_care_rows(
     prefetched (selectors.rotas_prefetched): two queries in all. An entry counts in the
     period its handling began in; its minutes are the work time the workspace recorded."""
     at = at or timezone.now()
+    until = at + timedelta(microseconds=1)  # up to and including `at`
     agents = list(agents)
     ids = [a.user_id for a in agents]
-    since = at - timedelta(days=7 * weeks)
+    since = until - timedelta(days=7 * weeks)
     entries: dict[int, list[tuple[datetime, str, float]]] = {i: [] for i in ids}
     for user_id, when, sensitivity, seconds in ExposureEntry.objects.filter(
-        user_id__in=ids, at__gte=since, at__lt=at
+        user_id__in=ids, at__gte=since, at__lt=until
     ).values_list("user_id", "at", "sensitivity", "seconds"):
         entries[user_id].append((when, sensitivity, seconds))
     reveals: dict[int, list[datetime]] = {i: [] for i in ids}
     for user_id, when in ExposureReveal.objects.filter(
-        user_id__in=ids, at__gte=since, at__lt=at
+        user_id__in=ids, at__gte=since, at__lt=until
     ).values_list("user_id", "at"):
         reveals[user_id].append(when)
     rows = []
@@ -186,13 +187,13 @@ def exposure_care_rows(
         mine, seen = entries[agent.user_id], reveals[agent.user_id]
         start, end = shift_window(agent=agent, at=at)
         by_week = [
-            _figures(mine, seen, at - timedelta(days=7 * (i + 1)), at - timedelta(days=7 * i))
+            _figures(mine, seen, until - timedelta(days=7 * (i + 1)), until - timedelta(days=7 * i))
             for i in range(weeks)
         ]
         rows.append(
             CareRow(
                 agent=agent,
-                shift=_figures(mine, seen, start, min(end, at + timedelta(seconds=1))),
+                shift=_figures(mine, seen, start, min(end, until)),
                 weeks=by_week,
                 check_in=needs_check_in(week=by_week[0], team=agent.team),
             )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..forms import ExposureConsentForm, TeamExposureSettingsForm
-from ..models import Agent, ExposureKind
+from ..models import Agent, ExposureKind, Team
 
 
 def _agent_or_404(user) -> Agent:
@@ -110,7 +110,9 @@ def team_exposure_settings_view(request, slug: str):
         team.refresh_from_db()
         return _team_page(request, team, settings_form=form, status=400)
     try:
-        services.team_exposure_settings_update(team=team, by=request.user, **form.cleaned_data)
+        # The bound form wrote the values onto `team`: the service compares with the stored row.
+        stored = Team.objects.get(pk=team.pk)
+        services.team_exposure_settings_update(team=stored, by=request.user, **form.cleaned_data)
     except ValidationError as exc:
         team.refresh_from_db()
         form.add_error(None, exc)
