@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from teams.models import AuditEntry, ExposureKind, Presence, Sensitivity, Team
 from teams.services import exposure_consent_set, exposure_opt_out, exposure_record, exposure_work
@@ -323,3 +325,56 @@ def test_the_admin_cannot_change_the_assignee(admin_client, team, associate, sel
     ticket = TicketFactory(team=team, category=self_harm, status=Ticket.Status.NEW)
     page = admin_client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
     assert 'name="assignee"' not in page
+
+
+def test_the_workspace_says_why_a_reply_would_not_take_the_ticket(
+    client, team, associate, self_harm
+):
+    apply_rule("stepped out", associate, team)
+    ticket = TicketFactory(team=team, category=self_harm, status=Ticket.Status.NEW)
+    client.force_login(associate.user)
+    response = client.post(
+        reverse("tickets:reply", args=[ticket.pk]),
+        {"body": "Hello", "version": ticket.version},
+    )
+    assert response.status_code == 403
+    assert "Replying would make this ticket yours" in response.content.decode()
+    assert "stepped out" in response.content.decode()
+    assert not ticket.messages.exists()
+
+
+@pytest.mark.parametrize("by", ["page", "api"])
+def test_a_lead_merges_past_the_rule_with_a_reason_on_the_page_and_the_api(
+    client, by, team, lead, associate, self_harm
+):
+    apply_rule("weekly cap reached", associate, team)
+    plain = CategoryFactory(slug="account-access", name="Account access")
+    target = TicketFactory(
+        team=team, category=plain, status=Ticket.Status.OPEN, assignee=associate.user
+    )
+    source = TicketFactory(team=team, category=self_harm, status=Ticket.Status.NEW)
+    if by == "page":
+        client.force_login(lead.user)
+        url = reverse("tickets:merge", args=[source.pk])
+        form = {"target": target.reference, "version": source.version}
+        refused = client.post(url, form)
+        assert refused.status_code == 403
+        assert "weekly cap reached" in refused.content.decode()
+        done = client.post(url, {**form, "override_reason": "Same requester, same story"})
+        assert done.status_code == 302
+    else:
+        api = APIClient()
+        api.force_authenticate(lead.user)
+        url = f"/api/v1/tickets/{source.pk}/merge/"
+        body = {"target": target.pk, "version": source.version}
+        refused = api.post(url, body, format="json")
+        assert refused.status_code == 403
+        assert "weekly cap reached" in refused.content.decode()
+        done = api.post(
+            url, {**body, "override_reason": "Same requester, same story"}, format="json"
+        )
+        assert done.status_code == 200
+    source.refresh_from_db()
+    assert source.status == Ticket.Status.CLOSED
+    event = TicketEvent.objects.get(ticket=target, kind="exposure_override")
+    assert event.new == "Same requester, same story"

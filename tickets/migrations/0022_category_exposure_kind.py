@@ -3,6 +3,19 @@
 from django.db import migrations, models
 
 
+# The kinds of the taxonomy's well-known sensitive categories; any other sensitive or
+# restricted category counts as "other distressing content" until an admin sets its kind.
+KNOWN = {"self-harm": "self_harm", "child-safety": "child_safety"}
+
+
+def kinds_of_known_categories(apps, schema_editor):
+    Category = apps.get_model("tickets", "Category")
+    for slug, kind in KNOWN.items():
+        Category.objects.filter(slug=slug, exposure_kind="").exclude(sensitivity="none").update(
+            exposure_kind=kind
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +28,5 @@ class Migration(migrations.Migration):
             name='exposure_kind',
             field=models.CharField(blank=True, choices=[('self_harm', 'Self-harm and suicide'), ('child_safety', 'Child safety'), ('violent_extremism', 'Violent extremism'), ('graphic_violence', 'Graphic violence'), ('hate_abuse', 'Hate and abuse'), ('other', 'Other distressing content')], help_text='The kind of sensitive work (associates consent per kind); a sensitive or restricted category without one counts as other distressing content', max_length=32),
         ),
+        migrations.RunPython(kinds_of_known_categories, migrations.RunPython.noop),
     ]
