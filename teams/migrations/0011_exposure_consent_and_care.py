@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='exposureentry',
             name='seconds',
-            field=models.FloatField(default=0),
+            field=models.FloatField(db_default=0, default=0),
         ),
         migrations.AddField(
             model_name='team',

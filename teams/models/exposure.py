@@ -42,7 +42,7 @@ class ExposureEntry(models.Model):
     # Work time on the ticket (the workspace in front of the agent), added by tickets' work
     # heartbeats as they extend its handle time; the last of them ends the handling, and the
     # team's cool-down counts from there.
-    seconds = models.FloatField(default=0)
+    seconds = models.FloatField(default=0, db_default=0)  # raw inserts (bench COPY) too
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
