@@ -5,11 +5,14 @@ endpoint listens:
 
 1. the agent's row, locked, with everything the decision needs joined or computed beside it
    (their user, their open load, whether sensitive work is held back from them — teams'
-   exposure rule, composed here as SQL, over their step-out and their team's per-hour cap —,
-   whether their team caps exposure per shift and interleaves, the sensitivity of their last
-   claim, whether any webhook endpoint is active);
+   exposure rule, composed here as SQL, over their step-out and their team's per-hour and
+   per-week caps —, the facts of their team's cool-down (its minutes, their last work on a
+   sensitive ticket: decided by teams' cool_down_left), whether their team caps exposure per
+   shift and interleaves, the sensitivity of their last claim, whether any webhook endpoint is
+   active);
 2. the pick: ``UPDATE … FROM (SELECT … ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED) …
-   RETURNING`` locks, assigns and opens the first candidate and bumps its version in one
+   RETURNING`` locks, assigns and opens the first candidate (of a kind of sensitive work
+   the agent consented to: teams' consent test, composed as SQL) and bumps its version in one
    round trip (SQLite, which cannot skip locked rows, picks with the ORM and assigns with a
    conditional UPDATE, retried when another claim won the row);
 3. the claim's events (claim, and new → open) in one INSERT.
@@ -156,8 +159,9 @@ def _held_back_sql(shift: bool) -> str:
     """Teams' exposure rule as SQL about the agent row aliased `a`: over their step-out, their
     team's per-week cap over the last 7 days and per-hour cap (this app's
     TeamServiceSettings; NULL: none) over the last hour; or, with `shift`, over their
-    step-out and their team's per-shift cap over their shift. Work is held back when either holds it back (any cap reached holds it back), so
-    the second is asked only when the first did not and the team caps per shift."""
+    step-out and their team's per-shift cap over their shift. Work is held back when either
+    holds it back (any cap reached holds it back), so the second is asked only when the first
+    did not and the team caps per shift."""
     hour_cap = (
         "(SELECT ss.exposure_cap_per_hour FROM tickets_teamservicesettings ss"  # noqa: S608
         f" WHERE ss.team_id = {_agent_column('team')})"
