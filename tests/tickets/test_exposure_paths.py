@@ -378,3 +378,21 @@ def test_a_lead_merges_past_the_rule_with_a_reason_on_the_page_and_the_api(
     assert source.status == Ticket.Status.CLOSED
     event = TicketEvent.objects.get(ticket=target, kind="exposure_override")
     assert event.new == "Same requester, same story"
+
+
+def test_moving_a_ticket_into_a_kind_its_assignee_opted_out_of_is_refused(
+    team, lead, associate, self_harm
+):
+    plain = CategoryFactory(slug="account-access", name="Account access")
+    ticket = TicketFactory(
+        team=team, category=plain, status=Ticket.Status.OPEN, assignee=associate.user
+    )
+    apply_rule("no consent for the kind", associate, team)
+    with pytest.raises(PermissionDenied, match="not opted in to self-harm and suicide work"):
+        services.ticket_update(ticket=ticket, by=lead.user, category=self_harm)
+    ticket.refresh_from_db()
+    assert ticket.category_id == plain.pk
+    exposure_consent_set(agent=associate, kinds=["self_harm"])
+    services.ticket_update(ticket=ticket, by=lead.user, category=self_harm)
+    ticket.refresh_from_db()
+    assert ticket.category_id == self_harm.pk

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 
 from teams.models import Agent, AuditEntry, ExposureKind, Sensitivity, Team
 from teams.permissions import can_override_exposure
-from teams.selectors import ExposureDecision, exposure_decision
+from teams.selectors import ExposureDecision, exposure_decision, kind_consented
 from teams.services import audit_record
 
 from .. import events
@@ -132,3 +132,16 @@ def merge_decision(*, target: Ticket, source_category: Category, now: datetime):
         caps=exposure_caps(team_id=agent.team_id, at=now),
     )
     return agent, decision
+
+
+def ensure_consented(user, category: Category) -> None:
+    """Raise PermissionDenied when `user` (an assignee) has not opted in to the kind of
+    sensitive work of `category` (a ticket moved into it would hand them that work)."""
+    if category.sensitivity == Sensitivity.NONE or agent_of(user) is None:
+        return
+    if not kind_consented(user=user, kind=category.exposure_kind):
+        who = user.get_full_name() or user.get_username()
+        label = ExposureKind(ExposureKind.of(category.exposure_kind)).label.lower()
+        raise PermissionDenied(
+            f"{who} has not opted in to {label} work: assign the ticket to someone else first."
+        )

@@ -14,7 +14,7 @@ from ..mail.sanitize import html_to_text, markdown_to_html
 from ..models import Attachment, Message, Tag, Ticket, TicketLink
 from ._base import StaleVersionError, ensure_cleared, lock, reply_due, save
 from .changes import ticket_changed
-from .exposure import exposure_permit, merge_decision
+from .exposure import ensure_consented, exposure_permit, merge_decision
 from .workflow import STATUS_FIELDS
 
 UPDATABLE = ("subject", "priority", "category", "team", "language", "custom_fields")
@@ -45,8 +45,8 @@ def _attname(name: str) -> str:
 def ticket_update(*, ticket: Ticket, by, version: int | None = None, **changes) -> Ticket:
     """Change plain fields (subject, priority, category, team, language, custom_fields).
 
-    A category the assignee is not cleared for raises PermissionDenied; one event per
-    changed field.
+    A category the assignee is not cleared for, or of a kind of sensitive work they have not
+    opted in to, raises PermissionDenied; one event per changed field.
     """
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
@@ -70,6 +70,7 @@ def ticket_update(*, ticket: Ticket, by, version: int | None = None, **changes) 
                 ensure_cleared(by, value)
             if ticket.assignee is not None:
                 ensure_cleared(ticket.assignee, value)
+                ensure_consented(ticket.assignee, value)
         attname = _attname(field)
         old = getattr(ticket, attname)
         new = value.pk if hasattr(value, "pk") else value
