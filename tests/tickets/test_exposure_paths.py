@@ -396,3 +396,21 @@ def test_moving_a_ticket_into_a_kind_its_assignee_opted_out_of_is_refused(
     services.ticket_update(ticket=ticket, by=lead.user, category=self_harm)
     ticket.refresh_from_db()
     assert ticket.category_id == self_harm.pk
+
+
+def test_consent_the_weekly_cap_and_the_cool_down_cost_get_next_no_statement(
+    team, associate, self_harm, count_queries
+):
+    def claim_cost():
+        ticket = TicketFactory(team=team, category=self_harm, status=Ticket.Status.NEW)
+        claimed, sql = count_queries(lambda: services.ticket_claim_next(agent=associate))
+        assert claimed == ticket
+        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.SOLVED)
+        return len(sql)
+
+    before = claim_cost()
+    Team.objects.filter(pk=team.pk).update(exposure_cap_per_week=50, exposure_cool_down_minutes=0)
+    TeamServiceSettings.objects.create(
+        team=team, exposure_cap_per_hour=50, interleave_sensitive=False
+    )
+    assert claim_cost() == before
