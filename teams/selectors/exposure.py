@@ -131,20 +131,24 @@ def cool_down_left(*, last: datetime | None, minutes: int | None, at: datetime) 
 
 
 # ------------------------------------------------------------ the rule "get next" applies
-# May agent X be handed a ticket of sensitivity S now? Only within their clearance; and a
+# May agent X be handed a ticket of sensitivity S and kind K now? Only within their clearance
+# (the lead's decision) and, for sensitive work, of a kind they opted in to (consent.py); and a
 # sensitive or restricted one not while sensitive work is held back from them: after they
-# stepped out (until the end of that shift), or while any exposure cap is reached. A cap is a
-# most-N count of their exposure entries over a window: their team's per-shift cap over the
-# shift they are on (shift_window), and any cap the caller adds (tickets' per-hour cap over
-# the last hour).
+# stepped out (until the end of that shift), while any exposure cap is reached, or while their
+# team's cool-down after their last sensitive work runs. A cap is a most-N count of their
+# exposure entries over a window: their team's per-shift cap over the shift they are on
+# (shift_window), per-week cap over the last 7 days, and any cap the caller adds (tickets'
+# per-hour cap over the last hour).
 #
 # The rule is written once for each way it is read: exposure_held_back decides from the facts
 # in Python (exposure_held_back_reason, saying why), exposure_held_back_sql is the same test as
-# a SQL boolean that a statement composes (get-next's claim reads it beside the agent's row),
-# and sensitivities_allowed turns either answer into what may be handed out. exposure_decision
-# is the one question every other assignment path asks (push auto-assign, a lead's manual
-# assignment): the same rule over one agent and one sensitivity, with a reason a person reads. tests/teams/test_exposure.py pins the Python and
-# SQL forms equal for every combination of clearance, step-out, caps and sensitivity.
+# a SQL boolean that a statement composes (get-next's claim reads it beside the agent's row,
+# with agent_cool_down_sql's facts for cool_down_left and consent.exposure_consent_sql in its
+# pick), and sensitivities_allowed turns either answer into what may be handed out.
+# exposure_decision is the one question every other assignment path asks: the same rule over
+# one agent, one sensitivity and kind, with a reason a person reads. tests/teams/test_exposure.py
+# pins the Python and SQL forms equal for every combination of clearance, step-out, caps and
+# sensitivity; tests/tickets/test_exposure_paths.py every path under every rule.
 
 
 @dataclass(frozen=True)
@@ -298,8 +302,9 @@ def agent_may_take(
 
 
 def agent_may_take_sensitive(*, agent: Agent, at: datetime | None = None) -> bool:
-    """May "get next" hand this agent a sensitive or restricted ticket now? Not if they
-    stepped out, nor once their team's per-shift exposure cap is reached."""
+    """May "get next" hand this agent a sensitive or restricted ticket now (consent aside)?
+    Not if they stepped out, once their team's per-shift or per-week cap is reached, nor in
+    their team's cool-down."""
     return not agent_exposure_held_back(agent=agent, at=at)
 
 
