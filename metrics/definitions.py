@@ -187,6 +187,19 @@ DEFINITIONS: tuple[Definition, ...] = (
         "expected and nobody is on shift.",
     ),
     Definition(
+        "exposure",
+        "Exposure to harmful content (for care, never for rating)",
+        "tickets, minutes, reveals",
+        "Per person, this shift and each of the last four 7-day periods: sensitive or "
+        "restricted tickets handled (one per handling of a ticket within 12 hours, counted in "
+        "the period it began), exposure minutes (the handle time the workspace recorded on "
+        "those tickets) and sensitive images revealed. Only the person and the leads over "
+        "their team see them. No metric, ranking, target, QA score or export on these pages "
+        "counts an opt-out of a kind of sensitive work or a step-out of sensitive work "
+        "against anyone: neither is recorded in any figure here, and the plain tickets a "
+        "person takes instead count like any others.",
+    ),
+    Definition(
         "percentiles",
         "Medians and p90 on dashboards",
         "minutes",

@@ -15,7 +15,10 @@ from core.cache import written
 from .models import (
     ActionItem,
     Agent,
+    AuditEntry,
     CoachingSession,
+    ExposureConsent,
+    ExposureKind,
     PolicyAcknowledgement,
     PolicyArticle,
     Presence,
@@ -26,7 +29,13 @@ from .models import (
     Vendor,
 )
 from .selectors import agents_on_shift, rotas_prefetched
-from .services import agent_create, policy_publish, presence_set, roles_sync_groups
+from .services import (
+    agent_create,
+    exposure_consent_set,
+    policy_publish,
+    presence_set,
+    roles_sync_groups,
+)
 
 User = get_user_model()
 
@@ -160,7 +169,10 @@ def seed_people(*, seed: int = 7) -> dict[str, list[Agent]]:
             lead = _agent("lead", email="lead@frontline.example", role=Role.LEAD, team=team, first_name="Jordan", last_name="Blake", password=DEMO_PASSWORD, time_zone=spec.time_zone, clearance=Sensitivity.RESTRICTED, skills=spec.skills, languages=spec.languages)  # fmt: skip
         else:
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            lead = _agent(f"lead.{spec.slug}", email=f"lead.{spec.slug}@{spec.vendor}.example", role=Role.LEAD, team=team, first_name=first, last_name=last, time_zone=spec.time_zone, clearance=Sensitivity.RESTRICTED if spec.vendor == "frontline" else Sensitivity.SENSITIVE, skills=spec.skills, languages=spec.languages)  # fmt: skip
+            # The Trust & Safety lead signs in too (password "demo"): their exposure page
+            # shows the team that handles the sensitive work.
+            password = DEMO_PASSWORD if spec.slug == "trust-safety" else None
+            lead = _agent(f"lead.{spec.slug}", email=f"lead.{spec.slug}@{spec.vendor}.example", role=Role.LEAD, team=team, first_name=first, last_name=last, time_zone=spec.time_zone, clearance=Sensitivity.RESTRICTED if spec.vendor == "frontline" else Sensitivity.SENSITIVE, skills=spec.skills, languages=spec.languages, password=password)  # fmt: skip
         if team.lead_id != lead.user_id:
             team.lead = lead.user
             team.save(update_fields=["lead"])
@@ -209,11 +221,38 @@ def seed_people(*, seed: int = 7) -> dict[str, list[Agent]]:
 
     _agent("qa", email="qa@frontline.example", role=Role.QA_ANALYST, first_name="Casey", last_name="Nguyen", password=DEMO_PASSWORD, time_zone="America/New_York", clearance=Sensitivity.SENSITIVE)  # fmt: skip
     _agent("admin", email="admin@frontline.example", role=Role.ADMIN, first_name="Robin", last_name="Admin", password=DEMO_PASSWORD, time_zone="UTC", clearance=Sensitivity.RESTRICTED)  # fmt: skip
+    seed_consent()
     seed_rota(teams=teams)
     seed_presence(teams=teams, rng=rng)
     seed_policies(teams=teams)
     seed_coaching()
     return associates
+
+
+# The demo's one associate who opted out of every kind of sensitive work (on their exposure
+# page): cleared for restricted work by their lead, they get only plain tickets.
+OPTED_OUT = "trust-safety.01"
+
+
+def seed_consent() -> None:
+    """Agents cleared for sensitive work opt in to every kind of it (as the migration did for
+    existing agents), except OPTED_OUT, who opted in and then out of all of it (audited).
+    Idempotent: an agent who has chosen (any consent row or consent audit entry) is left."""
+    chosen = set(ExposureConsent.objects.values_list("user_id", flat=True)) | set(
+        AuditEntry.objects.filter(action=AuditEntry.Action.EXPOSURE_CONSENT).values_list(
+            "actor_id", flat=True
+        )
+    )
+    now = timezone.now()
+    agents = Agent.objects.exclude(clearance=Sensitivity.NONE).select_related("user")
+    for agent in agents:
+        if agent.user_id in chosen:
+            continue
+        ExposureConsent.objects.bulk_create(
+            [ExposureConsent(user_id=agent.user_id, kind=k, at=now) for k in ExposureKind.values]
+        )
+        if agent.user.username == OPTED_OUT:
+            exposure_consent_set(agent=agent, kinds=[], at=now)
 
 
 # Shift slots in each team's own time zone; with two rotating days off per person, every day

@@ -6,6 +6,7 @@ from .models import (
     Agent,
     ApiToken,
     AuditEntry,
+    ExposureKind,
     FeedbackNote,
     Presence,
     ShiftException,
@@ -236,3 +237,42 @@ class TwoFactorCodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
         ),
     )
+
+
+class ExposureConsentForm(forms.Form):
+    """The kinds of sensitive work an associate opts in to (unticked: opted out)."""
+
+    kinds = forms.MultipleChoiceField(
+        choices=ExposureKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Kinds of sensitive work I take on",
+    )
+
+
+class TeamExposureSettingsForm(forms.ModelForm):
+    """A lead's caps, cool-down and check-in threshold for their team (empty cap: none)."""
+
+    class Meta:
+        model = Team
+        fields = [
+            "exposure_cap_per_shift",
+            "exposure_cap_per_week",
+            "exposure_cool_down_minutes",
+            "exposure_check_in_minutes",
+        ]
+        labels = {
+            "exposure_cap_per_shift": "Cap per shift",
+            "exposure_cap_per_week": "Cap per 7 days",
+            "exposure_cool_down_minutes": "Cool-down (minutes)",
+            "exposure_check_in_minutes": "Check-in prompt after (exposure minutes in 7 days)",
+        }
+
+    def clean(self):
+        data = super().clean()
+        shift, week = data.get("exposure_cap_per_shift"), data.get("exposure_cap_per_week")
+        if shift is not None and week is not None and week < shift:
+            raise forms.ValidationError(
+                "The cap per 7 days cannot be lower than the cap per shift."
+            )
+        return data

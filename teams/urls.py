@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.team_list_view, name="list"),
     path("me/presence/", views.presence_set_view, name="presence"),
     path("me/exposure/", views.my_exposure_view, name="my_exposure"),
+    path("me/exposure/consent/", views.my_consent_view, name="my_consent"),
     path("me/coaching/", views.my_coaching_view, name="my_coaching"),
     path("me/acknowledgements/", views.my_acknowledgements_view, name="my_acknowledgements"),
     path("audit/", views.audit_view, name="audit"),
@@ -30,6 +31,11 @@ urlpatterns = [
     path("<slug:slug>/", views.team_detail_view, name="detail"),
     path("<slug:slug>/members/<int:pk>/edit/", views.member_edit_view, name="member_edit"),
     path("<slug:slug>/exposure/", views.team_exposure_view, name="exposure"),
+    path(
+        "<slug:slug>/exposure/settings/",
+        views.team_exposure_settings_view,
+        name="exposure_settings",
+    ),
     path("<slug:slug>/schedule/", views.team_schedule_view, name="schedule"),
     path("<slug:slug>/schedule/shifts/", views.shift_save_view, name="shift_save"),
     path(

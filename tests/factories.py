@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from teams.models import Agent, Role, Sensitivity, Team, Vendor
+from teams.models import Agent, ExposureConsent, ExposureKind, Role, Sensitivity, Team, Vendor
 from teams.services import agent_set_role
 from tickets.models import Attachment, Category, Message, Requester, Ticket
 
@@ -70,6 +70,16 @@ class AgentFactory(factory.django.DjangoModelFactory):
     def _groups(obj, create, extracted, **kwargs):
         if create:
             agent_set_role(agent=obj, role=obj.role)
+
+    @factory.post_generation
+    def consents(obj, create, extracted, **kwargs):
+        """Opted in to every kind of sensitive work unless `consents=[...]` names the kinds
+        (the clearance still decides what they may see)."""
+        if create:
+            kinds = ExposureKind.values if extracted is None else extracted
+            ExposureConsent.objects.bulk_create(
+                [ExposureConsent(user_id=obj.user_id, kind=k, at=timezone.now()) for k in kinds]
+            )
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

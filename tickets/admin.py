@@ -30,8 +30,8 @@ from .services.privacy import requester_erase
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "sensitivity", "active", "position"]
-    list_editable = ["sensitivity", "active", "position"]
+    list_display = ["name", "slug", "sensitivity", "exposure_kind", "active", "position"]
+    list_editable = ["sensitivity", "exposure_kind", "active", "position"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -122,7 +122,10 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["status", "priority", "category", "team", "channel"]
     search_fields = ["subject", "requester__email"]
     raw_id_fields = ["requester", "assignee"]
+    # The assignee too: assignment goes through the workspace or the API, where the exposure
+    # rule (clearance, consent, caps, cool-down) is asked; the admin would be a side door.
     readonly_fields = [
+        "assignee",
         "status",
         "created_at",
         "first_reply_at",

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from teams.models import Agent, Sensitivity, Team
+from teams.models import Agent, ExposureEntry, ExposureKind, Sensitivity, Team
 
 from .mail.sanitize import text_to_html
 from .models import (
@@ -105,11 +105,25 @@ MACROS = [
 ]  # fmt: skip
 
 
+# The kind of sensitive work of each sensitive category (associates consent per kind).
+KINDS = {
+    "safety-report": ExposureKind.OTHER,
+    "self-harm": ExposureKind.SELF_HARM,
+    "child-safety": ExposureKind.CHILD_SAFETY,
+}
+
+
 def seed_categories() -> dict[str, Category]:
     out = {}
     for i, (slug, name, sensitivity, *_rest) in enumerate(CATEGORIES):
         out[slug], _ = Category.objects.get_or_create(
-            slug=slug, defaults={"name": name, "sensitivity": sensitivity, "position": i}
+            slug=slug,
+            defaults={
+                "name": name,
+                "sensitivity": sensitivity,
+                "position": i,
+                "exposure_kind": KINDS.get(slug, ""),
+            },
         )
     for title, body, actions in MACROS:
         Macro.objects.get_or_create(title=title, defaults={"body": body, "actions": actions})
@@ -283,6 +297,7 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
     seed_escalations(tickets, now=now)
     seed_csat(tickets, now=now, seed=seed)
     seed_sensitive_media(tickets)
+    seed_exposure(tickets, now=now, seed=seed)
     return len(tickets)
 
 
@@ -313,6 +328,33 @@ def seed_sensitive_media(tickets: list[Ticket]) -> Attachment | None:
     return attachment_add(
         ticket=ticket, message=message, name="threat-screenshot.png", data=_demo_screenshot()
     )
+
+
+def seed_exposure(tickets: list[Ticket], *, now, seed: int = 7) -> int:
+    """The exposure log of the last four weeks' sensitive tickets: their assignee handled each
+    from its first reply, for 4-30 minutes of work (the figures on the exposure pages)."""
+    rng = random.Random(seed + 17)  # its own stream: the tickets' stay as they were
+    since = now - timedelta(days=28)
+    entries = []
+    for t in tickets:
+        sensitivity = t.category.sensitivity
+        if sensitivity == Sensitivity.NONE or t.assignee_id is None:
+            continue
+        if t.first_reply_at is None or t.first_reply_at < since:
+            continue
+        seconds = rng.randint(4, 30) * 60
+        entries.append(
+            ExposureEntry(
+                user_id=t.assignee_id,
+                ticket_id=t.pk,
+                sensitivity=sensitivity,
+                at=t.first_reply_at,
+                seconds=seconds,
+                last_seen_at=min(now, t.first_reply_at + timedelta(seconds=seconds)),
+            )
+        )
+    ExposureEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
 
 
 CSAT_WEIGHTS = (5, 6, 11, 30, 48)  # ratings 1-5: mostly satisfied, a tail of unhappy ones

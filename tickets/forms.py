@@ -85,6 +85,7 @@ class TagsForm(VersionedForm):
 
 class MergeForm(VersionedForm):
     target = forms.CharField(label="Merge into ticket", max_length=20)
+    override_reason = forms.CharField(required=False, max_length=500)
 
     def clean_target(self):
         match = re.fullmatch(r"\s*(?:FL-)?(\d+)\s*", self.cleaned_data["target"], re.IGNORECASE)

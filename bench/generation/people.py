@@ -14,7 +14,16 @@ def make_people(rng: random.Random, now: datetime) -> dict:
     from django.contrib.auth.hashers import make_password
 
     from teams.demo import FIRST, LAST
-    from teams.models import Agent, Role, Sensitivity, ShiftTemplate, Team, Vendor
+    from teams.models import (
+        Agent,
+        ExposureConsent,
+        ExposureKind,
+        Role,
+        Sensitivity,
+        ShiftTemplate,
+        Team,
+        Vendor,
+    )
     from teams.services import roles_sync_groups
     from tickets.demo import CATEGORIES, seed_categories
     from tickets.models import Tag
@@ -132,6 +141,13 @@ def make_people(rng: random.Random, now: datetime) -> dict:
         )
     User.groups.through.objects.bulk_create(memberships)
     Agent.objects.bulk_create(agents)
+    # Every generated agent is cleared for sensitive work and opted in to every kind of it
+    # (as the migration did for agents existing before consent per kind).
+    ExposureConsent.objects.bulk_create(
+        ExposureConsent(user_id=a.user_id, kind=k, at=now)
+        for a in agents
+        for k in ExposureKind.values
+    )
     live = ["associate"] + [f"claimer.{i:02d}" for i in range(1, CLAIMERS + 1)]
     Agent.objects.filter(user__username__in=live).update(
         presence="available", presence_since=now - timedelta(minutes=30)

@@ -2,7 +2,7 @@
 
 from .audit import AppendOnlyError, AuditEntry
 from .coaching import ActionItem, CoachingSession, FeedbackNote
-from .exposure import ExposureEntry, ExposureOptOut
+from .exposure import ExposureConsent, ExposureEntry, ExposureKind, ExposureOptOut
 from .people import (
     Agent,
     AgentPermissions,
@@ -29,7 +29,9 @@ __all__ = [
     "ActionItem",
     "CoachingSession",
     "FeedbackNote",
+    "ExposureConsent",
     "ExposureEntry",
+    "ExposureKind",
     "ExposureOptOut",
     "ExposureReveal",
     "Agent",

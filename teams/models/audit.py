@@ -58,6 +58,8 @@ class AuditEntry(models.Model):
         RETENTION_RUN = "retention_run", "Retention run"
         AUDIT_EXPORT = "audit_export", "Audit trail exported"
         EXPOSURE_OVERRIDE = "exposure_override", "Exposure rule overridden"
+        EXPOSURE_CONSENT = "exposure_consent", "Consent to sensitive work changed"
+        EXPOSURE_SETTINGS = "exposure_settings", "Team exposure settings changed"
         LEGAL_HOLD_PLACE = "legal_hold_place", "Legal hold placed"
         LEGAL_HOLD_RELEASE = "legal_hold_release", "Legal hold released"
         AUTHORITY_REPORT_VIEW = "authority_report_view", "Authority report viewed"

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 
@@ -110,6 +111,22 @@ class Team(models.Model):
         null=True,
         blank=True,
         help_text="Most sensitive or restricted tickets one agent handles per shift (empty: no cap)",
+    )
+    exposure_cap_per_week = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most sensitive or restricted tickets one agent handles in 7 days (empty: no cap)",
+    )
+    exposure_cool_down_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(240)],
+        help_text="Minutes of plain work or a break after a sensitive ticket before the next one",
+    )
+    exposure_check_in_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=300,
+        help_text="Exposure minutes in 7 days past which the lead is prompted to check in",
     )
 
     class Meta:

@@ -192,6 +192,11 @@ def can_view_team_exposure(user, team: Team) -> bool:
     return scope.all_teams or team.pk in scope.team_ids
 
 
+def can_set_team_exposure(user, team: Team) -> bool:
+    """Who sees a team's exposure sets its caps, cool-down and check-in threshold."""
+    return can_view_team_exposure(user, team)
+
+
 def can_override_exposure_at_all(user) -> bool:
     """Is the user of a role that may override the exposure rule (the workspace shows them
     the override reason field)? Which agents, can_override_exposure says."""

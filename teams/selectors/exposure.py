@@ -1,20 +1,30 @@
-"""Exposure reads: counts per agent per hour, shift and week; who stepped out; caps."""
+"""Exposure reads: counts per agent per hour, shift and week; who stepped out; consent per
+kind; the cool-down; caps; and the one rule every assignment path asks (exposure_decision)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncHour
+from django.db.models import Count, Field, Max, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
 from core.memo import Memo
 
 from .. import shifts as rota_mod
 from ..caches import ON_SHIFT
-from ..models import Agent, AuditEntry, ExposureEntry, ExposureOptOut, Sensitivity, Team
+from ..models import (
+    Agent,
+    ExposureEntry,
+    ExposureKind,
+    ExposureOptOut,
+    Sensitivity,
+    Team,
+)
+from .consent import kind_consented
 from .rota import rota_from_agent
 
 
@@ -97,21 +107,48 @@ def exposure_opted_out(*, agent: Agent, at: datetime | None = None) -> bool:
     return exposure_opt_outs_in_force(at=at).filter(user_id=agent.user_id).exists()
 
 
+WEEK = timedelta(days=7)
+# A handling is one exposure entry for up to services.exposure.SAME_EXPOSURE_WINDOW (12 h):
+# the last sensitive work lies in an entry begun at most this long before now.
+COOL_DOWN_LOOKBACK = timedelta(hours=24)
+
+
+def last_sensitive_work(*, user, at: datetime) -> datetime | None:
+    """When the user last worked a sensitive or restricted ticket (the last work heartbeat on
+    it, else when they took it on), looking back COOL_DOWN_LOOKBACK."""
+    row = ExposureEntry.objects.filter(
+        user=user, at__gte=at - COOL_DOWN_LOOKBACK, at__lte=at
+    ).aggregate(last=Max(Coalesce("last_seen_at", "at")))
+    return row["last"]
+
+
+def cool_down_left(*, last: datetime | None, minutes: int | None, at: datetime) -> timedelta:
+    """How long the cool-down after the last sensitive work (`last`) still runs at `at`: the
+    team's `minutes` of plain work or a break before the next sensitive ticket (zero: none)."""
+    if not minutes or last is None:
+        return timedelta(0)
+    return max(last + timedelta(minutes=minutes) - at, timedelta(0))
+
+
 # ------------------------------------------------------------ the rule "get next" applies
-# May agent X be handed a ticket of sensitivity S now? Only within their clearance; and a
+# May agent X be handed a ticket of sensitivity S and kind K now? Only within their clearance
+# (the lead's decision) and, for sensitive work, of a kind they opted in to (consent.py); and a
 # sensitive or restricted one not while sensitive work is held back from them: after they
-# stepped out (until the end of that shift), or while any exposure cap is reached. A cap is a
-# most-N count of their exposure entries over a window: their team's per-shift cap over the
-# shift they are on (shift_window), and any cap the caller adds (tickets' per-hour cap over
-# the last hour).
+# stepped out (until the end of that shift), while any exposure cap is reached, or while their
+# team's cool-down after their last sensitive work runs. A cap is a most-N count of their
+# exposure entries over a window: their team's per-shift cap over the shift they are on
+# (shift_window), per-week cap over the last 7 days, and any cap the caller adds (tickets'
+# per-hour cap over the last hour).
 #
 # The rule is written once for each way it is read: exposure_held_back decides from the facts
 # in Python (exposure_held_back_reason, saying why), exposure_held_back_sql is the same test as
-# a SQL boolean that a statement composes (get-next's claim reads it beside the agent's row),
-# and sensitivities_allowed turns either answer into what may be handed out. exposure_decision
-# is the one question every other assignment path asks (push auto-assign, a lead's manual
-# assignment): the same rule over one agent and one sensitivity, with a reason a person reads. tests/teams/test_exposure.py pins the Python and
-# SQL forms equal for every combination of clearance, step-out, caps and sensitivity.
+# a SQL boolean that a statement composes (get-next's claim reads it beside the agent's row,
+# with agent_cool_down_sql's facts for cool_down_left and consent.exposure_consent_sql in its
+# pick), and sensitivities_allowed turns either answer into what may be handed out.
+# exposure_decision is the one question every other assignment path asks: the same rule over
+# one agent, one sensitivity and kind, with a reason a person reads. tests/teams/test_exposure.py
+# pins the Python and SQL forms equal for every combination of clearance, step-out, caps and
+# sensitivity; tests/tickets/test_exposure_paths.py every path under every rule.
 
 
 @dataclass(frozen=True)
@@ -133,15 +170,22 @@ def exposure_held_back(*, stepped_out: bool, counts: Iterable[tuple[int | None, 
 
 
 def exposure_held_back_reason(
-    *, stepped_out: bool, counts: Iterable[tuple[int | None, int, str]]
+    *,
+    stepped_out: bool,
+    counts: Iterable[tuple[int | None, int, str]],
+    cool_down: timedelta = timedelta(0),
 ) -> str:
     """exposure_held_back, saying why: "" when not held back, else the first reason — the
-    step-out, or the first named cap (cap, count, name) reached."""
+    step-out, the first named cap (cap, count, name) reached, or the cool-down still running
+    (`cool_down` left of it)."""
     if stepped_out:
         return "stepped out of sensitive work for the rest of their shift"
     for most, n, name in counts:
         if most is not None and n >= most:
             return f"{name} reached ({n} of {most})"
+    if cool_down > timedelta(0):
+        left = math.ceil(cool_down.total_seconds() / 60)
+        return f"in a cool-down after a sensitive ticket ({left} more minutes)"
     return ""
 
 
@@ -165,16 +209,23 @@ def agent_exposure_held_back_reason(
     *, agent: Agent, at: datetime | None = None, caps: Iterable[ExposureCap] = ()
 ) -> str:
     """Why sensitive work is held back from the agent at `at` ("" when it is not): the rule
-    of agent_exposure_held_back, with the reason a person reads."""
+    of agent_exposure_held_back, with the reason a person reads: their team's per-shift and
+    per-week caps and cool-down join `caps`."""
     at = at or timezone.now()
     caps = list(caps)
-    shift_cap = agent.team.exposure_cap_per_shift if agent.team is not None else None
+    team = agent.team
+    shift_cap = team.exposure_cap_per_shift if team is not None else None
     if shift_cap is not None:
         caps.append(ExposureCap(shift_cap, *shift_window(agent=agent, at=at), name="shift cap"))
+    if team is not None and team.exposure_cap_per_week is not None:
+        caps.append(ExposureCap(team.exposure_cap_per_week, at - WEEK, at, name="weekly cap"))
     if exposure_opted_out(agent=agent, at=at):
         return exposure_held_back_reason(stepped_out=True, counts=())
+    minutes = team.exposure_cool_down_minutes if team is not None else 0
+    last = last_sensitive_work(user=agent.user_id, at=at) if minutes else None
     return exposure_held_back_reason(
         stepped_out=False,
+        cool_down=cool_down_left(last=last, minutes=minutes, at=at),
         counts=[
             (
                 cap.most,
@@ -193,8 +244,9 @@ class ExposureDecision:
 
     allowed: bool
     reason: str = ""
-    # False when only the clearance refuses: no override may hand restricted content to
-    # someone not cleared for it; a held-back refusal (step-out, a cap) a lead may override.
+    # False when the clearance or the consent refuses: no override hands content to someone
+    # not cleared for it, nor a kind of work the person has not opted in to; a held-back
+    # refusal (step-out, a cap, the cool-down) a lead may override with a reason.
     overridable: bool = False
 
     def __bool__(self) -> bool:
@@ -208,16 +260,22 @@ def exposure_decision(
     *,
     agent: Agent,
     sensitivity: str,
+    kind: str = "",
     at: datetime | None = None,
     caps: Iterable[ExposureCap] = (),
 ) -> ExposureDecision:
     """The one decision every assignment path asks (get-next, push auto-assign, a lead's
-    manual assignment): may `agent` be handed a ticket of `sensitivity` at `at`? Within their
-    clearance only; a sensitive or restricted one not while sensitive work is held back from
-    them (stepped out, their team's per-shift cap or any of `caps` reached)."""
+    manual assignment, a reply taking the ticket, a reopen, a merge): may `agent` be handed a
+    ticket of `sensitivity` and `kind` (its category's; empty: other) at `at`? Within their
+    clearance only, and a sensitive or restricted one only of a kind they opted in to and not
+    while sensitive work is held back from them (stepped out, their team's per-shift or
+    per-week cap or any of `caps` reached, their team's cool-down running)."""
     if sensitivity not in Sensitivity.allowed_for(agent.clearance):
         label = Sensitivity(sensitivity).label.lower()
         return ExposureDecision(False, f"not cleared for {label} tickets")
+    if sensitivity != Sensitivity.NONE and not kind_consented(user=agent.user_id, kind=kind):
+        label = ExposureKind(ExposureKind.of(kind)).label.lower()
+        return ExposureDecision(False, f"not opted in to {label} work")
     # Held back or not, plain work is allowed: its facts need not be read.
     reason = (
         ""
@@ -233,32 +291,40 @@ def agent_may_take(
     *,
     agent: Agent,
     sensitivity: str,
+    kind: str = "",
     at: datetime | None = None,
     caps: Iterable[ExposureCap] = (),
 ) -> bool:
-    """May "get next" hand this agent a ticket of `sensitivity` at `at`? exposure_decision's
-    answer, with `caps` beside their team's per-shift cap."""
-    return exposure_decision(agent=agent, sensitivity=sensitivity, at=at, caps=caps).allowed
+    """May "get next" hand this agent a ticket of `sensitivity` and `kind` at `at`?
+    exposure_decision's answer, with `caps` beside their team's caps."""
+    decision = exposure_decision(agent=agent, sensitivity=sensitivity, kind=kind, at=at, caps=caps)
+    return decision.allowed
 
 
 def agent_may_take_sensitive(*, agent: Agent, at: datetime | None = None) -> bool:
-    """May "get next" hand this agent a sensitive or restricted ticket now? Not if they
-    stepped out, nor once their team's per-shift exposure cap is reached."""
+    """May "get next" hand this agent a sensitive or restricted ticket now (consent aside)?
+    Not if they stepped out, once their team's per-shift or per-week cap is reached, nor in
+    their team's cool-down."""
     return not agent_exposure_held_back(agent=agent, at=at)
 
 
-def exposure_held_back_sql(*, connection, agent: str, shift: bool, caps: Sequence[str] = ()) -> str:
+def exposure_held_back_sql(
+    *, connection, agent: str, shift: bool, week: bool = False, caps: Sequence[str] = ()
+) -> str:
     """exposure_held_back as a SQL boolean (never NULL) about the teams_agent row aliased
     `agent` in the statement that composes it: stepped out, or a cap reached — their team's
     per-shift cap when `shift` (the shift's window comes from the rota, so the caller passes
-    it), and one cap per SQL expression in `caps` (NULL: no cap). Its parameters are
-    exposure_held_back_params(at, windows) with the shift's window first when `shift`, then
-    one window per cap. Its step-out test is exposure_opt_outs_in_force's and its counts are
+    it), their team's per-week cap when `week`, and one cap per SQL expression in `caps`
+    (NULL: no cap). Its parameters are exposure_held_back_params(at, windows) with the
+    shift's window first when `shift`, then the last 7 days when `week`, then one window per
+    cap. (The cool-down is decided in Python from agent_cool_down_sql's facts.) Its step-out test is exposure_opt_outs_in_force's and its counts are
     exposure_count's; table and column names are teams' models'."""
     quote = connection.ops.quote_name
     agent_user = f"{agent}.{quote(Agent._meta.get_field('user').column)}"
     out, entry = ExposureOptOut._meta, ExposureEntry._meta
     shift_cap = [agent_shift_cap_sql(connection=connection, agent=agent)] if shift else []
+    if week:
+        shift_cap.append(_team_column_sql(connection, agent, "exposure_cap_per_week"))
     conditions = [
         f"EXISTS (SELECT 1 FROM {quote(out.db_table)} exposure_out"  # noqa: S608 - names only
         f" WHERE exposure_out.{quote(out.get_field('user').column)} = {agent_user}"
@@ -288,105 +354,44 @@ def exposure_held_back_params(
 def agent_shift_cap_sql(*, connection, agent: str) -> str:
     """SQL for the per-shift cap (NULL: none) of the team of the teams_agent row aliased
     `agent`."""
+    return _team_column_sql(connection, agent, "exposure_cap_per_shift")
+
+
+def _team_column_sql(connection, agent: str, field: str) -> str:
+    """SQL for `field` of the team of the teams_agent row aliased `agent` (NULL: no team)."""
     quote = connection.ops.quote_name
-    team = Team._meta
-    cap = quote(team.get_field("exposure_cap_per_shift").column)
+    team, found = Team._meta, Team._meta.get_field(field)
+    if not isinstance(found, Field):
+        raise TypeError(f"{field} is not a column of Team")
+    column = quote(found.column)
     return (
-        f"(SELECT exposure_team.{cap} FROM {quote(team.db_table)} exposure_team"  # noqa: S608
+        f"(SELECT exposure_team.{column} FROM {quote(team.db_table)} exposure_team"  # noqa: S608
         f" WHERE exposure_team.{quote(team.pk.column)}"
         f" = {agent}.{quote(Agent._meta.get_field('team').column)})"
     )
 
 
-@dataclass(frozen=True)
-class ExposureRow:
-    """One agent's exposure for the lead's view."""
-
-    agent: Agent
-    this_shift: int
-    today: int
-    week: int
-    restricted_week: int
-    opted_out_until: datetime | None
-
-
-def team_exposure(*, agents: Iterable[Agent], at: datetime | None = None) -> list[ExposureRow]:
-    """Per agent: this shift, the last 24 hours, the last 7 days (and how many restricted),
-    and whether they stepped out now. Pass agents from the viewer's scope with their rota
-    prefetched (selectors.rotas_prefetched): two queries in all."""
-    at = at or timezone.now()
-    agents = list(agents)
-    ids = [a.user_id for a in agents]
-    entries: dict[int, list[tuple[datetime, str]]] = {i: [] for i in ids}
-    for user_id, when, sensitivity in ExposureEntry.objects.filter(
-        user_id__in=ids, at__gte=at - timedelta(days=7), at__lte=at
-    ).values_list("user_id", "at", "sensitivity"):
-        entries[user_id].append((when, sensitivity))
-    out_until = dict(
-        exposure_opt_outs_in_force(at=at).filter(user_id__in=ids).values_list("user_id", "until")
-    )
-    rows = []
-    for agent in agents:
-        start, end = shift_window(agent=agent, at=at)
-        mine = entries[agent.user_id]
-        rows.append(
-            ExposureRow(
-                agent=agent,
-                this_shift=sum(1 for w, _ in mine if start <= w < end),
-                today=sum(1 for w, _ in mine if w >= at - timedelta(days=1)),
-                week=len(mine),
-                restricted_week=sum(1 for _, s in mine if s == Sensitivity.RESTRICTED),
-                opted_out_until=out_until.get(agent.user_id),
-            )
-        )
-    return rows
-
-
-def opt_outs_on(*, agents: Iterable[Agent], day) -> list[ExposureOptOut]:
-    """Who stepped out on local date `day` (the per-day flag leads see)."""
-    return list(
-        ExposureOptOut.objects.filter(user_id__in=[a.user_id for a in agents], day=day)
-        .select_related("user")
-        .order_by("at")
+def agent_cool_down_sql(*, connection, agent: str) -> str:
+    """Two SQL columns about the teams_agent row aliased `agent`, the facts cool_down_left
+    decides on: their team's cool-down minutes, and last_sensitive_work (its one parameter:
+    the start of the look-back, at - COOL_DOWN_LOOKBACK). Read the second with
+    as_datetime (SQLite returns the MAX of an expression as text)."""
+    quote = connection.ops.quote_name
+    entry = ExposureEntry._meta
+    user, at = entry.get_field("user").column, entry.get_field("at").column
+    seen = entry.get_field("last_seen_at").column
+    agent_user = f"{agent}.{quote(Agent._meta.get_field('user').column)}"
+    minutes = _team_column_sql(connection, agent, "exposure_cool_down_minutes")
+    return (
+        f"{minutes}, (SELECT MAX(COALESCE(cool.{quote(seen)}, cool.{quote(at)}))"  # noqa: S608
+        f" FROM {quote(entry.db_table)} cool WHERE cool.{quote(user)} = {agent_user}"
+        f" AND cool.{quote(at)} >= %s)"
     )
 
 
-OVERRIDES_DAYS = 28
-
-
-@dataclass(frozen=True)
-class ExposureOverride:
-    """A lead's override of the exposure rule, as the team's exposure page lists it."""
-
-    at: datetime
-    by: str
-    ticket: str
-    assignee: str
-    rule: str
-    reason: str
-
-
-def exposure_overrides(
-    *, agents: Iterable[Agent], at: datetime | None = None, days: int = OVERRIDES_DAYS
-) -> list[ExposureOverride]:
-    """The overrides of the exposure rule that handed these agents sensitive work in the last
-    `days` days, newest first (read from the audit trail, where tickets' assignment service
-    records each one with the assignee and the reason)."""
-    at = at or timezone.now()
-    names = {a.user_id: str(a) for a in agents}
-    entries = AuditEntry.objects.filter(
-        action=AuditEntry.Action.EXPOSURE_OVERRIDE,
-        at__gte=at - timedelta(days=days),
-        detail__assignee__in=list(names),
-    ).order_by("-at")[:100]
-    return [
-        ExposureOverride(
-            at=e.at,
-            by=e.actor_label,
-            ticket=e.target_label,
-            assignee=names.get(e.detail.get("assignee"), ""),
-            rule=str(e.detail.get("rule", "")),
-            reason=str(e.detail.get("reason", "")),
-        )
-        for e in entries
-    ]
+def as_datetime(value) -> datetime | None:
+    """A timestamp read from raw SQL as an aware UTC datetime (SQLite gives text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -17,7 +17,14 @@ from .coaching import (
     coaching_session_update,
     feedback_note_create,
 )
-from .exposure import exposure_opt_out, exposure_record
+from .exposure import (
+    EXPOSURE_SETTINGS,
+    exposure_consent_set,
+    exposure_opt_out,
+    exposure_record,
+    exposure_work,
+    team_exposure_settings_update,
+)
 from .people import agent_create, agent_set_role, agent_update, roles_sync_groups
 from .policy import policy_acknowledge, policy_article_create, policy_publish
 from .presence import presence_set
@@ -33,6 +40,10 @@ from .rota import (
 from .tokens import api_token_create, api_token_revoke, api_token_touch
 
 __all__ = [
+    "EXPOSURE_SETTINGS",
+    "exposure_consent_set",
+    "exposure_work",
+    "team_exposure_settings_update",
     "api_token_create",
     "api_token_revoke",
     "api_token_touch",

@@ -9,12 +9,16 @@ from .coaching import (
     feedback_create_view,
     my_coaching_view,
 )
+from .exposure import (
+    my_consent_view,
+    my_exposure_view,
+    team_exposure_settings_view,
+    team_exposure_view,
+)
 from .people import (
     member_edit_view,
-    my_exposure_view,
     presence_set_view,
     team_detail_view,
-    team_exposure_view,
     team_list_view,
 )
 from .policy import (
@@ -48,7 +52,9 @@ __all__ = [
     "feedback_create_view",
     "my_coaching_view",
     "member_edit_view",
+    "my_consent_view",
     "my_exposure_view",
+    "team_exposure_settings_view",
     "presence_set_view",
     "roster_import_view",
     "shift_delete_view",

@@ -1,13 +1,10 @@
 """People pages: thin views over teams.selectors and teams.services."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -100,37 +97,3 @@ def presence_set_view(request):
         "presence_next": next_url,
     }
     return render(request, "teams/partials/presence_form.html", context)
-
-
-@login_required
-def my_exposure_view(request):
-    """The agent's own exposure count, and the "step out of sensitive work" button."""
-    agent = _agent_or_404(request.user)
-    if request.method == "POST":
-        services.exposure_opt_out(agent=agent)
-        messages.success(request, "You are out of sensitive work for the rest of this shift.")
-        return redirect("teams:my_exposure")
-    now = timezone.now()
-    start, end = selectors.shift_window(agent=agent, at=now)
-    context = {
-        "shift_start": start,
-        "shift_end": end,
-        "shift": selectors.exposure_count(user=request.user, start=start, end=end),
-        "week": selectors.exposure_count(user=request.user, start=now - timedelta(days=7), end=now),
-        "opted_out": selectors.exposure_opted_out(agent=agent, at=now),
-    }
-    return render(request, "teams/my_exposure.html", context)
-
-
-@login_required
-def team_exposure_view(request, slug: str):
-    """Leads' view of their team's exposure and who stepped out today."""
-    team = get_object_or_404(selectors.team_list_for_user(user=request.user), slug=slug)
-    if not permissions.can_view_team_exposure(request.user, team):
-        raise PermissionDenied
-    members = selectors.rotas_prefetched(selectors.team_members(user=request.user, team=team))
-    rows = selectors.team_exposure(agents=members)
-    overrides = selectors.exposure_overrides(agents=members)
-    context = {"team": team, "rows": rows, "overrides": overrides}
-    context["overrides_days"] = selectors.OVERRIDES_DAYS
-    return render(request, "teams/team_exposure.html", context)

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from teams.models import Agent, Role, Team, Vendor
-from tickets.models import Message, Requester, Ticket, TicketEvent
+from teams.models import Agent, ExposureEntry, Role, Team, Vendor
+from tickets.models import Category, Message, Requester, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,11 @@ def test_seed_demo_builds_the_operation_the_demo_describes(settings, client):
         assert response.status_code == 302, username
         client.logout()
     assert set(Ticket.objects.values_list("status", flat=True)) >= {"new", "open", "closed"}
+    # The Trust & Safety lead's exposure page has real figures from the sensitive tickets.
+    assert ExposureEntry.objects.filter(seconds__gt=0).exists()
+    assert Category.objects.get(slug="self-harm").exposure_kind == "self_harm"
+    response = client.post("/login/", {"username": "lead.trust-safety", "password": "demo"})
+    assert response.status_code == 302
 
 
 def test_seed_demo_refuses_when_debug_is_off_and_creates_nothing(settings):

@@ -162,6 +162,7 @@ TABLE: dict[str, Spec] = {
     "teams:list": Spec(STAFF),
     "teams:presence": Spec(STAFF, method="post", data=lambda w: {"status": "available"}),
     "teams:my_exposure": Spec(STAFF),
+    "teams:my_consent": Spec(STAFF, method="post", data=lambda w: {"kinds": ["self_harm"]}),
     "teams:my_coaching": Spec(STAFF),
     "teams:my_acknowledgements": Spec(STAFF),
     "teams:roster_import": Spec(EDITORS),
@@ -199,6 +200,9 @@ TABLE: dict[str, Spec] = {
         EDITORS, kwargs=k(slug="alpha", pk=lambda w: w["agents"]["associate"].pk)
     ),
     "teams:exposure": Spec(LEADERS, kwargs=k(slug="alpha")),
+    "teams:exposure_settings": Spec(
+        LEADERS, method="post", kwargs=k(slug="alpha"), data=lambda w: {}
+    ),
     "teams:schedule": Spec(IN_SCOPE, kwargs=k(slug="alpha")),
     "teams:shift_save": Spec(EDITORS, method="post", kwargs=k(slug="alpha"), data=lambda w: {}),
     "teams:shift_delete": Spec(

@@ -63,3 +63,19 @@ def test_seeding_twice_changes_nothing(seeded):
         PolicyAcknowledgement.objects.count(),
         CoachingSession.objects.count(),
     )
+
+
+def test_the_demo_has_an_opted_in_and_an_opted_out_associate(seeded):
+    from teams.models import ExposureKind
+    from teams.selectors import consented_kinds, exposure_decision
+
+    alex = Agent.objects.select_related("team").get(user__username="associate")
+    assert consented_kinds(user=alex.user) == set(ExposureKind.values)
+    out = Agent.objects.select_related("team").get(user__username="trust-safety.01")
+    assert out.clearance == "restricted"
+    assert consented_kinds(user=out.user) == set()
+    refused = exposure_decision(agent=out, sensitivity="sensitive", kind=ExposureKind.SELF_HARM)
+    assert refused.reason == "not opted in to self-harm and suicide work"
+    with time_machine.travel(datetime(2026, 11, 25, 16, tzinfo=UTC), tick=False):
+        seed_people()  # idempotent: the opted-out associate stays out
+    assert consented_kinds(user=out.user) == set()

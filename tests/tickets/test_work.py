@@ -6,9 +6,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from tests.factories import AgentFactory, TeamFactory, TicketFactory
+from teams.models import ExposureEntry, ExposureReveal, Sensitivity
+from tests.factories import (
+    AgentFactory,
+    AttachmentFactory,
+    CategoryFactory,
+    TeamFactory,
+    TicketFactory,
+)
 from tickets.models import WorkSession
-from tickets.services import work_heartbeat
+from tickets.services import attachment_reveal, work_heartbeat
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 18, 9, 0, tzinfo=UTC)
@@ -70,3 +77,25 @@ def test_the_workspace_sends_heartbeats_to_an_endpoint_inside_the_scope(client, 
         outside = TicketFactory(team=TeamFactory())
         assert client.post(f"/tickets/{outside.pk}/work/").status_code == 404
         assert WorkSession.objects.count() == 1
+
+
+def test_work_on_a_sensitive_ticket_is_exposure_minutes_and_starts_the_cool_down(setup):
+    sensitive = CategoryFactory(slug="self-harm", sensitivity=Sensitivity.SENSITIVE)
+    ticket = TicketFactory(team=setup["team"], category=sensitive)
+    _beats(setup, 0, 30, 60, ticket=ticket)
+    _beats(setup, 90)  # a plain ticket: handle time, not exposure
+    entry = ExposureEntry.objects.get(user=setup["agent"])
+    assert (entry.ticket_id, entry.seconds) == (ticket.pk, 60)
+    assert entry.last_seen_at == T0 + timedelta(seconds=60)
+    assert WorkSession.objects.get(ticket=ticket).seconds == entry.seconds
+
+
+def test_a_reveal_counts_in_the_viewers_exposure(setup, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    sensitive = CategoryFactory(slug="self-harm", sensitivity=Sensitivity.SENSITIVE)
+    ticket = TicketFactory(team=setup["team"], category=sensitive)
+    att = AttachmentFactory(ticket=ticket)
+    attachment_reveal(attachment=att, by=setup["agent"])
+    reveal = ExposureReveal.objects.get(user=setup["agent"])
+    assert (reveal.ticket_id, reveal.attachment_id) == (ticket.pk, att.pk)
+    assert reveal.sensitivity == Sensitivity.SENSITIVE

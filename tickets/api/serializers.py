@@ -189,6 +189,12 @@ class MacroApplySerializer(serializers.Serializer):
 
 class MergeSerializer(serializers.Serializer):
     target = serializers.IntegerField(help_text="Id of the ticket to merge this one into")
+    override_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="A lead's reason to merge past the exposure rule of the target's assignee",
+    )
     version = serializers.IntegerField(min_value=1)
 
 

@@ -299,7 +299,11 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError({"target": ["Not a ticket you can see."]})
         with service_errors():
             target = services.ticket_merge(
-                source=source, target=target, by=request.user, version=data["version"]
+                source=source,
+                target=target,
+                by=request.user,
+                version=data["version"],
+                override_reason=data.get("override_reason", ""),
             )
         return Response(self._out(target))
 

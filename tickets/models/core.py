@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
 
-from teams.models import Sensitivity, Team
+from teams.models import ExposureKind, Sensitivity, Team
 
 from ..pagination import NO_DUE
 from ..querysets import MacroQuerySet, TicketQuerySet
@@ -17,6 +17,13 @@ class Category(models.Model):
     name = models.CharField(max_length=120)
     sensitivity = models.CharField(
         max_length=16, choices=Sensitivity.choices, default=Sensitivity.NONE
+    )
+    exposure_kind = models.CharField(
+        max_length=32,
+        choices=ExposureKind.choices,
+        blank=True,
+        help_text="The kind of sensitive work (associates consent per kind); a sensitive or"
+        " restricted category without one counts as other distressing content",
     )
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)

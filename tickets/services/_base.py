@@ -97,4 +97,5 @@ def assignment_decision(
     if caps is None:  # plain work has no cap to read
         plain = sensitivity == Sensitivity.NONE
         caps = [] if plain else exposure_caps(team_id=agent.team_id, at=at)
-    return exposure_decision(agent=agent, sensitivity=sensitivity, at=at, caps=caps)
+    kind = ticket.category.exposure_kind
+    return exposure_decision(agent=agent, sensitivity=sensitivity, kind=kind, at=at, caps=caps)

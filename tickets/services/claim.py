@@ -5,11 +5,14 @@ endpoint listens:
 
 1. the agent's row, locked, with everything the decision needs joined or computed beside it
    (their user, their open load, whether sensitive work is held back from them — teams'
-   exposure rule, composed here as SQL, over their step-out and their team's per-hour cap —,
-   whether their team caps exposure per shift and interleaves, the sensitivity of their last
-   claim, whether any webhook endpoint is active);
+   exposure rule, composed here as SQL, over their step-out and their team's per-hour and
+   per-week caps —, the facts of their team's cool-down (its minutes, their last work on a
+   sensitive ticket: decided by teams' cool_down_left), whether their team caps exposure per
+   shift and interleaves, the sensitivity of their last claim, whether any webhook endpoint is
+   active);
 2. the pick: ``UPDATE … FROM (SELECT … ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED) …
-   RETURNING`` locks, assigns and opens the first candidate and bumps its version in one
+   RETURNING`` locks, assigns and opens the first candidate (of a kind of sensitive work
+   the agent consented to: teams' consent test, composed as SQL) and bumps its version in one
    round trip (SQLite, which cannot skip locked rows, picks with the ORM and assigns with a
    conditional UPDATE, retried when another claim won the row);
 3. the claim's events (claim, and new → open) in one INSERT.
@@ -22,7 +25,7 @@ window is read from their rota once a shift, then kept until the rota changes).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.contrib.auth import get_user_model
@@ -32,10 +35,19 @@ from django.utils import timezone
 
 from teams.models import Agent, Sensitivity
 from teams.selectors import (
+    COOL_DOWN_LOOKBACK,
+    WEEK,
     agent_can_take_work,
+    agent_cool_down_sql,
     agent_shift_cap_sql,
+    as_datetime,
+    cool_down_left,
     current_shift_window,
+    exposure_consent_params,
+    exposure_consent_q,
+    exposure_consent_sql,
     exposure_held_back_params,
+    exposure_held_back_reason,
     exposure_held_back_sql,
     sensitivities_allowed,
 )
@@ -43,6 +55,9 @@ from teams.selectors import (
 from .. import events, lifecycle
 from ..models import Category, Requester, Ticket
 from ._base import record_exposure
+from ._rows import columns as _columns
+from ._rows import from_row as _from_row
+from ._rows import quote as _quote
 from .webhooks import webhooks_emit
 
 CLAIMABLE = (Ticket.Status.NEW, Ticket.Status.OPEN)
@@ -62,7 +77,9 @@ class _Claimant:
 
     agent: Agent
     open_load: int  # their unsolved tickets
-    held_back: bool  # sensitive work held back by their step-out or the team's per-hour cap
+    held_back: bool  # sensitive work held back: their step-out, the team's hourly or weekly cap
+    cool_down_minutes: int | None  # their team's cool-down after a sensitive ticket
+    last_sensitive: datetime | None  # when they last worked a sensitive ticket
     shift_capped: bool  # their team caps exposure per shift (read when it matters)
     interleave: bool  # after a sensitive claim, a non-sensitive ticket first
     last_claim_sensitivity: str | None
@@ -106,57 +123,13 @@ def ticket_claim_next(*, agent: Agent) -> Ticket | None:
         if picked is None:
             if held_back:
                 raise ClaimRefused(
-                    "You have reached your sensitive-work cap (or stepped out of it): only "
-                    "non-sensitive tickets are handed out and none is waiting. Time for a break?"
+                    f"You are {held_back}: only non-sensitive tickets are handed out and none "
+                    "is waiting. Time for a break?"
                 )
             return None
         ticket, old_status = picked
         _record(db, claimant, ticket, old_status, now)
         return ticket
-
-
-# Raw rows to model instances, as QuerySet.raw makes them: the ORM's converters for the
-# models' columns (JSON decoded; SQLite's dates and booleans), then Model.from_db. A claim
-# reads its agent (and user) and returns its ticket (with category and requester) through
-# plain SQL, each in one row. The converters are looked up once per models and connection
-# alias, on the first connection that asks: on PostgreSQL only JSON fields have one, on
-# SQLite they depend on settings alone, so any thread's will do.
-
-
-@cache
-def _columns(alias: str, model) -> str:
-    return ", ".join(f"{alias}.{_quote(f.column)}" for f in model._meta.concrete_fields)
-
-
-@cache
-def _attnames(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
-
-
-@cache
-def _converters(db_alias: str, models: tuple) -> dict:
-    db = connections[db_alias]
-    cols = [f.get_col(m._meta.db_table) for m in models for f in m._meta.concrete_fields]
-    # The converters depend on the columns and the connection alone: no query is compiled.
-    compiler = db.ops.compiler("SQLCompiler")(None, db, db_alias)  # type: ignore[arg-type]
-    return compiler.get_converters(cols)
-
-
-def _from_row(db, row, *models) -> tuple[list, list]:
-    """Instances of `models` from a raw row holding each one's concrete columns in turn (in
-    _columns' order), and the rest of the row."""
-    compiler = db.ops.compiler("SQLCompiler")(None, db, db.alias)
-    (values,) = compiler.apply_converters([row], _converters(db.alias, models))
-    instances, at = [], 0
-    for model in models:
-        names = _attnames(model)
-        instances.append(model.from_db(db.alias, names, values[at : at + len(names)]))
-        at += len(names)
-    return instances, values[at:]
-
-
-def _quote(name: str) -> str:
-    return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
 
 
 def _column(field: object) -> str:
@@ -183,22 +156,23 @@ def _agent_row_sql(select: str, joins: str = "") -> str:
 
 @cache
 def _held_back_sql(shift: bool) -> str:
-    """Teams' exposure rule as SQL about the agent row aliased `a`: over their step-out and
-    their team's per-hour cap (this app's TeamServiceSettings; NULL: none) over the last
-    hour; or, with `shift`, over their step-out and their team's per-shift cap over their
-    shift. Work is held back when either holds it back (any cap reached holds it back), so
-    the second is asked only when the first did not and the team caps per shift."""
+    """Teams' exposure rule as SQL about the agent row aliased `a`: over their step-out, their
+    team's per-week cap over the last 7 days and per-hour cap (this app's
+    TeamServiceSettings; NULL: none) over the last hour; or, with `shift`, over their
+    step-out and their team's per-shift cap over their shift. Work is held back when either
+    holds it back (any cap reached holds it back), so the second is asked only when the first
+    did not and the team caps per shift."""
     hour_cap = (
         "(SELECT ss.exposure_cap_per_hour FROM tickets_teamservicesettings ss"  # noqa: S608
         f" WHERE ss.team_id = {_agent_column('team')})"
     )
     db = connections[DEFAULT_DB_ALIAS]
     caps = [] if shift else [hour_cap]
-    return exposure_held_back_sql(connection=db, agent="a", shift=shift, caps=caps)
+    return exposure_held_back_sql(connection=db, agent="a", shift=shift, week=not shift, caps=caps)
 
 
-def _last_hour(now) -> tuple:
-    return now - timedelta(hours=1), now
+def _last_week_and_hour(now) -> list[tuple]:
+    return [(now - WEEK, now), (now - timedelta(hours=1), now)]
 
 
 @cache
@@ -216,6 +190,7 @@ def _state_sql(lock: str) -> str:
         "(SELECT COUNT(*) FROM tickets_ticket t"
         f"  WHERE t.assignee_id = {user} AND t.status IN ({_marks(Ticket.UNSOLVED)})), "
         f"{_held_back_sql(shift=False)}, "
+        f"{agent_cool_down_sql(connection=db, agent='a')}, "
         "(SELECT c.sensitivity FROM tickets_category c WHERE c.id ="
         "  (SELECT t.category_id FROM tickets_ticket t WHERE t.id ="
         "    (SELECT ev.ticket_id FROM tickets_ticketevent ev"
@@ -236,24 +211,27 @@ def _claimant(db, pk: int, now) -> _Claimant | None:
     webhook endpoint is active. Plain SQL (both backends): the ORM spent more CPU building
     this query than the database spent answering it."""
     sql = _state_sql(" FOR UPDATE OF a" if db.features.has_select_for_update_of else "")
-    held_back = exposure_held_back_params(connection=db, at=now, windows=[_last_hour(now)])
+    held_back = exposure_held_back_params(connection=db, at=now, windows=_last_week_and_hour(now))
+    lookback = db.ops.adapt_datetimefield_value(now - COOL_DOWN_LOOKBACK)
     with db.cursor() as cursor:
-        cursor.execute(sql, [*Ticket.UNSOLVED, *held_back, pk])
+        cursor.execute(sql, [*Ticket.UNSOLVED, *held_back, lookback, pk])
         row = cursor.fetchone()
     if row is None:
         return None
     (agent, user), rest = _from_row(db, row, Agent, get_user_model())
     agent.user = user
-    shift_capped, interleave, open_load, held_back, last, webhooks_on = rest
+    shift_capped, interleave, open_load, held_back, cool_down, last_sensitive, last, hooks = rest
     return _Claimant(
         agent=agent,
         open_load=open_load,
         held_back=bool(held_back),
+        cool_down_minutes=cool_down,
+        last_sensitive=as_datetime(last_sensitive),
         shift_capped=bool(shift_capped),
         # No service settings row: the model's default (interleave).
         interleave=True if interleave is None else bool(interleave),
         last_claim_sensitivity=last,
-        webhooks_on=bool(webhooks_on),
+        webhooks_on=bool(hooks),
     )
 
 
@@ -261,20 +239,26 @@ def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _sensitivities(db, claimant: _Claimant, now) -> tuple[list[str], bool, bool]:
-    """(sensitivities the agent may be handed now, whether sensitive work is held back by a
-    cap or a step-out, whether a non-sensitive ticket comes first after a sensitive claim)."""
+def _sensitivities(db, claimant: _Claimant, now) -> tuple[list[str], str, bool]:
+    """(sensitivities the agent may be handed now, why sensitive work is held back — "" when
+    it is not: a cap, a step-out or the cool-down —, whether a non-sensitive ticket comes
+    first after a sensitive claim)."""
     agent = claimant.agent
     if Sensitivity.allowed_for(agent.clearance) == [Sensitivity.NONE]:
-        return [Sensitivity.NONE], False, False  # no exposure question: no shift to read
-    held_back = claimant.held_back or (
-        claimant.shift_capped and _held_back_this_shift(db, agent, now)
+        return [Sensitivity.NONE], "", False  # no exposure question: no shift to read
+    cool_down = cool_down_left(
+        last=claimant.last_sensitive, minutes=claimant.cool_down_minutes, at=now
     )
-    allowed = sensitivities_allowed(clearance=agent.clearance, held_back=held_back)
+    held_back = (
+        "past your sensitive-work cap (or stepped out of it)"
+        if claimant.held_back or (claimant.shift_capped and _held_back_this_shift(db, agent, now))
+        else exposure_held_back_reason(stepped_out=False, counts=(), cool_down=cool_down)
+    )
+    allowed = sensitivities_allowed(clearance=agent.clearance, held_back=bool(held_back))
     if held_back:
-        return allowed, True, False
+        return allowed, held_back, False
     last = claimant.last_claim_sensitivity
-    return allowed, False, claimant.interleave and last not in (None, Sensitivity.NONE)
+    return allowed, "", claimant.interleave and last not in (None, Sensitivity.NONE)
 
 
 def _held_back_this_shift(db, agent: Agent, now) -> bool:
@@ -299,6 +283,12 @@ def _candidates(agent: Agent, sensitivities: list[str]):
         assignee__isnull=True,
         status__in=CLAIMABLE,
         category__sensitivity__in=sensitivities,
+    ).filter(
+        exposure_consent_q(
+            user_id=agent.user_id,
+            sensitivity="category__sensitivity",
+            kind="category__exposure_kind",
+        )
     )
     if agent.skills:
         qs = qs.filter(category__slug__in=agent.skills)
@@ -342,6 +332,11 @@ def _pick_sql(sensitivities: int, skills: int, languages: int) -> str:
         "t2.assignee_id IS NULL",
         f"t2.status IN ({_marks(CLAIMABLE)})",
         f"c2.sensitivity IN ({_marks(range(sensitivities))})",
+        exposure_consent_sql(
+            connection=connections[DEFAULT_DB_ALIAS],
+            sensitivity="c2.sensitivity",
+            kind="c2.exposure_kind",
+        ),
     ]
     if skills:
         where.append(f"c2.slug IN ({_marks(range(skills))})")
@@ -367,7 +362,8 @@ def _take_skip_locked(db, agent: Agent, sensitivities, now) -> tuple[Ticket, str
     CPU than running it)."""
     skills, languages = agent.skills or [], agent.languages or []
     sql = _pick_sql(len(sensitivities), len(skills), len(languages))
-    params = [agent.team_id, *CLAIMABLE, *sensitivities, *skills, *languages]
+    consent = exposure_consent_params(user_id=agent.user_id)
+    params = [agent.team_id, *CLAIMABLE, *sensitivities, *consent, *skills, *languages]
     with db.cursor() as cursor:
         cursor.execute(sql, [agent.user_id, Ticket.Status.OPEN, now, *params])
         row = cursor.fetchone()

@@ -14,6 +14,7 @@ from ..mail.sanitize import html_to_text, markdown_to_html
 from ..models import Attachment, Message, Tag, Ticket, TicketLink
 from ._base import StaleVersionError, ensure_cleared, lock, reply_due, save
 from .changes import ticket_changed
+from .exposure import ensure_consented, exposure_permit, merge_decision
 from .safeview import attachments_make_safe
 from .workflow import STATUS_FIELDS
 
@@ -45,8 +46,8 @@ def _attname(name: str) -> str:
 def ticket_update(*, ticket: Ticket, by, version: int | None = None, **changes) -> Ticket:
     """Change plain fields (subject, priority, category, team, language, custom_fields).
 
-    A category the assignee is not cleared for raises PermissionDenied; one event per
-    changed field.
+    A category the assignee is not cleared for, or of a kind of sensitive work they have not
+    opted in to, raises PermissionDenied; one event per changed field.
     """
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
@@ -70,6 +71,7 @@ def ticket_update(*, ticket: Ticket, by, version: int | None = None, **changes) 
                 ensure_cleared(by, value)
             if ticket.assignee is not None:
                 ensure_cleared(ticket.assignee, value)
+                ensure_consented(ticket.assignee, value)
         attname = _attname(field)
         old = getattr(ticket, attname)
         new = value.pk if hasattr(value, "pk") else value
@@ -128,11 +130,16 @@ def ticket_untag(*, ticket: Ticket, by, names, version: int | None = None) -> li
 
 
 @transaction.atomic
-def ticket_merge(*, source: Ticket, target: Ticket, by, version: int | None = None) -> Ticket:
+def ticket_merge(
+    *, source: Ticket, target: Ticket, by, version: int | None = None, override_reason: str = ""
+) -> Ticket:
     """Merge `source` into `target`: its messages, attachments and tags move to the target,
     the source is closed with a "merged into" link and a note on both. Returns the target.
 
-    `version` is the source's version as the caller saw it.
+    `version` is the source's version as the caller saw it. When the source is more sensitive
+    than the target, or sensitive work of another kind, the target's assignee takes on its
+    content: the exposure rule must let them (PermissionDenied saying why), or a lead over
+    their team overrides a held-back refusal with `override_reason` (recorded and told).
     """
     if source.pk == target.pk:
         raise ValidationError("A ticket cannot be merged into itself.")
@@ -147,6 +154,17 @@ def ticket_merge(*, source: Ticket, target: Ticket, by, version: int | None = No
     if by is not None:
         ensure_cleared(by, target.category)
     now = timezone.now()
+    agent, decision = merge_decision(target=target, source_category=source.category, now=now)
+    if agent is not None and decision is not None and not decision:
+        exposure_permit(
+            ticket=target,
+            by=by,
+            assignee=target.assignee,
+            agent=agent,
+            decision=decision,
+            override_reason=override_reason,
+            now=now,
+        )
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     Attachment.objects.filter(ticket=source).update(ticket=target)
     attachments_make_safe(ticket=target)  # files from a plain ticket into a sensitive one

@@ -9,8 +9,6 @@ from django.utils import timezone
 
 from core.effects import after_commit
 from teams.models import Agent, AuditEntry, Sensitivity
-from teams.permissions import can_override_exposure
-from teams.selectors import ExposureDecision
 from teams.services import audit_record
 
 from .. import events, lifecycle
@@ -20,8 +18,9 @@ from ..models import Message, Requester, Ticket, TicketLink
 from ._base import assignment_decision, ensure_cleared, lock, record_exposure, reply_due, save
 from .changes import ticket_changed
 from .csat import csat_schedule_survey
+from .exposure import ensure_may_take_by_reply, exposure_permit, reopen_keeps_assignee
 from .intake import attachment_add, ticket_create
-from .notify import notifications_create, notify_assigned, ticket_label
+from .notify import notify_assigned
 from .routing import ticket_return_to_owner
 
 STATUS_FIELDS = ["status", "solved_at", "closed_at", "reopen_count", "due_at"]
@@ -63,7 +62,8 @@ def ticket_reply(
     """An agent's public reply (Markdown), emailed to the requester after commit.
 
     Stops the first/next reply clocks; a new ticket becomes open unless `status` says
-    otherwise; an unassigned ticket goes to the replying agent. Raises StaleVersionError
+    otherwise; an unassigned ticket goes to the replying agent (PermissionDenied when the
+    exposure rule would not hand it to them). Raises StaleVersionError
     when `version` is stale and TransitionError on a closed ticket or an illegal status.
     """
     ticket = lock(ticket, version)
@@ -74,6 +74,7 @@ def ticket_reply(
     if not body.strip():
         raise ValidationError("A reply needs some text.")
     now = timezone.now()
+    ensure_may_take_by_reply(ticket=ticket, by=by, now=now)
     message = _agent_message(ticket, by, body, Message.Kind.PUBLIC, files, now)
     fields = ["last_public_reply_at", "due_at"]
     ticket.last_public_reply_at = now
@@ -139,8 +140,11 @@ def ticket_change_status(*, ticket: Ticket, by, status: str, version: int | None
     if status == ticket.status:
         return ticket
     now = timezone.now()
+    reopened = lifecycle.is_reopen(ticket.status, status)
     apply_status(ticket, by, status, now)
     fields = list(STATUS_FIELDS)
+    if reopened and reopen_keeps_assignee(ticket=ticket, now=now):
+        fields.append("assignee")
     if status == Ticket.Status.OPEN and ticket_return_to_owner(ticket=ticket, now=now):
         fields.append("team")
     save(ticket, fields)
@@ -156,9 +160,10 @@ def ticket_assign(
     cleared for the ticket's category; raises PermissionDenied otherwise.
 
     The exposure rule get-next applies holds here too (assignment_decision): a sensitive or
-    restricted ticket is refused while the assignee stepped out or an exposure cap is reached
-    (PermissionDenied saying which). A lead, manager or admin over the assignee's team may
-    override that refusal with `override_reason` — never a missing clearance; the override is
+    restricted ticket is refused without the assignee's consent to its kind, while they
+    stepped out, an exposure cap is reached or their cool-down runs (PermissionDenied saying
+    which). A lead, manager or admin over the assignee's team may override a held-back
+    refusal with `override_reason` — never a missing clearance or consent; the override is
     recorded as a TicketEvent and in the audit trail, and the assignee is told in the app.
     """
     ticket = lock(ticket, version)
@@ -173,60 +178,24 @@ def ticket_assign(
     if old == new:
         return ticket
     now = timezone.now()
-    override = ""
     if agent is not None:
         decision = assignment_decision(agent=agent, ticket=ticket, at=now)
         if not decision:
-            override = _exposure_override_reason(by, assignee, agent, decision, override_reason)
+            exposure_permit(
+                ticket=ticket,
+                by=by,
+                assignee=assignee,
+                agent=agent,
+                decision=decision,
+                override_reason=override_reason,
+                now=now,
+            )
     ticket.assignee = assignee
     events.record(ticket, by, "assign", "assignee", old or "", new or "", at=now)
-    if override:
-        _record_exposure_override(ticket, by, assignee, decision.reason, override, now)
     save(ticket, ["assignee"])
     ticket_changed(ticket=ticket, fields=["assignee"])
     notify_assigned(ticket=ticket, assignee=assignee, by=by)
     return ticket
-
-
-def _exposure_override_reason(
-    by, assignee, agent: Agent, decision: ExposureDecision, reason: str
-) -> str:
-    """The lead's reason for handing `agent` work the exposure rule refuses, or raise
-    PermissionDenied with the rule's reason (and, to a lead, how to override)."""
-    who = assignee.get_full_name() or assignee.get_username()
-    refused = f"{who} cannot be handed this ticket: {decision.reason}."
-    if not decision.overridable or by is None or not can_override_exposure(by, agent):
-        raise PermissionDenied(refused)
-    reason = reason.strip()
-    if not reason:
-        raise PermissionDenied(f"{refused} Give an override reason to assign it anyway.")
-    return reason
-
-
-def _record_exposure_override(ticket: Ticket, by, assignee, rule: str, reason: str, now) -> None:
-    """The trail of a lead's override: a TicketEvent, an audit entry and a notice to the
-    assignee saying why they were handed it."""
-    events.record(ticket, by, "exposure_override", "assignee", rule, reason, at=now)
-    audit_record(
-        actor=by,
-        action=AuditEntry.Action.EXPOSURE_OVERRIDE,
-        target=ticket,
-        detail={"assignee": assignee.pk, "rule": rule, "reason": reason},
-        at=now,
-    )
-    who = by.get_full_name() or by.get_username()
-    notifications_create(
-        items=[
-            (
-                assignee.pk,
-                ticket.pk,
-                "exposure_override",
-                f"{who} assigned you {ticket_label(ticket)} past your exposure limit ({rule}):"
-                f" {reason}",
-            )
-        ],
-        now=now,
-    )
 
 
 @transaction.atomic
@@ -239,8 +208,9 @@ def ticket_requester_reply(
     files=(),
     **email,
 ) -> tuple[Ticket, Message]:
-    """The requester wrote again. Solved → reopened; pending → open; closed → a new follow-up
-    ticket linked to the closed one (nothing is lost).
+    """The requester wrote again. Solved → reopened (kept by its assignee only while the
+    exposure rule lets them take it); pending → open; closed → a new follow-up ticket linked
+    to the closed one (nothing is lost; routed and, in push mode, auto-assigned as new).
 
     Returns the ticket that received the message (the follow-up when the original was closed).
     `files` are (name, bytes) pairs; refused files raise ValidationError.
@@ -280,8 +250,11 @@ def ticket_requester_reply(
     fields = ["last_requester_reply_at"]
     ticket.last_requester_reply_at = now
     if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.PENDING):
+        reopened = ticket.status == Ticket.Status.SOLVED
         apply_status(ticket, None, Ticket.Status.OPEN, now)
         fields += STATUS_FIELDS
+        if reopened and reopen_keeps_assignee(ticket=ticket, now=now):
+            fields.append("assignee")
     if ticket.due_at is None:
         ticket.due_at = reply_due(ticket, now)
         fields.append("due_at")

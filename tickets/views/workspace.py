@@ -283,7 +283,13 @@ def merge(request, ticket, data):
         target = selectors.ticket_get_visible(user=request.user, pk=data["target"])
     except Ticket.DoesNotExist as exc:
         raise ValidationError(f"FL-{data['target']} is not a ticket in your queues.") from exc
-    services.ticket_merge(source=ticket, target=target, by=request.user, version=data["version"])
+    services.ticket_merge(
+        source=ticket,
+        target=target,
+        by=request.user,
+        version=data["version"],
+        override_reason=data.get("override_reason") or "",
+    )
     return redirect("tickets:detail", pk=target.pk)
 
 
@@ -404,7 +410,9 @@ def ticket_work_view(request, pk: int):
     them. 204; 404 for a ticket outside the viewer's queues, 403 for non-staff."""
     if not scope_for(request.user).is_staff_member:
         raise PermissionDenied("Only support staff record handle time.")
-    ticket = Ticket.objects.visible_to(request.user).filter(pk=pk).first()
+    ticket = (
+        Ticket.objects.visible_to(request.user).select_related("category").filter(pk=pk).first()
+    )
     if ticket is None:
         raise Http404("No such ticket in your queues.")
     services.work_heartbeat(ticket=ticket, agent=request.user)
