@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0010_audit_legal_hold_actions'),
+        ("teams", "0010_audit_legal_hold_actions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

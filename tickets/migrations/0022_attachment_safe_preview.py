@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0021_legal_hold'),
+        ("tickets", "0021_legal_hold"),
     ]
 
     operations = [

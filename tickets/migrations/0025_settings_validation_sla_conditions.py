@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0011_audit_setting_change'),
-        ('tickets', '0021_legal_hold'),
+        ('teams', '0010_audit_legal_hold_actions'),
+        ("tickets", "0024_default_risk_phrases"),
     ]
 
     operations = [

@@ -19,7 +19,7 @@ def kinds_of_known_categories(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0021_legal_hold'),
+        ("tickets", "0025_settings_validation_sla_conditions"),
     ]
 
     operations = [

@@ -34,7 +34,7 @@ def existing_cleared_agents_consent(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0010_audit_legal_hold_actions'),
+        ("teams", "0011_exposure_reveal"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -63,11 +63,6 @@ class Migration(migrations.Migration):
             model_name='team',
             name='exposure_cool_down_minutes',
             field=models.PositiveSmallIntegerField(default=0, help_text='Minutes of plain work or a break after a sensitive ticket before the next one', validators=[django.core.validators.MaxValueValidator(240)]),
-        ),
-        migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('login', 'Logged in'), ('login_failed', 'Login failed'), ('logout', 'Logged out'), ('agent_create', 'Agent created'), ('role_change', 'Role changed'), ('clearance_change', 'Clearance changed'), ('team_move', 'Team changed'), ('admin_change', 'Changed in Django admin'), ('export', 'Export downloaded'), ('report_run', 'Scheduled report produced'), ('restricted_view', 'Restricted ticket viewed'), ('media_reveal', 'Sensitive media revealed'), ('requester_erase', 'Requester erased'), ('retention_run', 'Retention run'), ('audit_export', 'Audit trail exported'), ('exposure_override', 'Exposure rule overridden'), ('exposure_consent', 'Consent to sensitive work changed'), ('exposure_settings', 'Team exposure settings changed'), ('legal_hold_place', 'Legal hold placed'), ('legal_hold_release', 'Legal hold released')], max_length=32),
         ),
         migrations.CreateModel(
             name='ExposureConsent',

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0021_legal_hold'),
+        ("tickets", "0022_attachment_safe_preview"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -16,6 +16,6 @@ def add_defaults(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0022_safety_risk_and_authority_report")]
+    dependencies = [("tickets", "0023_safety_risk_and_authority_report")]
 
     operations = [migrations.RunPython(add_defaults, migrations.RunPython.noop)]
