@@ -9,23 +9,35 @@ own mail coming back; filing it is the service tickets.services.email_in.email_i
 
 from __future__ import annotations
 
-import email
-import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.utils.html import format_html
 
 from ..models import Message, Ticket
+from .classify import classify
+from .decode import addresses, decode_header, html_to_plain, sender_address
+from .mime import (
+    MESSAGE_TYPES,
+    REPORT_TYPES,
+    attached_message,
+    charset_hints,
+    filename,
+    guessed_name,
+    leaves,
+    load,
+    message_bytes,
+    part_bytes,
+    part_text,
+)
 from .sanitize import clean_html, clean_text, text_to_html
 
 MSGID = re.compile(r"<[^<>\s]+>")
 TOKEN = re.compile(r"\[FL-(\d+)\]", re.IGNORECASE)
-AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-DAEMONS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "do-not-reply@")
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 # Lines that start the quoted previous message in common mail clients.
 _QUOTE_HEADERS = [
@@ -54,6 +66,15 @@ class InboundFile:
 
 
 @dataclass
+class AttachedMessage:
+    """An e-mail attached to the e-mail (message/rfc822): kept as .eml, its text shown folded."""
+
+    subject: str
+    sender: str
+    text: str
+
+
+@dataclass
 class ParsedEmail:
     message_id: str
     in_reply_to: str
@@ -65,10 +86,19 @@ class ParsedEmail:
     html: str
     files: list[InboundFile] = field(default_factory=list)
     auto_reason: str = ""
+    attached: list[AttachedMessage] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    report_type: str = ""  # multipart/report's report-type, e.g. "delivery-status"
+    report_text: str = ""  # the machine-readable report parts, as text
+    originals: list[dict[str, str]] = field(default_factory=list)  # headers of quoted mail
 
     @property
     def is_automatic(self) -> bool:
         return bool(self.auto_reason)
+
+    def header(self, name: str) -> str:
+        return " ".join(self.headers.get(name.lower(), []))
 
     @property
     def thread_ids(self) -> list[str]:
@@ -82,7 +112,21 @@ class ParsedEmail:
         return int(match.group(1)) if match else None
 
     def body_html(self, *, strip_quoted: bool) -> str:
-        """Sanitized HTML of the body; with strip_quoted, the previous message is cut off."""
+        """Sanitized HTML of the body; with strip_quoted, the previous message is cut off.
+        Attached e-mails follow, each folded under its subject."""
+        return self._body_html(strip_quoted) + "".join(
+            clean_html(
+                format_html(
+                    "<details><summary>Attached e-mail: {} ({})</summary>{}</details>",
+                    a.subject or "(no subject)",
+                    a.sender or "unknown sender",
+                    text_to_html(a.text) if a.text.strip() else "",
+                )  # fmt: skip
+            )
+            for a in self.attached
+        )
+
+    def _body_html(self, strip_quoted: bool) -> str:
         if strip_quoted and self.text.strip():
             return text_to_html(strip_quoted_text(self.text))
         if self.html.strip():
@@ -117,84 +161,101 @@ def strip_quoted_html(html: str) -> str:
     return html
 
 
-def _auto_reason(msg: EmailMessage, from_email: str) -> str:
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
-    if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
-    precedence = str(msg.get("Precedence", "")).strip().lower()
-    if precedence in AUTO_PRECEDENCE:
-        return f"Precedence: {precedence}"
-    for header in ("X-Autoreply", "X-Autorespond"):
-        if header in msg:
-            return header
-    if msg.get_content_type() == "multipart/report":
-        return "delivery report (bounce)"
-    if str(msg.get("Return-Path", "")).strip() == "<>":
-        return "empty Return-Path (bounce)"
-    if from_email.lower().startswith(DAEMONS):
-        return f"sent by {from_email}"
-    return ""
+def _attached(part, hints) -> tuple[AttachedMessage, InboundFile, dict[str, str]]:
+    inner = attached_message(part)
+    sub = parse_parts(inner, hints) if inner is not None else None
+    subject = sub.subject if sub else ""
+    name = filename(part, hints) or (subject[:80].strip() or "message")
+    if not name.lower().endswith(".eml"):
+        name += ".eml"
+    info = AttachedMessage(subject, sub.from_email if sub else "", sub.text if sub else "")
+    return info, InboundFile(name=name, data=message_bytes(part)), _original(inner, hints)
 
 
-def _text(part) -> str:
-    try:
-        return clean_text(part.get_content())
-    except (LookupError, UnicodeDecodeError):  # unknown or lying charset
-        payload = part.get_payload(decode=True) or b""
-        return clean_text(payload.decode("latin-1", errors="replace"))
+def _original(msg, hints) -> dict[str, str]:
+    """The headers of a quoted original (in a bounce or receipt) that can name our ticket."""
+    if msg is None:
+        return {}
+    keys = ("Message-ID", "Subject", "X-Frontline-Ticket", "In-Reply-To", "References", "To")
+    return {k.lower(): decode_header(msg.get(k), hints) for k in keys if msg.get(k)}
 
 
-def _header(msg, name: str) -> str:
-    """A header as clean text (raw 8-bit or NUL bytes in headers arrive as surrogates)."""
-    return clean_text(str(msg.get(name, "")))
+def parse_parts(msg, hints: tuple[str, ...]) -> ParsedEmail:
+    """The walk behind `parse`: body, files, attached messages and report parts."""
+    plain: list[str] = []
+    html: list[str] = []
+    files: list[InboundFile] = []
+    attached: list[AttachedMessage] = []
+    reports: list[str] = []
+    originals: list[dict[str, str]] = []
+    for part in leaves(msg):
+        ctype, name = part.get_content_type(), filename(part, hints)
+        if ctype in MESSAGE_TYPES:
+            info, file, original = _attached(part, hints)
+            attached.append(info)
+            files.append(file)
+            originals.append(original)
+        elif ctype in REPORT_TYPES:
+            reports.append(part_text(part, hints))
+            if ctype.endswith("headers"):
+                originals.append(_original(load(part_bytes(part)), hints))
+        elif (
+            ctype in ("text/plain", "text/html")
+            and part.get_content_disposition() != "attachment"
+            and not name
+        ):
+            (html if ctype == "text/html" else plain).append(part_text(part, hints))
+        else:
+            cid = decode_header(part.get("Content-ID"), hints).strip().strip("<>")
+            inline = part.get_content_disposition() == "inline" or bool(cid)
+            name = name or guessed_name(part, cid)
+            files.append(InboundFile(name, part_bytes(part), cid[:255], inline))
+    html_text = clean_text("\n".join(html))
+    text = clean_text("\n\n".join(plain))
+    text = text if text.strip() else html_to_plain(html_text)
 
+    def header(key: str) -> str:
+        return decode_header(msg.get(key), hints)
 
-def _file(part) -> InboundFile:
-    data = part.get_payload(decode=True) or b""
-    cid = _header(part, "Content-ID").strip().strip("<>")
-    name = clean_text(part.get_filename() or "") or (f"inline-{cid}" if cid else "attachment")
-    inline = part.get_content_disposition() == "inline" or bool(cid)
-    return InboundFile(name=name, data=data, content_id=cid, inline=inline)
+    from_name, from_email = sender_address(header("From"))
+    headers: dict[str, list[str]] = {}
+    for key, value in msg.items():
+        headers.setdefault(key.lower(), []).append(decode_header(value, hints))
+    report = next((p for p in msg.walk() if p.get_content_type() == "multipart/report"), None)
+    recipients = [a for key in RECIPIENT_HEADERS for a in addresses(header(key))]
+    # A message without a Message-ID gets one from its bytes, so the same bytes delivered
+    # twice (a replayed webhook call, a re-polled mailbox) are recognised as a duplicate.
+    return ParsedEmail(
+        message_id=(MSGID.findall(header("Message-ID")) or [""])[0][:255],
+        in_reply_to=header("In-Reply-To")[:255],
+        references=MSGID.findall(header("References")),
+        subject=" ".join(header("Subject").split())[:250],
+        from_email=from_email,
+        from_name=from_name,
+        text=text,
+        html=html_text,
+        files=files,
+        attached=attached,
+        recipients=list(dict.fromkeys(recipients)),
+        headers=headers,
+        report_type=str(report.get_param("report-type") or "").lower() if report else "",
+        report_text="\n".join(reports),
+        originals=[o for o in originals if o],
+    )
 
 
 def parse(raw: bytes) -> ParsedEmail:
-    """Parse RFC 822 bytes. Raises UnreadableEmail when there is no sender address."""
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    from_name, from_email = parseaddr(_header(msg, "From"))
-    if "@" not in from_email:
+    """Parse RFC 822 bytes (classified: `auto_reason` says why it must not make a ticket).
+    Raises UnreadableEmail when there is no sender address."""
+    msg = load(raw)
+    parsed = parse_parts(msg, charset_hints(msg))
+    if "@" not in parsed.from_email:
         raise UnreadableEmail("The message has no sender address.")
-    text_part = msg.get_body(preferencelist=("plain",))
-    html_part = msg.get_body(preferencelist=("html",))
-    files = [
-        _file(part)
-        for part in msg.walk()
-        if not part.is_multipart()
-        and part is not text_part
-        and part is not html_part
-        and (
-            part.get_content_maintype() != "text"
-            or part.get_filename()
-            or part.get_content_disposition() == "attachment"
-        )
-    ]
-    references = MSGID.findall(_header(msg, "References"))
-    # A message without a Message-ID gets one from its bytes, so the same bytes delivered
-    # twice (a replayed webhook call, a re-polled mailbox) are recognised as a duplicate.
-    message_id = (MSGID.findall(_header(msg, "Message-ID")) or [""])[0][:255] or (
+    parsed.message_id = parsed.message_id or (
         f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.frontline>"
     )
-    return ParsedEmail(
-        message_id=message_id,
-        in_reply_to=_header(msg, "In-Reply-To")[:255],
-        references=references,
-        subject=" ".join(_header(msg, "Subject").split())[:250],
-        from_email=from_email.strip().lower(),
-        from_name=from_name.strip(),
-        text=_text(text_part) if text_part is not None else "",
-        html=_text(html_part) if html_part is not None else "",
-        files=files,
-        auto_reason=_auto_reason(msg, from_email),
-    )
+    parsed.auto_reason = classify(parsed).automatic
+    return parsed
 
 
 def sent_by_us(parsed: ParsedEmail) -> bool:

@@ -1,0 +1,262 @@
+"""Text out of whatever bytes the internet sends: charsets, encoded words, HTML, addresses.
+
+- `decode_bytes(data, declared)`: the declared charset (known mislabels corrected: GB2312 is
+  really GB18030, ks_c_5601-1987 is CP949, ISO-2022-JP is one of its supersets, Latin-1 is
+  Windows-1252 …); when it fails, charset-normalizer's detection; then a decode that keeps
+  every byte it can (UTF-8 with replacement, Windows-1252 where UTF-8 is hopeless).
+- `decode_header(value, hints)`: RFC 2047 encoded words (and raw 8-bit headers, decoded
+  like a body with the message's charsets as hints), unfolded.
+- `html_to_plain(html)`: readable text of an HTML-only message (blocks on their own lines,
+  lists as bullets, no style, script or head).
+- `sender_address(value)`: the From header's addr-spec — never the display name, even when
+  the display name looks like an address.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from email.header import decode_header as _rfc2047_chunks
+from email.utils import getaddresses, parseaddr
+from html import unescape
+from html.parser import HTMLParser
+
+from charset_normalizer import from_bytes
+
+from .sanitize import clean_text
+
+# Labels mail clients write for a different (usually larger) charset than the name says.
+MISLABELS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "ksc5601": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "x-sjis": "cp932",
+    "sjis": "cp932",
+    "ms_kanji": "cp932",
+    "windows-31j": "cp932",
+    "euc-jp": "euc_jis_2004",
+    "big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "iso-8859-11": "cp874",
+    "tis-620": "cp874",
+    "windows-874": "cp874",
+    "iso-8859-8-i": "iso-8859-8",
+    "iso-8859-6-i": "iso-8859-6",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": "utf-8",
+    "unknown-8bit": "utf-8",
+    "x-user-defined": "utf-8",
+    "default": "utf-8",
+}
+# ISO-2022-JP as sent is often one of its extensions (half-width kana, JIS X 0212, 2004).
+ISO2022JP = ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3")
+
+
+def _codec(label: str) -> str | None:
+    label = (label or "").strip().strip("\"'").lower()
+    if not label:
+        return None
+    label = MISLABELS.get(label, label)
+    if label.startswith("cp-"):
+        label = "cp" + label[3:]
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _candidates(declared: str | None) -> list[str]:
+    codec = _codec(declared or "")
+    if codec is None:
+        return []
+    if codec.startswith("iso2022_jp"):
+        return [codec, *(c for c in ISO2022JP if c != codec)]
+    return [codec]
+
+
+def _single_byte(declared: str | None) -> bool:
+    """True for no label or a one-byte-per-character charset (Latin, Cyrillic, Greek …)."""
+    codec = _codec(declared or "")
+    return codec is None or codec.startswith(("cp12", "iso8859", "koi8", "mac", "cp8", "ascii"))
+
+
+def decode_bytes(data: bytes, declared: str | None = None, *, hints: tuple[str, ...] = ()) -> str:
+    """Decode `data` (a part's payload or a raw header): declared charset, then each hint,
+    then UTF-8, then detection, then the least lossy fallback. Never raises."""
+    if not data:
+        return ""
+    if not data.isascii() and _single_byte(declared):
+        try:  # UTF-8 labelled Latin-1 (or unlabelled): valid UTF-8 is never an accident
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    tried: list[str] = []
+    for label in (declared, *hints, "utf-8"):
+        for codec in _candidates(label):
+            if codec in tried:
+                continue
+            tried.append(codec)
+            try:
+                return data.decode(codec)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    if data.isascii():
+        return data.decode("ascii", "replace")
+    if len(data) >= 32:  # detection guesses wildly on a few bytes
+        wide = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"]
+        guess = from_bytes(data, cp_exclusion=None if b"\x00" in data else wide).best()
+        if guess is not None and guess.encoding:
+            return str(guess)
+    for codec in _candidates(declared):
+        return data.decode(codec, "replace")
+    utf8 = data.decode("utf-8", "replace")
+    if utf8.count("\ufffd") * 20 < len(utf8):
+        return utf8
+    return data.decode("cp1252", "replace")
+
+
+def _raw(value: str) -> bytes:
+    """A header or payload string as its original bytes (8-bit input arrives surrogate-escaped)."""
+    try:
+        return value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+
+
+def decode_header(value, hints: tuple[str, ...] = ()) -> str:
+    """One header as clean text: RFC 2047 words decoded (each by decode_bytes, so a lying
+    charset label is survived), raw 8-bit bytes decoded, folding and controls removed."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):  # email.header.Header from the compat32 parser
+        value = str(value)
+    raw = _raw(value)
+    text = raw.decode("ascii") if raw.isascii() else decode_bytes(raw, None, hints=hints)
+    text = re.sub(r"\r?\n[ \t]+", " ", text)
+    if "=?" not in text:
+        return " ".join(clean_text(text).split()) if "\n" in text else clean_text(text).strip()
+    # Encoded words glued to text ("Re:=?utf-8?...") are still words; decode_header needs space.
+    spaced = re.sub(r"(?<=[^\s(\"])(=\?[^?\s]+\?[bBqQ]\?)", r" \1", text)
+    try:
+        chunks = _rfc2047_chunks(spaced)
+    except (ValueError, AssertionError):
+        return clean_text(text).strip()
+    out = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        else:
+            out.append(decode_bytes(chunk, charset, hints=hints))
+    return " ".join(clean_text("".join(out)).split())
+
+
+# --- addresses -------------------------------------------------------------------------
+_ANGLE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
+
+
+def sender_address(value: str) -> tuple[str, str]:
+    """(display name, addr-spec) of a From header already decoded. The address inside angle
+    brackets wins over anything in the display name; a display name that is itself an
+    address (a classic spoof) is dropped. EAI (UTF-8) local parts and domains are kept."""
+    value = " ".join((value or "").split())
+    angles = _ANGLE.findall(value)
+    if angles:
+        addr = angles[-1]
+        name = value[: value.rfind("<")].strip().strip('"').strip()
+    else:
+        name, addr = parseaddr(value)
+        if "@" not in addr:
+            found = re.search(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+", value)
+            name, addr = "", found.group(0) if found else ""
+    addr = addr.strip().strip(".'\"").lower()
+    if "@" in name:
+        name = ""
+    return name[:200], addr
+
+
+def addresses(value: str) -> list[str]:
+    """Every addr-spec in an address-list header (To, Cc, Delivered-To …), lower-cased."""
+    return [a.strip().lower() for _, a in getaddresses([value or ""]) if "@" in a]
+
+
+# --- HTML → text -------------------------------------------------------------------------
+_BLOCK = {
+    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+    "blockquote", "pre", "hr", "section", "article", "header", "footer", "dt", "dd", "address",
+}  # fmt: skip
+_SKIP = {"style", "script", "head", "title", "noscript", "template", "xml"}
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip = 0
+        self.pre = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP:
+            self.skip += 1
+        elif tag == "pre":
+            self.pre += 1
+        if tag == "li":
+            self.out.append("\n- ")
+        elif tag in ("td", "th"):
+            self.out.append(" ")
+        elif tag in _BLOCK:
+            self.out.append("\n\n" if tag in ("p", "h1", "h2", "h3", "table") else "\n")
+        if tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.out.append(f"[{alt}]")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "pre":
+            self.pre = max(0, self.pre - 1)
+        if tag in _BLOCK and tag != "li":
+            self.out.append("\n")
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        self.out.append(data if self.pre else re.sub(r"\s+", " ", data))
+
+
+def html_to_plain(html: str) -> str:
+    """Readable text of an HTML body: paragraphs separated by a blank line, lines trimmed."""
+    parser = _Text()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):  # very broken markup: strip tags the blunt way
+        return unescape(re.sub(r"<[^>]*>", " ", html)).strip()
+    text = "".join(parser.out).replace("\xa0", " ")
+    lines = [line.strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def html_charset(data: bytes) -> str | None:
+    """The charset an HTML document declares in a <meta> tag, if any."""
+    found = _META_CHARSET.search(data[:4096])
+    return found.group(1).decode("ascii") if found else None
