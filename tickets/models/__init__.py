@@ -14,6 +14,7 @@ from .core import (
 )
 from .csat import CSATResponse
 from .escalation import Escalation
+from .mail import BlockedSender, HeldEmail
 from .outbox import OutboxMessage
 from .privacy import LegalHold
 from .routing import RoutingRule, TicketRouting
@@ -32,9 +33,11 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketLink",
+    "BlockedSender",
     "BusinessHours",
     "CSATResponse",
     "Escalation",
+    "HeldEmail",
     "LegalHold",
     "Notification",
     "OutboxMessage",
