@@ -101,7 +101,8 @@ BOUNCE_BODY = re.compile(
     r"|undeliverable|message not delivered|delivery failed|your message wasn't delivered"
     r"|unable to deliver|wasn't able to deliver|recipient address rejected|no such user"
     r"|mailbox unavailable|does not exist|address not found|host or domain name not found"
-    r"|bounce|delivery status notification|non-delivery|mailbox is full|quota exceeded",
+    r"|bounce|delivery status notification|non-delivery|mailbox is full|quota exceeded"
+    r"|error occurred while trying to deliver|action: failed|did not reach|not listed in",
     re.IGNORECASE,
 )
 DELAY_BODY = re.compile(
@@ -113,7 +114,7 @@ HARD_BODY = re.compile(
     r"user unknown|unknown user|no such user|does not exist|doesn't exist|recipient not found"
     r"|address not found|invalid recipient|mailbox not found|mailbox unavailable|permanent"
     r"|account (?:has been )?disabled|no mailbox here|recipient address rejected|unrouteable"
-    r"|host or domain name not found|giving up|returned to sender",
+    r"|host or domain name not found|giving up|returned to sender|not listed in",
     re.IGNORECASE,
 )
 RECEIPT_SUBJECT = re.compile(
@@ -190,7 +191,7 @@ def _about(parsed: ParsedEmail, text: str) -> tuple[tuple[str, ...], tuple[int, 
         ids += _MSGID.findall(original.get("message-id", ""))
         for key in ("x-frontline-ticket", "subject"):
             tokens += [int(t) for t in _TOKEN.findall(original.get(key, ""))]
-    ids += [m for v in _field(text, "message-id") for m in _MSGID.findall(v)]
+    ids += [m for v in _field(text, "(?:original-)?message-id") for m in _MSGID.findall(v)]
     tokens += [int(t) for v in _field(text, "x-frontline-ticket") for t in _TOKEN.findall(v)]
     tokens += [int(t) for t in re.findall(r"\[FL-(\d{1,12})\]", text, re.IGNORECASE)]
     return tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(tokens))

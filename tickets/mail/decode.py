@@ -117,15 +117,38 @@ def decode_bytes(data: bytes, declared: str | None = None, *, hints: tuple[str, 
         return data.decode("ascii", "replace")
     if len(data) >= 32:  # detection guesses wildly on a few bytes
         wide = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"]
-        guess = from_bytes(data, cp_exclusion=None if b"\x00" in data else wide).best()
-        if guess is not None and guess.encoding:
-            return str(guess)
+        guess = _detect(data, cp_exclusion=None if b"\x00" in data else wide)
+        if guess is not None:
+            return guess
     for codec in _candidates(declared):
         return data.decode(codec, "replace")
     utf8 = data.decode("utf-8", "replace")
     if utf8.count("\ufffd") * 20 < len(utf8):
         return utf8
     return data.decode("cp1252", "replace")
+
+
+# Among detections that are equally plausible, the charsets mail is most often written in.
+COMMON = (
+    "utf_8", "cp1252", "iso8859_15", "cp1251", "koi8_r", "gb18030", "big5", "cp932", "euc_jp",
+    "cp949", "cp1250", "iso8859_2", "cp1253", "iso8859_7", "cp1254", "cp1255", "cp1256",
+)  # fmt: skip
+
+
+def _detect(data: bytes, **kwargs) -> str | None:
+    """charset-normalizer's reading; of the equally clean candidates, a common mail charset."""
+    results = from_bytes(data, **kwargs)
+    best = results.best()
+    if best is None or not best.encoding:
+        return None
+    plausible = [m for m in results if m.chaos <= best.chaos + 0.01]
+    for codec in COMMON:
+        if any(codec in m.could_be_from_charset for m in plausible):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+    return str(best)
 
 
 def _raw(value: str) -> bytes:

@@ -37,6 +37,7 @@ from .sanitize import clean_html, clean_text, text_to_html
 
 MSGID = re.compile(r"<[^<>\s]+>")
 TOKEN = re.compile(r"\[FL-(\d+)\]", re.IGNORECASE)
+_HEAD = re.compile(r"<head\b.*?</head\s*>|<title\b.*?</title\s*>", re.IGNORECASE | re.DOTALL)
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 # Lines that start the quoted previous message in common mail clients.
@@ -130,7 +131,8 @@ class ParsedEmail:
         if strip_quoted and self.text.strip():
             return text_to_html(strip_quoted_text(self.text))
         if self.html.strip():
-            html = strip_quoted_html(self.html) if strip_quoted else self.html
+            html = _HEAD.sub("", self.html)
+            html = strip_quoted_html(html) if strip_quoted else html
             return clean_html(html)
         return text_to_html(self.text)
 
@@ -177,7 +179,8 @@ def _original(msg, hints) -> dict[str, str]:
     if msg is None:
         return {}
     keys = ("Message-ID", "Subject", "X-Frontline-Ticket", "In-Reply-To", "References", "To")
-    return {k.lower(): decode_header(msg.get(k), hints) for k in keys if msg.get(k)}
+    raw = {k.lower(): v for k, v in reversed(list(msg.raw_items()))}
+    return {k.lower(): decode_header(raw[k.lower()], hints) for k in keys if k.lower() in raw}
 
 
 def parse_parts(msg, hints: tuple[str, ...]) -> ParsedEmail:
@@ -214,13 +217,14 @@ def parse_parts(msg, hints: tuple[str, ...]) -> ParsedEmail:
     text = clean_text("\n\n".join(plain))
     text = text if text.strip() else html_to_plain(html_text)
 
+    headers: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():  # raw: 8-bit bytes still there to be decoded
+        headers.setdefault(key.lower(), []).append(decode_header(value, hints))
+
     def header(key: str) -> str:
-        return decode_header(msg.get(key), hints)
+        return (headers.get(key.lower()) or [""])[0]
 
     from_name, from_email = sender_address(header("From"))
-    headers: dict[str, list[str]] = {}
-    for key, value in msg.items():
-        headers.setdefault(key.lower(), []).append(decode_header(value, hints))
     report = next((p for p in msg.walk() if p.get_content_type() == "multipart/report"), None)
     recipients = [a for key in RECIPIENT_HEADERS for a in addresses(header(key))]
     # A message without a Message-ID gets one from its bytes, so the same bytes delivered

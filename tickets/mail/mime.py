@@ -23,6 +23,8 @@ _DELIMITER = re.compile(r"^--([^\s]*[^\s-][^\s]*?)(--)?[ \t]*\r?$", re.MULTILINE
 _HEADERS_START = re.compile(r"^\s*(content-type|content-transfer-encoding|mime-version)\s*:", re.I)
 _LOOKS_HTML = re.compile(r"<(html|body|div|p|br|table)\b", re.IGNORECASE)
 
+_NAMED = ("content-disposition", "content-type")
+_RAW_NAME = re.compile(r"\b(?:file)?name\s*=\s*\"?([^\";]+)", re.IGNORECASE)
 MESSAGE_TYPES = ("message/rfc822", "message/global")
 REPORT_TYPES = (
     "message/delivery-status",
@@ -150,7 +152,12 @@ def filename(part: Message, hints: tuple[str, ...] = ()) -> str:
         name = None
     if isinstance(name, tuple):  # an RFC 2231 value the stdlib could not collapse
         name = email.utils.collapse_rfc2231_value(name, errors="replace")
-    return decode_header(name or "", hints).replace("/", "_").replace("\\", "_")
+    decoded = decode_header(name or "", hints)
+    if "\ufffd" in decoded:  # 8-bit bytes in the parameter: read it from the raw header
+        raw = " ".join(v for k, v in part.raw_items() if k.lower() in _NAMED)
+        found = _RAW_NAME.search(raw)
+        decoded = decode_header(found.group(1), hints) if found else decoded
+    return decoded.replace("/", "_").replace("\\", "_")
 
 
 def guessed_name(part: Message, cid: str) -> str:
