@@ -14,7 +14,7 @@ from core import html
 from core.html import EMPTY, fragment, joined
 from core.urls import path_for
 
-from ..roles import REVIEWERS
+from ..roles import MAIL_REVIEWERS, REVIEWERS
 
 register = template.Library()
 
@@ -59,6 +59,8 @@ def _entries(context) -> list[tuple[str, str, bool]]:
     if role:
         add("Escalations", "tickets:escalations")
         add("Notifications", "tickets:notifications")
+    if role in MAIL_REVIEWERS:
+        add("Spam", "tickets:spam", (url_name or "").startswith("spam"))
     if role == "admin":
         add("Webhooks", "tickets:webhooks", (url_name or "").startswith("webhook"))
         add("Audit", "teams:audit")

@@ -245,6 +245,11 @@ TABLE: dict[str, Spec] = {
     "tickets:notifications_read": Spec(STAFF, method="post"),
     # Outbound webhooks: endpoints, secrets and the delivery log (request bodies hold
     # requester data) are for admins only (tickets.permissions.can_manage_webhooks).
+    # Inbound mail held as spam: leads and admins (tickets.permissions.can_review_held_mail).
+    "tickets:spam": Spec(EDITORS),
+    "tickets:spam_release": Spec(EDITORS, method="post", kwargs=k(pk=lambda w: w["held"].pk)),
+    "tickets:spam_delete": Spec(EDITORS, method="post", kwargs=k(pk=lambda w: w["held"].pk)),
+    "tickets:spam_block": Spec(EDITORS, method="post", kwargs=k(pk=lambda w: w["held"].pk)),
     "tickets:webhooks": Spec({"admin"}),
     "tickets:webhook_endpoint": Spec({"admin"}, kwargs=k(pk=lambda w: w["webhook"].pk)),
     "tickets:webhook_rotate": Spec(
@@ -425,6 +430,7 @@ def world(db, settings, tmp_path):
         user=agents["associate"].user, name="Script", scope="read", days=30
     )
     world["webhook"], world["webhook_delivery"] = _webhook(ticket)
+    world["held"] = _held_email()
     article = policy_article_create(by=None, title="Identity checks")
     world["policy_version"] = policy_publish(
         by=None,
@@ -483,6 +489,18 @@ def _attachment(ticket, message):
         size=5,
         sha256="0" * 64,
     )
+
+
+def _held_email():
+    from django.utils import timezone
+
+    from tickets.models import HeldEmail
+
+    raw = b"From: x@spam.example\r\nSubject: Win\r\nX-Spam-Flag: YES\r\n\r\nwin\r\n"
+    return HeldEmail.objects.create(
+        raw=raw, from_email="x@spam.example", subject="Win", reason="X-Spam-Flag: YES",
+        received_at=timezone.now(),
+    )  # fmt: skip
 
 
 def _webhook(ticket):

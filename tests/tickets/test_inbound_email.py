@@ -132,7 +132,10 @@ def test_reply_quoting_our_email_threads_and_is_stripped(on_commit, agent):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
     last = ticket.messages.last()
-    assert last.body_text == "Updated, still broken."
+    assert last.body_text.splitlines()[0] == "Updated, still broken."
+    new, quoted = last.body_html.split("<details><summary>Show quoted text</summary>")
+    assert new == "<p>Updated, still broken.</p>"
+    assert "Please update the app." in quoted  # folded, not lost
 
 
 def test_subject_token_threads_only_for_the_requester(db):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.utils.html import format_html
 
 from ..models import Message, Ticket
 from .classify import classify
@@ -33,29 +32,14 @@ from .mime import (
     part_bytes,
     part_text,
 )
-from .sanitize import clean_html, clean_text, text_to_html
+from .quotes import collapse_html, collapse_text, folded, split_text
+from .reply_to import ticket_id_from
+from .sanitize import clean_text, text_to_html
 
 MSGID = re.compile(r"<[^<>\s]+>")
 TOKEN = re.compile(r"\[FL-(\d+)\]", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b.*?</head\s*>|<title\b.*?</title\s*>", re.IGNORECASE | re.DOTALL)
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
-
-# Lines that start the quoted previous message in common mail clients.
-_QUOTE_HEADERS = [
-    re.compile(r"^\s*On .{1,200}wrote:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*Le .{1,200}a écrit\s*:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*Am .{1,200}schrieb .{1,200}:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*El .{1,200}escribió:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^\s*_{10,}\s*$"),
-    re.compile(r"^\s*From: .+$"),
-]
-_HTML_QUOTES = [
-    re.compile(r"<div[^>]*class=\"?gmail_quote.*", re.IGNORECASE | re.DOTALL),
-    re.compile(r"<blockquote[^>]*type=\"?cite.*", re.IGNORECASE | re.DOTALL),
-    re.compile(r"<div[^>]*id=\"?appendonsend.*", re.IGNORECASE | re.DOTALL),
-    re.compile(r"<hr[^>]*id=\"?stopSpelling.*", re.IGNORECASE | re.DOTALL),
-]
 
 
 @dataclass
@@ -113,28 +97,21 @@ class ParsedEmail:
         return int(match.group(1)) if match else None
 
     def body_html(self, *, strip_quoted: bool) -> str:
-        """Sanitized HTML of the body; with strip_quoted, the previous message is cut off.
-        Attached e-mails follow, each folded under its subject."""
-        return self._body_html(strip_quoted) + "".join(
-            clean_html(
-                format_html(
-                    "<details><summary>Attached e-mail: {} ({})</summary>{}</details>",
-                    a.subject or "(no subject)",
-                    a.sender or "unknown sender",
-                    text_to_html(a.text) if a.text.strip() else "",
-                )  # fmt: skip
-            )
-            for a in self.attached
-        )
+        """Sanitized HTML of the body, quoted history and signature folded under "Show quoted
+        text" (tickets.mail.quotes); a reply (`strip_quoted`) prefers the text part, which
+        splits more reliably. Attached e-mails follow, each folded under its subject."""
+        body = self._body_html(strip_quoted)
+        for a in self.attached:
+            summary = f"Attached e-mail: {a.subject or '(no subject)'} ({a.sender or 'unknown'})"
+            body += folded(summary, text_to_html(a.text) if a.text.strip() else "")
+        return body
 
     def _body_html(self, strip_quoted: bool) -> str:
-        if strip_quoted and self.text.strip():
-            return text_to_html(strip_quoted_text(self.text))
+        if (strip_quoted or not self.html.strip()) and self.text.strip():
+            return collapse_text(self.text)
         if self.html.strip():
-            html = _HEAD.sub("", self.html)
-            html = strip_quoted_html(html) if strip_quoted else html
-            return clean_html(html)
-        return text_to_html(self.text)
+            return collapse_html(_HEAD.sub("", self.html))
+        return ""
 
 
 class UnreadableEmail(ValueError):
@@ -142,25 +119,8 @@ class UnreadableEmail(ValueError):
 
 
 def strip_quoted_text(text: str) -> str:
-    """Cut the quoted previous message: from a client's "On … wrote:" line (or a run of
-    "> " lines at the end) onwards; the signature separator "-- " too."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    for i, line in enumerate(lines):
-        if line.rstrip() == "--" or any(p.match(line) for p in _QUOTE_HEADERS):
-            lines = lines[:i]
-            break
-    while lines and (lines[-1].startswith(">") or not lines[-1].strip()):
-        lines.pop()
-    kept = "\n".join(line for line in lines if not line.startswith(">"))
-    return kept.strip() or text.strip()
-
-
-def strip_quoted_html(html: str) -> str:
-    for pattern in _HTML_QUOTES:
-        cut = pattern.sub("", html)
-        if cut.strip():
-            html = cut
-    return html
+    """Only the new words of a plain-text reply (quotes and signature left out)."""
+    return split_text(text).new
 
 
 def _attached(part, hints) -> tuple[AttachedMessage, InboundFile, dict[str, str]]:
@@ -269,8 +229,9 @@ def sent_by_us(parsed: ParsedEmail) -> bool:
 
 def thread_for(parsed: ParsedEmail) -> Ticket | None:
     """The ticket this message answers: by In-Reply-To / References against the Message-IDs
-    we stored, then by the [FL-123] token in the subject — either only when the sender is
-    that ticket's requester; None means a new ticket."""
+    we stored, then by the [FL-123] token in the subject or the signed reply address it was
+    sent to (tickets.mail.reply_to) — each only when the sender is that ticket's requester;
+    None means a new ticket."""
     ids = parsed.thread_ids
     if ids:
         hit = (
@@ -281,7 +242,7 @@ def thread_for(parsed: ParsedEmail) -> Ticket | None:
         )
         if hit and hit.ticket.requester.email.lower() == parsed.from_email:
             return hit.ticket
-    token = parsed.ticket_token
+    token = parsed.ticket_token or ticket_id_from(parsed.recipients)
     if token:
         ticket = Ticket.objects.select_related("requester").filter(pk=token).first()
         if ticket and ticket.requester.email.lower() == parsed.from_email:

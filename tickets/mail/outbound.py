@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .. import events
 from ..models import Message, Ticket
+from .reply_to import reply_address
 from .sanitize import text_to_html
 from .survey_links import csat_token
 
@@ -61,11 +62,13 @@ def _send(ticket: Ticket, subject: str, template: str, context: dict, headers: d
     if held_for_bounce(ticket, subject):
         return
     context = {"ticket": ticket, **context}
+    reply_to = reply_address(ticket.pk)
     mail = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"tickets/email/{template}.txt", context),
         to=[ticket.requester.email],
         headers=headers,
+        reply_to=[reply_to] if reply_to else None,
     )
     mail.attach_alternative(
         render_to_string(f"tickets/email/{template}.html", context), "text/html"
