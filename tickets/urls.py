@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import spam, webhooks
+from .views import mail, spam, webhooks
 
 app_name = "tickets"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("<int:pk>/work/", views.ticket_work_view, name="work"),
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),
     path("attachments/<int:pk>/preview/", views.attachment_preview_view, name="attachment_preview"),
+    path("attachments/<int:pk>/email/", mail.attachment_email_view, name="attachment_email"),
     path("attachments/<int:pk>/reveal/", views.attachment_reveal_view, name="attachment_reveal"),
     path("spam/", spam.spam_list_view, name="spam"),
     path("spam/<int:pk>/not-spam/", spam.spam_release_view, name="spam_release"),

@@ -226,6 +226,8 @@ TABLE: dict[str, Spec] = {
     "tickets:attachment": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True),
     # An image's re-encoded inline preview: the same scope as the download.
     "tickets:attachment_preview": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["image"].pk)),
+    # An e-mail kept as a file, read in the page: the download's scope; addresses for PII roles.
+    "tickets:attachment_email": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["eml"].pk), masked=True),
     "tickets:attachment_reveal": Spec(
         IN_SCOPE, method="post", kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True
     ),
@@ -431,6 +433,7 @@ def world(db, settings, tmp_path):
     )
     world["webhook"], world["webhook_delivery"] = _webhook(ticket)
     world["held"] = _held_email()
+    world["eml"] = _eml(ticket, message)
     article = policy_article_create(by=None, title="Identity checks")
     world["policy_version"] = policy_publish(
         by=None,
@@ -489,6 +492,17 @@ def _attachment(ticket, message):
         size=5,
         sha256="0" * 64,
     )
+
+
+def _eml(ticket, message):
+    from tickets.models import Attachment
+
+    raw = f"From: Pat <{PII_EMAIL}>\r\nSubject: Help\r\n\r\nMy app crashes.\r\n".encode()
+    return Attachment.objects.create(
+        ticket=ticket, message=message, file=ContentFile(raw, name="original-message.eml"),
+        name="original-message.eml", content_type="message/rfc822", size=len(raw),
+        sha256="0" * 64,
+    )  # fmt: skip
 
 
 def _held_email():

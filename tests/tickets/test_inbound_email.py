@@ -79,7 +79,7 @@ def test_attachments_and_inline_images(db, agent):
     result = services.email_ingest(raw=msg.as_bytes())
     ticket = result.ticket
     files = {a.name: a for a in Attachment.objects.filter(ticket=ticket)}
-    assert set(files) == {"inline-shot1", "invoice.pdf"}
+    assert set(files) == {"inline-shot1", "invoice.pdf", "original-message.eml"}
     assert files["inline-shot1"].content_id == "shot1"
     assert files["inline-shot1"].content_type == "image/png"
     assert files["invoice.pdf"].content_type == "application/pdf"

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from tickets.mail.inbound import ORIGINAL_NAME
 from tickets.models import Attachment, HeldEmail, Message, Ticket
 
 CORPUS = Path(__file__).parent / "mail_corpus"
@@ -65,7 +66,7 @@ def test_corpus_message(row, django_capture_on_commit_callbacks):
     assert " ".join(first.body_text.split()).startswith(row["body_starts"])
     assert "\ufffd" not in first.body_text + ticket.subject
     names = sorted(Attachment.objects.filter(ticket=ticket).values_list("name", flat=True))
-    assert names == sorted(filter(None, row["attachments"].split(";")))
+    assert names == sorted([*filter(None, row["attachments"].split(";")), ORIGINAL_NAME])
     confirmations = [m for m in mail.outbox if ticket.reference in m.subject]
     assert len(confirmations) == (0 if expected == "created-no-confirmation" else 1)
 
@@ -83,7 +84,7 @@ def test_whole_corpus_through_the_command_in_one_go():
 def test_attached_message_is_kept_as_eml_with_its_text_folded(db):
     ingest(CORPUS / "outlook_forward_as_attachment.eml")
     ticket = Ticket.objects.get()
-    eml = Attachment.objects.get(ticket=ticket)
+    eml = Attachment.objects.get(ticket=ticket, name="Your receipt 7781.eml")
     assert eml.content_type == "message/rfc822"
     assert b"Receipt 7781: Premium plan" in eml.file.read()
     body = ticket.messages.get().body_html
@@ -94,8 +95,31 @@ def test_attached_message_is_kept_as_eml_with_its_text_folded(db):
 def test_inline_cid_image_is_shown_from_its_attachment(client, agent):
     ingest(CORPUS / "apple_mail_inline_image.eml")
     ticket = Ticket.objects.get()
-    image = Attachment.objects.get(ticket=ticket)
+    image = Attachment.objects.get(ticket=ticket, inline=True)
     assert image.inline
     client.force_login(agent.user)
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert f"/tickets/attachments/{image.pk}/preview/" in page
+
+
+def test_the_original_email_is_kept_and_readable_whole(client, agent, lead):
+    ingest(CORPUS / "gmail_android_html_quote.eml")
+    ticket = Ticket.objects.get()
+    original = Attachment.objects.get(ticket=ticket, name=ORIGINAL_NAME)
+    assert original.content_type == "message/rfc822"
+    url = f"/tickets/attachments/{original.pk}/email/"
+    client.force_login(agent.user)
+    page = client.get(url).content.decode()
+    assert "Use o código NATAL26" in page  # nothing folded away here
+    assert "Show quoted text" not in page
+    assert "diego.alves@gmail.example" not in page  # associates see no addresses
+    assert f'href="{url}"' in client.get(f"/tickets/{ticket.pk}/").content.decode()
+    client.force_login(lead.user)
+    assert "diego.alves@gmail.example" in client.get(url).content.decode()
+
+
+def test_a_file_that_is_not_an_email_has_no_reader(client, agent):
+    ingest(CORPUS / "unclosed_multipart_pdf.eml")
+    pdf = Attachment.objects.get(name="invoice-1202.pdf")
+    client.force_login(agent.user)
+    assert client.get(f"/tickets/attachments/{pdf.pk}/email/").status_code == 404

@@ -34,11 +34,13 @@ from .mime import (
 )
 from .quotes import collapse_html, collapse_text, folded, split_text
 from .reply_to import ticket_id_from
-from .sanitize import clean_text, text_to_html
+from .sanitize import clean_html, clean_text, text_to_html
 
 MSGID = re.compile(r"<[^<>\s]+>")
 TOKEN = re.compile(r"\[FL-(\d+)\]", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b.*?</head\s*>|<title\b.*?</title\s*>", re.IGNORECASE | re.DOTALL)
+ORIGINAL_NAME = "original-message.eml"  # the whole e-mail as received, kept with its message
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 
@@ -112,6 +114,25 @@ class ParsedEmail:
         if self.html.strip():
             return collapse_html(_HEAD.sub("", self.html))
         return ""
+
+    @property
+    def header_to(self) -> str:
+        return self.header("to")
+
+    @property
+    def header_cc(self) -> str:
+        return self.header("cc")
+
+    @property
+    def header_date(self) -> str:
+        return self.header("date")
+
+    def original_html(self) -> str:
+        """The whole body, nothing folded, sanitised, images as placeholders (no remote
+        image is ever fetched from a staff page): what the "original e-mail" page shows."""
+        if self.html.strip():
+            return _IMG.sub("[image]", clean_html(_HEAD.sub("", self.html)))
+        return text_to_html(self.text)
 
 
 class UnreadableEmail(ValueError):

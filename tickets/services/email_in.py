@@ -28,7 +28,7 @@ from core.effects import after_commit
 
 from .. import events
 from ..mail.classify import BOUNCE, DELAY, FEEDBACK, RECEIPT, REPORTS, SPAM, Verdict, classify
-from ..mail.inbound import ParsedEmail, parse, sent_by_us, thread_for
+from ..mail.inbound import ORIGINAL_NAME, InboundFile, ParsedEmail, parse, sent_by_us, thread_for
 from ..mail.sanitize import html_to_text, markdown_to_html, text_to_html
 from ..models import BlockedSender, Category, HeldEmail, Message, Ticket, TicketEvent
 from .intake import CONFIRMATION, attachment_add, requester_get_or_create, ticket_create
@@ -64,9 +64,11 @@ def _default_category() -> Category:
     return category
 
 
-def _store_files(ticket: Ticket, message: Message, parsed: ParsedEmail) -> None:
+def _store_files(ticket: Ticket, message: Message, parsed: ParsedEmail, raw: bytes) -> None:
+    """The message's files, then the original e-mail itself (ORIGINAL_NAME: kept whole, so
+    what was folded or converted can always be checked against what arrived)."""
     refused = []
-    for f in parsed.files:
+    for f in [*parsed.files, InboundFile(ORIGINAL_NAME, raw)]:
         try:
             with transaction.atomic():
                 attachment_add(
@@ -201,7 +203,7 @@ def email_ingest(*, raw: bytes, accept_spam: bool = False) -> IngestResult:
             ticket=ticket, requester=requester, body_html=parsed.body_html(strip_quoted=True),
             channel=Ticket.Channel.EMAIL, **headers,
         )  # fmt: skip
-        _store_files(ticket, message, parsed)
+        _store_files(ticket, message, parsed, raw)
         return IngestResult("appended", ticket=ticket)
     category = _default_category()
     ticket = ticket_create(
@@ -209,7 +211,7 @@ def email_ingest(*, raw: bytes, accept_spam: bool = False) -> IngestResult:
         body=parsed.body_html(strip_quoted=False), body_is_html=True, requester=requester,
         category=category, channel=Ticket.Channel.EMAIL, **headers,
     )  # fmt: skip
-    _store_files(ticket, ticket.messages.get(), parsed)
+    _store_files(ticket, ticket.messages.get(), parsed, raw)
     if not verdict.no_reply:
         after_commit(CONFIRMATION, args=(ticket.pk,))
     return IngestResult(

@@ -86,10 +86,11 @@ _MESSAGE = (
 _FILES = '\n          <ul class="files">{}</ul>'
 _FILE = (
     '<li id="attachment-{pk}" class="file">{image}\n'
-    '  <a href="{url}" download>{name}</a>\n'
+    '  <a href="{url}" download>{name}</a>{read}\n'
     '  <span class="muted">{size}</span>\n'
     "</li>\n"
 )
+_READ = ' · <a href="{}">Read</a>'
 _PREVIEW = '\n    <img src="{}" alt="{}" width="240">'
 _HIDDEN_PREVIEW = (
     '\n    <img src="{preview}" alt="{name} (sensitive, hidden)" '
@@ -142,10 +143,14 @@ def _attachment(a, ws, revealed, csrf: SafeString) -> SafeString:
             )
         else:
             image = fragment(_PREVIEW, preview, a.name)
+    read = EMPTY  # an e-mail (.eml) can also be read here, sanitised
+    if a.content_type == "message/rfc822":
+        read = fragment(_READ, path_for("tickets:attachment_email", a.pk))
     return fragment(
         _FILE,
         pk=int(a.pk),
         image=image,
+        read=read,
         url=path_for("tickets:attachment", a.pk),
         name=a.name,
         size=filesizeformat(a.size),
