@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
+import quopri
 import re
-from email.header import decode_header as _rfc2047_chunks
 from email.utils import getaddresses, parseaddr
 from html import unescape
 from html.parser import HTMLParser
@@ -115,7 +117,7 @@ def decode_bytes(data: bytes, declared: str | None = None, *, hints: tuple[str, 
                 continue
     if data.isascii():
         return data.decode("ascii", "replace")
-    if len(data) >= 32:  # detection guesses wildly on a few bytes
+    if len(data) >= 4:  # on a few bytes detection guesses; still better than U+FFFD
         wide = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"]
         guess = _detect(data, cp_exclusion=None if b"\x00" in data else wide)
         if guess is not None:
@@ -171,19 +173,45 @@ def decode_header(value, hints: tuple[str, ...] = ()) -> str:
     text = re.sub(r"\r?\n[ \t]+", " ", text)
     if "=?" not in text:
         return " ".join(clean_text(text).split()) if "\n" in text else clean_text(text).strip()
-    # Encoded words glued to text ("Re:=?utf-8?...") are still words; decode_header needs space.
-    spaced = re.sub(r"(?<=[^\s(\"])(=\?[^?\s]+\?[bBqQ]\?)", r" \1", text)
-    try:
-        chunks = _rfc2047_chunks(spaced)
-    except (ValueError, AssertionError):
-        return clean_text(text).strip()
-    out = []
-    for chunk, charset in chunks:
-        if isinstance(chunk, str):
-            out.append(chunk)
+    pieces: list[tuple[bytes, str | None]] = []  # (bytes, charset); None: plain text
+    position, last_end = 0, -1
+    for word in _ENCODED_WORD.finditer(text):
+        between = text[position : word.start()]
+        if not (last_end == word.start() - len(between) and not between.strip()):
+            pieces.append((between.encode("utf-8", "surrogateescape"), None))
+        charset = word.group(1).split("*", 1)[0]
+        data = _word_bytes(word.group(2), word.group(3))
+        if pieces and pieces[-1][1] is not None and pieces[-1][1].lower() == charset.lower():
+            pieces[-1] = (pieces[-1][0] + data, pieces[-1][1])  # a character split across words
         else:
-            out.append(decode_bytes(chunk, charset, hints=hints))
+            pieces.append((data, charset))
+        position = last_end = word.end()
+    pieces.append((text[position:].encode("utf-8", "surrogateescape"), None))
+    out = [
+        data.decode("utf-8", "surrogateescape")
+        if charset is None
+        else decode_bytes(data, charset, hints=hints)
+        for data, charset in pieces
+    ]
     return " ".join(clean_text("".join(out)).split())
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes:
+    """An encoded word's bytes, leniently: bad base64 padding or stray characters are
+    survived (many mailers get them wrong), never an exception."""
+    if encoding in "qQ":
+        return quopri.decodestring(
+            payload.replace("_", " ").encode("ascii", "replace"), header=True
+        )
+    clean = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+    clean = clean[: len(clean) - 1] if len(clean) % 4 == 1 else clean
+    try:
+        return base64.b64decode(clean + "=" * (-len(clean) % 4))
+    except binascii.Error:
+        return payload.encode("ascii", "replace")
 
 
 # --- addresses -------------------------------------------------------------------------
