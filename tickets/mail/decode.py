@@ -223,7 +223,7 @@ def sender_address(value: str) -> tuple[str, str]:
     brackets wins over anything in the display name; a display name that is itself an
     address (a classic spoof) is dropped. EAI (UTF-8) local parts and domains are kept."""
     value = " ".join((value or "").split())
-    angles = _ANGLE.findall(value)
+    angles = _ANGLE.findall(value) or re.findall(r"<\s*([^<>\s@]+)\s*>$", value)
     if angles:
         addr = angles[-1]
         name = value[: value.rfind("<")].strip().strip('"').strip()
@@ -231,7 +231,8 @@ def sender_address(value: str) -> tuple[str, str]:
         name, addr = parseaddr(value)
         if "@" not in addr:
             found = re.search(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+", value)
-            name, addr = "", found.group(0) if found else ""
+            # No address at all ("MAILER-DAEMON"): the bare name, for the classifier.
+            name, addr = ("", found.group(0)) if found else (name, addr)
     addr = addr.strip().strip(".'\"").lower()
     if "@" in name:
         name = ""

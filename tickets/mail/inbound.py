@@ -234,12 +234,19 @@ def parse(raw: bytes) -> ParsedEmail:
     Raises UnreadableEmail when there is no sender address."""
     msg = load(raw)
     parsed = parse_parts(msg, charset_hints(msg))
-    if "@" not in parsed.from_email:
-        raise UnreadableEmail("The message has no sender address.")
+    for fallback in ("sender", "reply-to", "return-path"):
+        if "@" in parsed.from_email:
+            break
+        address = sender_address(parsed.header(fallback))[1]
+        parsed.from_email = address if "@" in address else parsed.from_email
     parsed.message_id = parsed.message_id or (
         f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.frontline>"
     )
     parsed.auto_reason = classify(parsed).automatic
+    # A report from "MAILER-DAEMON" (no domain) is still a report; a person's mail needs an
+    # address to answer.
+    if "@" not in parsed.from_email and not parsed.auto_reason:
+        raise UnreadableEmail("The message has no sender address.")
     return parsed
 
 
