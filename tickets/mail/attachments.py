@@ -119,7 +119,7 @@ def sniff_content_type(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     head = data[:4096]
-    if b"\x00" not in head and _looks_like_message(head):
+    if _looks_like_message(head):  # NULs and all: what a mail server handed over
         return "message/rfc822"
     if b"\x00" not in head:
         try:
