@@ -17,6 +17,8 @@ CROSS_TEAM = frozenset({Role.MANAGER, Role.QA_ANALYST, Role.ADMIN})
 REVIEWERS = frozenset({Role.LEAD, Role.QA_ANALYST, Role.MANAGER, Role.ADMIN})
 # Who edits a team's people: roster imports and member profiles (leads within their scope).
 TEAM_EDITORS = frozenset({Role.LEAD, Role.ADMIN})
+# Who reviews inbound mail held as spam (Not spam / Delete / Block sender).
+MAIL_REVIEWERS = frozenset({Role.LEAD, Role.ADMIN})
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ASSOCIATE: [

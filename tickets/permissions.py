@@ -54,6 +54,12 @@ def webhook_deliveries_visible_to(user):
     return qs if can_manage_webhooks(user) else qs.none()
 
 
+def can_review_held_mail(user) -> bool:
+    """The Spam view (inbound mail held as spam: Not spam, Delete, Block sender): leads and
+    admins. Held mail belongs to no team yet, so the role alone decides."""
+    return scope_for(user).role in roles.MAIL_REVIEWERS
+
+
 def can_erase_requester(user) -> bool:
     """Erasing a requester (a data-subject request) is for admins only."""
     return scope_for(user).role == Role.ADMIN

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import safety, webhooks
+from .views import mail, safety, spam, webhooks
 
 app_name = "tickets"
 
@@ -48,7 +48,12 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),
     path("attachments/<int:pk>/preview/", views.attachment_preview_view, name="attachment_preview"),
     path("attachments/<int:pk>/safe/", views.attachment_safe_view, name="attachment_safe"),
+    path("attachments/<int:pk>/email/", mail.attachment_email_view, name="attachment_email"),
     path("attachments/<int:pk>/reveal/", views.attachment_reveal_view, name="attachment_reveal"),
+    path("spam/", spam.spam_list_view, name="spam"),
+    path("spam/<int:pk>/not-spam/", spam.spam_release_view, name="spam_release"),
+    path("spam/<int:pk>/delete/", spam.spam_delete_view, name="spam_delete"),
+    path("spam/<int:pk>/block/", spam.spam_block_view, name="spam_block"),
     path("webhooks/", webhooks.webhook_endpoints_view, name="webhooks"),
     path("webhooks/<int:pk>/", webhooks.webhook_endpoint_view, name="webhook_endpoint"),
     path("webhooks/<int:pk>/rotate/", webhooks.webhook_rotate_view, name="webhook_rotate"),

@@ -24,6 +24,7 @@ FRONTLINE = {
             "image/webp",
             "application/pdf",
             "text/plain",
+            "message/rfc822",
         ],
     ),
     "ATTACHMENT_MAX_COUNT": env.int("ATTACHMENT_MAX_COUNT", default=10),
@@ -34,6 +35,11 @@ FRONTLINE = {
     # Webhook calls allowed per client address per hour (a relay's bursts fit; a secret-guessing
     # loop does not).
     "INBOUND_EMAIL_RATE_PER_IP": env.int("INBOUND_EMAIL_RATE_PER_IP", default=1200),
+    # Reply-To: support+fl-<ticket>-<signature>@… on our e-mails, so replies that lost their
+    # headers still thread (tickets/mail/reply_to.py); needs plus-addressing on the mailbox.
+    "REPLY_TO_SIGNED": env.bool("REPLY_TO_SIGNED", default=False),
+    # Inbound messages filed per sender address per hour (more is a mail loop or a flood).
+    "INBOUND_RATE_PER_SENDER": env.int("INBOUND_RATE_PER_SENDER", default=30),
     # Public help form: submissions allowed per IP and per email address per hour.
     "HELP_FORM_RATE_PER_IP": env.int("HELP_FORM_RATE_PER_IP", default=10),
     "HELP_FORM_RATE_PER_EMAIL": env.int("HELP_FORM_RATE_PER_EMAIL", default=5),

@@ -14,7 +14,7 @@ from core import html
 from core.html import EMPTY, fragment, joined
 from core.urls import path_for
 
-from ..roles import REVIEWERS
+from ..roles import MAIL_REVIEWERS, REVIEWERS
 
 register = template.Library()
 
@@ -61,6 +61,8 @@ def _entries(context) -> list[tuple[str, str, bool]]:
         add("Notifications", "tickets:notifications")
     if context.get("nav_settings"):
         add("Settings", "settings:index", app_name == "settings")
+    if role in MAIL_REVIEWERS:
+        add("Spam", "tickets:spam", (url_name or "").startswith("spam"))
     if role == "admin":
         add("Webhooks", "tickets:webhooks", (url_name or "").startswith("webhook"))
         add("Risk phrases", "tickets:risk_phrases")

@@ -115,4 +115,8 @@ def test_requester_opens_ticket_on_help_form_and_replies_by_email(
     expect(thread).to_have_count(2)
     expect(thread.nth(0)).to_contain_text("The app logs me out every time.")
     expect(thread.nth(1)).to_contain_text("It happens on my iPad too.")
-    expect(thread.nth(1)).not_to_contain_text("We have received your request")
+    # the quoted confirmation is folded away, one click from view
+    quoted = thread.nth(1).get_by_text("We have received your request")
+    expect(quoted).to_be_hidden()
+    thread.nth(1).get_by_text("Show quoted text").click()
+    expect(quoted).to_be_visible()

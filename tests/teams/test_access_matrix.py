@@ -261,6 +261,8 @@ TABLE: dict[str, Spec] = {
     "tickets:attachment": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True),
     # An image's re-encoded inline preview: the same scope as the download.
     "tickets:attachment_preview": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["image"].pk)),
+    # An e-mail kept as a file, read in the page: the download's scope; addresses for PII roles.
+    "tickets:attachment_email": Spec(IN_SCOPE, kwargs=k(pk=lambda w: w["eml"].pk), masked=True),
     "tickets:attachment_reveal": Spec(
         IN_SCOPE, method="post", kwargs=k(pk=lambda w: w["attachment"].pk), guessed=True
     ),
@@ -293,6 +295,11 @@ TABLE: dict[str, Spec] = {
     "tickets:notifications_read": Spec(STAFF, method="post"),
     # Outbound webhooks: endpoints, secrets and the delivery log (request bodies hold
     # requester data) are for admins only (tickets.permissions.can_manage_webhooks).
+    # Inbound mail held as spam: leads and admins (tickets.permissions.can_review_held_mail).
+    "tickets:spam": Spec(EDITORS),
+    "tickets:spam_release": Spec(EDITORS, method="post", kwargs=k(pk=lambda w: w["held"].pk)),
+    "tickets:spam_delete": Spec(EDITORS, method="post", kwargs=k(pk=lambda w: w["held"].pk)),
+    "tickets:spam_block": Spec(EDITORS, method="post", kwargs=k(pk=lambda w: w["held"].pk)),
     "tickets:webhooks": Spec({"admin"}),
     # Settings (tickets.permissions.settings_sections): leads their own teams' calendars,
     # admins everything; SLA policies are the admins'.
@@ -489,6 +496,8 @@ def world(db, settings, tmp_path):
         user=agents["associate"].user, name="Script", scope="read", days=30
     )
     world["webhook"], world["webhook_delivery"] = _webhook(ticket)
+    world["held"] = _held_email()
+    world["eml"] = _eml(ticket, message)
     article = policy_article_create(by=None, title="Identity checks")
     world["policy_version"] = policy_publish(
         by=None,
@@ -547,6 +556,29 @@ def _attachment(ticket, message):
         size=5,
         sha256="0" * 64,
     )
+
+
+def _eml(ticket, message):
+    from tickets.models import Attachment
+
+    raw = f"From: Pat <{PII_EMAIL}>\r\nSubject: Help\r\n\r\nMy app crashes.\r\n".encode()
+    return Attachment.objects.create(
+        ticket=ticket, message=message, file=ContentFile(raw, name="original-message.eml"),
+        name="original-message.eml", content_type="message/rfc822", size=len(raw),
+        sha256="0" * 64,
+    )  # fmt: skip
+
+
+def _held_email():
+    from django.utils import timezone
+
+    from tickets.models import HeldEmail
+
+    raw = b"From: x@spam.example\r\nSubject: Win\r\nX-Spam-Flag: YES\r\n\r\nwin\r\n"
+    return HeldEmail.objects.create(
+        raw=raw, from_email="x@spam.example", subject="Win", reason="X-Spam-Flag: YES",
+        received_at=timezone.now(),
+    )  # fmt: skip
 
 
 def _webhook(ticket):

@@ -79,7 +79,7 @@ def test_attachments_and_inline_images(db, agent):
     result = services.email_ingest(raw=msg.as_bytes())
     ticket = result.ticket
     files = {a.name: a for a in Attachment.objects.filter(ticket=ticket)}
-    assert set(files) == {"inline-shot1", "invoice.pdf"}
+    assert set(files) == {"inline-shot1", "invoice.pdf", "original-message.eml"}
     assert files["inline-shot1"].content_id == "shot1"
     assert files["inline-shot1"].content_type == "image/png"
     assert files["invoice.pdf"].content_type == "application/pdf"
@@ -132,7 +132,10 @@ def test_reply_quoting_our_email_threads_and_is_stripped(on_commit, agent):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
     last = ticket.messages.last()
-    assert last.body_text == "Updated, still broken."
+    assert last.body_text.splitlines()[0] == "Updated, still broken."
+    new, quoted = last.body_html.split("<details><summary>Show quoted text</summary>")
+    assert new == "<p>Updated, still broken.</p>"
+    assert "Please update the app." in quoted  # folded, not lost
 
 
 def test_subject_token_threads_only_for_the_requester(db):

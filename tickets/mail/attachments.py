@@ -89,6 +89,26 @@ def _sniff_text(head: bytes) -> str:
     return "text/plain"
 
 
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:")
+_MESSAGE_HEADERS = {b"from", b"received", b"return-path", b"message-id", b"date", b"subject"}
+
+
+def _looks_like_message(head: bytes) -> bool:
+    """An RFC 822 message (an attached e-mail): a header block naming at least two of From,
+    Received, Return-Path, Message-ID, Date, Subject before the first blank line."""
+    names = set()
+    for line in head.split(b"\n")[:60]:
+        line = line.rstrip(b"\r")
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t"):
+            continue
+        if not _HEADER_LINE.match(line):
+            return False
+        names.add(line.split(b":", 1)[0].lower())
+    return len(names & _MESSAGE_HEADERS) >= 2
+
+
 def sniff_content_type(data: bytes) -> str:
     """The content type the bytes really are; text only if it decodes as UTF-8 without NULs
     (HTML, SVG, XML and shell scripts are told apart from plain text)."""
@@ -100,6 +120,8 @@ def sniff_content_type(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     head = data[:4096]
+    if _looks_like_message(head):  # NULs and all: what a mail server handed over
+        return "message/rfc822"
     if b"\x00" not in head:
         try:
             head.decode("utf-8")

@@ -9,40 +9,39 @@ own mail coming back; filing it is the service tickets.services.email_in.email_i
 
 from __future__ import annotations
 
-import email
-import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 from django.conf import settings
 
 from ..models import Message, Ticket
+from .classify import classify
+from .decode import addresses, decode_header, html_to_plain, sender_address
+from .mime import (
+    MESSAGE_TYPES,
+    REPORT_TYPES,
+    attached_message,
+    charset_hints,
+    filename,
+    guessed_name,
+    leaves,
+    load,
+    message_bytes,
+    part_bytes,
+    part_text,
+)
+from .quotes import collapse_html, collapse_text, folded, split_text
+from .reply_to import ticket_id_from
 from .sanitize import clean_html, clean_text, text_to_html
 
 MSGID = re.compile(r"<[^<>\s]+>")
 TOKEN = re.compile(r"\[FL-(\d+)\]", re.IGNORECASE)
-AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-DAEMONS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "do-not-reply@")
-
-# Lines that start the quoted previous message in common mail clients.
-_QUOTE_HEADERS = [
-    re.compile(r"^\s*On .{1,200}wrote:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*Le .{1,200}a écrit\s*:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*Am .{1,200}schrieb .{1,200}:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*El .{1,200}escribió:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^\s*_{10,}\s*$"),
-    re.compile(r"^\s*From: .+$"),
-]
-_HTML_QUOTES = [
-    re.compile(r"<div[^>]*class=\"?gmail_quote.*", re.IGNORECASE | re.DOTALL),
-    re.compile(r"<blockquote[^>]*type=\"?cite.*", re.IGNORECASE | re.DOTALL),
-    re.compile(r"<div[^>]*id=\"?appendonsend.*", re.IGNORECASE | re.DOTALL),
-    re.compile(r"<hr[^>]*id=\"?stopSpelling.*", re.IGNORECASE | re.DOTALL),
-]
+_HEAD = re.compile(r"<head\b.*?</head\s*>|<title\b.*?</title\s*>", re.IGNORECASE | re.DOTALL)
+ORIGINAL_NAME = "original-message.eml"  # the whole e-mail as received, kept with its message
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 
 @dataclass
@@ -51,6 +50,15 @@ class InboundFile:
     data: bytes
     content_id: str = ""
     inline: bool = False
+
+
+@dataclass
+class AttachedMessage:
+    """An e-mail attached to the e-mail (message/rfc822): kept as .eml, its text shown folded."""
+
+    subject: str
+    sender: str
+    text: str
 
 
 @dataclass
@@ -65,10 +73,19 @@ class ParsedEmail:
     html: str
     files: list[InboundFile] = field(default_factory=list)
     auto_reason: str = ""
+    attached: list[AttachedMessage] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    report_type: str = ""  # multipart/report's report-type, e.g. "delivery-status"
+    report_text: str = ""  # the machine-readable report parts, as text
+    originals: list[dict[str, str]] = field(default_factory=list)  # headers of quoted mail
 
     @property
     def is_automatic(self) -> bool:
         return bool(self.auto_reason)
+
+    def header(self, name: str) -> str:
+        return " ".join(self.headers.get(name.lower(), []))
 
     @property
     def thread_ids(self) -> list[str]:
@@ -82,12 +99,39 @@ class ParsedEmail:
         return int(match.group(1)) if match else None
 
     def body_html(self, *, strip_quoted: bool) -> str:
-        """Sanitized HTML of the body; with strip_quoted, the previous message is cut off."""
-        if strip_quoted and self.text.strip():
-            return text_to_html(strip_quoted_text(self.text))
+        """Sanitized HTML of the body, quoted history and signature folded under "Show quoted
+        text" (tickets.mail.quotes); a reply (`strip_quoted`) prefers the text part, which
+        splits more reliably. Attached e-mails follow, each folded under its subject."""
+        body = self._body_html(strip_quoted)
+        for a in self.attached:
+            summary = f"Attached e-mail: {a.subject or '(no subject)'} ({a.sender or 'unknown'})"
+            body += folded(summary, text_to_html(a.text) if a.text.strip() else "")
+        return body
+
+    def _body_html(self, strip_quoted: bool) -> str:
+        if (strip_quoted or not self.html.strip()) and self.text.strip():
+            return collapse_text(self.text)
         if self.html.strip():
-            html = strip_quoted_html(self.html) if strip_quoted else self.html
-            return clean_html(html)
+            return collapse_html(_HEAD.sub("", self.html))
+        return ""
+
+    @property
+    def header_to(self) -> str:
+        return self.header("to")
+
+    @property
+    def header_cc(self) -> str:
+        return self.header("cc")
+
+    @property
+    def header_date(self) -> str:
+        return self.header("date")
+
+    def original_html(self) -> str:
+        """The whole body, nothing folded, sanitised, images as placeholders (no remote
+        image is ever fetched from a staff page): what the "original e-mail" page shows."""
+        if self.html.strip():
+            return _IMG.sub("[image]", clean_html(_HEAD.sub("", self.html)))
         return text_to_html(self.text)
 
 
@@ -96,105 +140,114 @@ class UnreadableEmail(ValueError):
 
 
 def strip_quoted_text(text: str) -> str:
-    """Cut the quoted previous message: from a client's "On … wrote:" line (or a run of
-    "> " lines at the end) onwards; the signature separator "-- " too."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    for i, line in enumerate(lines):
-        if line.rstrip() == "--" or any(p.match(line) for p in _QUOTE_HEADERS):
-            lines = lines[:i]
-            break
-    while lines and (lines[-1].startswith(">") or not lines[-1].strip()):
-        lines.pop()
-    kept = "\n".join(line for line in lines if not line.startswith(">"))
-    return kept.strip() or text.strip()
+    """Only the new words of a plain-text reply (quotes and signature left out)."""
+    return split_text(text).new
 
 
-def strip_quoted_html(html: str) -> str:
-    for pattern in _HTML_QUOTES:
-        cut = pattern.sub("", html)
-        if cut.strip():
-            html = cut
-    return html
+def _attached(part, hints) -> tuple[AttachedMessage, InboundFile, dict[str, str]]:
+    inner = attached_message(part)
+    sub = parse_parts(inner, hints) if inner is not None else None
+    subject = sub.subject if sub else ""
+    name = filename(part, hints) or (subject[:80].strip() or "message")
+    if not name.lower().endswith(".eml"):
+        name += ".eml"
+    info = AttachedMessage(subject, sub.from_email if sub else "", sub.text if sub else "")
+    return info, InboundFile(name=name, data=message_bytes(part)), _original(inner, hints)
 
 
-def _auto_reason(msg: EmailMessage, from_email: str) -> str:
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
-    if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
-    precedence = str(msg.get("Precedence", "")).strip().lower()
-    if precedence in AUTO_PRECEDENCE:
-        return f"Precedence: {precedence}"
-    for header in ("X-Autoreply", "X-Autorespond"):
-        if header in msg:
-            return header
-    if msg.get_content_type() == "multipart/report":
-        return "delivery report (bounce)"
-    if str(msg.get("Return-Path", "")).strip() == "<>":
-        return "empty Return-Path (bounce)"
-    if from_email.lower().startswith(DAEMONS):
-        return f"sent by {from_email}"
-    return ""
+def _original(msg, hints) -> dict[str, str]:
+    """The headers of a quoted original (in a bounce or receipt) that can name our ticket."""
+    if msg is None:
+        return {}
+    keys = ("Message-ID", "Subject", "X-Frontline-Ticket", "In-Reply-To", "References", "To")
+    raw = {k.lower(): v for k, v in reversed(list(msg.raw_items()))}
+    return {k.lower(): decode_header(raw[k.lower()], hints) for k in keys if k.lower() in raw}
 
 
-def _text(part) -> str:
-    try:
-        return clean_text(part.get_content())
-    except (LookupError, UnicodeDecodeError):  # unknown or lying charset
-        payload = part.get_payload(decode=True) or b""
-        return clean_text(payload.decode("latin-1", errors="replace"))
+def parse_parts(msg, hints: tuple[str, ...]) -> ParsedEmail:
+    """The walk behind `parse`: body, files, attached messages and report parts."""
+    plain: list[str] = []
+    html: list[str] = []
+    files: list[InboundFile] = []
+    attached: list[AttachedMessage] = []
+    reports: list[str] = []
+    originals: list[dict[str, str]] = []
+    for part in leaves(msg):
+        ctype, name = part.get_content_type(), filename(part, hints)
+        if ctype in MESSAGE_TYPES:
+            info, file, original = _attached(part, hints)
+            attached.append(info)
+            files.append(file)
+            originals.append(original)
+        elif ctype in REPORT_TYPES:
+            reports.append(part_text(part, hints))
+            if ctype.endswith("headers"):
+                originals.append(_original(load(part_bytes(part)), hints))
+        elif (
+            ctype in ("text/plain", "text/html")
+            and part.get_content_disposition() != "attachment"
+            and not name
+        ):
+            (html if ctype == "text/html" else plain).append(part_text(part, hints))
+        else:
+            cid = decode_header(part.get("Content-ID"), hints).strip().strip("<>")
+            inline = part.get_content_disposition() == "inline" or bool(cid)
+            name = name or guessed_name(part, cid)
+            files.append(InboundFile(name, part_bytes(part), cid[:255], inline))
+    html_text = clean_text("\n".join(html))
+    text = clean_text("\n\n".join(plain))
+    text = text if text.strip() else html_to_plain(html_text)
 
+    headers: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():  # raw: 8-bit bytes still there to be decoded
+        headers.setdefault(key.lower(), []).append(decode_header(value, hints))
 
-def _header(msg, name: str) -> str:
-    """A header as clean text (raw 8-bit or NUL bytes in headers arrive as surrogates)."""
-    return clean_text(str(msg.get(name, "")))
+    def header(key: str) -> str:
+        return (headers.get(key.lower()) or [""])[0]
 
-
-def _file(part) -> InboundFile:
-    data = part.get_payload(decode=True) or b""
-    cid = _header(part, "Content-ID").strip().strip("<>")
-    name = clean_text(part.get_filename() or "") or (f"inline-{cid}" if cid else "attachment")
-    inline = part.get_content_disposition() == "inline" or bool(cid)
-    return InboundFile(name=name, data=data, content_id=cid, inline=inline)
+    from_name, from_email = sender_address(header("From"))
+    report = next((p for p in msg.walk() if p.get_content_type() == "multipart/report"), None)
+    recipients = [a for key in RECIPIENT_HEADERS for a in addresses(header(key))]
+    # A message without a Message-ID gets one from its bytes, so the same bytes delivered
+    # twice (a replayed webhook call, a re-polled mailbox) are recognised as a duplicate.
+    return ParsedEmail(
+        message_id=(MSGID.findall(header("Message-ID")) or [""])[0][:255],
+        in_reply_to=header("In-Reply-To")[:255],
+        references=MSGID.findall(header("References")),
+        subject=" ".join(header("Subject").split())[:250],
+        from_email=from_email,
+        from_name=from_name,
+        text=text,
+        html=html_text,
+        files=files,
+        attached=attached,
+        recipients=list(dict.fromkeys(recipients)),
+        headers=headers,
+        report_type=str(report.get_param("report-type") or "").lower() if report else "",
+        report_text="\n".join(reports),
+        originals=[o for o in originals if o],
+    )
 
 
 def parse(raw: bytes) -> ParsedEmail:
-    """Parse RFC 822 bytes. Raises UnreadableEmail when there is no sender address."""
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    from_name, from_email = parseaddr(_header(msg, "From"))
-    if "@" not in from_email:
-        raise UnreadableEmail("The message has no sender address.")
-    text_part = msg.get_body(preferencelist=("plain",))
-    html_part = msg.get_body(preferencelist=("html",))
-    files = [
-        _file(part)
-        for part in msg.walk()
-        if not part.is_multipart()
-        and part is not text_part
-        and part is not html_part
-        and (
-            part.get_content_maintype() != "text"
-            or part.get_filename()
-            or part.get_content_disposition() == "attachment"
-        )
-    ]
-    references = MSGID.findall(_header(msg, "References"))
-    # A message without a Message-ID gets one from its bytes, so the same bytes delivered
-    # twice (a replayed webhook call, a re-polled mailbox) are recognised as a duplicate.
-    message_id = (MSGID.findall(_header(msg, "Message-ID")) or [""])[0][:255] or (
+    """Parse RFC 822 bytes (classified: `auto_reason` says why it must not make a ticket).
+    Raises UnreadableEmail when there is no sender address."""
+    msg = load(raw)
+    parsed = parse_parts(msg, charset_hints(msg))
+    for fallback in ("sender", "reply-to", "return-path"):
+        if "@" in parsed.from_email:
+            break
+        address = sender_address(parsed.header(fallback))[1]
+        parsed.from_email = address if "@" in address else parsed.from_email
+    parsed.message_id = parsed.message_id or (
         f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.frontline>"
     )
-    return ParsedEmail(
-        message_id=message_id,
-        in_reply_to=_header(msg, "In-Reply-To")[:255],
-        references=references,
-        subject=" ".join(_header(msg, "Subject").split())[:250],
-        from_email=from_email.strip().lower(),
-        from_name=from_name.strip(),
-        text=_text(text_part) if text_part is not None else "",
-        html=_text(html_part) if html_part is not None else "",
-        files=files,
-        auto_reason=_auto_reason(msg, from_email),
-    )
+    parsed.auto_reason = classify(parsed).automatic
+    # A report from "MAILER-DAEMON" (no domain) is still a report; a person's mail needs an
+    # address to answer.
+    if "@" not in parsed.from_email and not parsed.auto_reason:
+        raise UnreadableEmail("The message has no sender address.")
+    return parsed
 
 
 def sent_by_us(parsed: ParsedEmail) -> bool:
@@ -204,8 +257,9 @@ def sent_by_us(parsed: ParsedEmail) -> bool:
 
 def thread_for(parsed: ParsedEmail) -> Ticket | None:
     """The ticket this message answers: by In-Reply-To / References against the Message-IDs
-    we stored, then by the [FL-123] token in the subject — either only when the sender is
-    that ticket's requester; None means a new ticket."""
+    we stored, then by the [FL-123] token in the subject or the signed reply address it was
+    sent to (tickets.mail.reply_to) — each only when the sender is that ticket's requester;
+    None means a new ticket."""
     ids = parsed.thread_ids
     if ids:
         hit = (
@@ -216,7 +270,7 @@ def thread_for(parsed: ParsedEmail) -> Ticket | None:
         )
         if hit and hit.ticket.requester.email.lower() == parsed.from_email:
             return hit.ticket
-    token = parsed.ticket_token
+    token = parsed.ticket_token or ticket_id_from(parsed.recipients)
     if token:
         ticket = Ticket.objects.select_related("requester").filter(pk=token).first()
         if ticket and ticket.requester.email.lower() == parsed.from_email:

@@ -1,5 +1,6 @@
 """Outbound e-mail for tickets: replies carry Message-ID / In-Reply-To / References so the
-requester's mail client threads them, and the ticket reference in the subject as a fallback."""
+requester's mail client threads them, and the ticket reference in the subject as a fallback.
+Nothing is sent to an address a hard bounce marked as bouncing: it is held, and noted."""
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +11,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from .. import events
 from ..models import Message, Ticket
+from .reply_to import reply_address
+from .sanitize import text_to_html
 from .survey_links import csat_token
 
 
@@ -34,14 +38,37 @@ def thread_headers(ticket: Ticket, exclude: int | None = None) -> dict[str, str]
     return {"In-Reply-To": ids[-1], "References": " ".join(ids[-20:])}
 
 
+def held_for_bounce(ticket: Ticket, subject: str) -> bool:
+    """True (and noted on the ticket) when the requester's address is bouncing: a hard
+    bounce said it does not exist, so e-mail to it is held rather than sent again."""
+    requester = ticket.requester
+    if requester.email_bounced_at is None:
+        return False
+    note = (
+        f"E-mail held, not sent: {requester.email} is bouncing "
+        f"({requester.email_bounce_reason or 'hard bounce'}). Subject: {subject}"
+    )
+    Message.objects.create(
+        ticket=ticket, kind=Message.Kind.INTERNAL, body_html=text_to_html(note), body_text=note,
+        channel=Ticket.Channel.EMAIL, created_at=timezone.now(), is_automated=True,
+    )  # fmt: skip
+    events.record(ticket, None, "email_held", new=subject[:250])
+    return True
+
+
 def _send(ticket: Ticket, subject: str, template: str, context: dict, headers: dict) -> None:
-    """Email the requester the text and HTML renderings of tickets/email/<template>."""
+    """Email the requester the text and HTML renderings of tickets/email/<template> —
+    unless their address is bouncing (held_for_bounce)."""
+    if held_for_bounce(ticket, subject):
+        return
     context = {"ticket": ticket, **context}
+    reply_to = reply_address(ticket.pk)
     mail = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"tickets/email/{template}.txt", context),
         to=[ticket.requester.email],
         headers=headers,
+        reply_to=[reply_to] if reply_to else None,
     )
     mail.attach_alternative(
         render_to_string(f"tickets/email/{template}.html", context), "text/html"

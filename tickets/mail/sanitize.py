@@ -10,9 +10,9 @@ from django.utils.html import format_html_join
 from markdown.extensions import Extension
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
-    "hr", "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table",
-    "tbody", "td", "th", "thead", "tr", "u", "ul",
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2",
+    "h3", "h4", "hr", "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -81,6 +81,10 @@ def text_to_html(text: str) -> str:
     return clean_html(format_html_join("", "<p>{}</p>", ((linebreaksbr(p),) for p in paragraphs)))
 
 
+_BREAKS = re.compile(r"(<br\s*/?>|</(?:p|div|li|h[1-6]|tr|blockquote|pre|table|summary)>)", re.I)
+
+
 def html_to_text(raw: str) -> str:
-    """A plain-text rendering for search and for the text part of emails."""
-    return html.unescape(nh3.clean(raw, tags=set())).strip()
+    """A plain-text rendering for search and for the text part of emails (blocks and line
+    breaks become newlines, so paragraphs do not run together)."""
+    return html.unescape(nh3.clean(_BREAKS.sub(r"\1\n", raw), tags=set())).strip()

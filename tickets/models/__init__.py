@@ -14,6 +14,7 @@ from .core import (
 )
 from .csat import CSATResponse
 from .escalation import Escalation
+from .mail import BlockedSender, HeldEmail
 from .outbox import OutboxMessage
 from .privacy import LegalHold
 from .routing import RoutingRule, TicketRouting
@@ -34,11 +35,13 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketLink",
+    "BlockedSender",
     "BusinessHours",
     "CSATResponse",
     "Escalation",
     "ImminentRisk",
     "ImminentRiskStep",
+    "HeldEmail",
     "LegalHold",
     "Notification",
     "OutboxMessage",

@@ -55,6 +55,9 @@ class Requester(models.Model):
     country = models.CharField(max_length=2, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by a hard bounce (5.x.x) about mail we sent them: e-mail to them is held, not sent.
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
+    email_bounce_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["email"]

@@ -86,10 +86,11 @@ _MESSAGE = (
 _FILES = '\n          <ul class="files">{}</ul>'
 _FILE = (
     '<li id="attachment-{pk}" class="file">{image}\n'
-    '  <a href="{url}" download>{name}</a>\n'
+    '  <a href="{url}" download>{name}</a>{read}\n'
     '  <span class="muted">{size}</span>\n'
     "</li>\n"
 )
+_READ = ' · <a href="{}">Read</a>'
 _PREVIEW = '\n    <img src="{}" alt="{}" width="240">'
 # A file of a sensitive ticket before this viewer revealed it: the blurred derivative (images)
 # and a reveal button; the download link stays hidden (and answers 403) until the reveal.
@@ -155,10 +156,14 @@ def _attachment(a, ws, revealed, csrf: SafeString) -> SafeString:
         )  # fmt: skip
     if is_image:
         image = fragment(_PREVIEW, path_for("tickets:attachment_preview", a.pk), a.name)
+    read = EMPTY  # an e-mail (.eml) can also be read here, sanitised
+    if a.content_type == "message/rfc822":
+        read = fragment(_READ, path_for("tickets:attachment_email", a.pk))
     return fragment(
         _FILE,
         pk=int(a.pk),
         image=image,
+        read=read,
         url=path_for("tickets:attachment", a.pk),
         name=a.name,
         size=filesizeformat(a.size),
