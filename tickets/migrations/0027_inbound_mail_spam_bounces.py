@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0021_legal_hold'),
+        ("tickets", "0026_category_exposure_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
