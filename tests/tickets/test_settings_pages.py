@@ -143,7 +143,7 @@ def test_preview_swaps_the_region_list_when_the_country_changes(client, admin, f
     data = hours_form(holiday_country="US", region_of="DE")
     page = client.post(reverse("settings:hours_new_preview"), data).content.decode()
     assert 'id="region-field" hx-swap-oob="true"' in page
-    assert '<option value="CA">CA</option>' in page
+    assert '<option value="CA">California (CA)</option>' in page
 
 
 def test_saving_hours_is_audited_and_moves_a_tickets_due_time(
