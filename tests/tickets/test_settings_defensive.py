@@ -164,7 +164,9 @@ def test_webhook_urls_to_internal_addresses_are_refused(url):
         WebhookEndpoint(url=url, secret="s", events=["ticket.created"]).full_clean()
 
 
-def test_a_name_resolving_to_loopback_is_refused_when_each_delivery_is_sent(monkeypatch):
+def test_a_name_resolving_to_loopback_is_refused_when_each_delivery_is_sent(
+    monkeypatch, admin_user
+):
     endpoint = WebhookEndpoint.objects.create(
         url="https://hooks.example.org/x", secret="s", events=["ticket.created"]
     )
@@ -182,6 +184,7 @@ def test_a_name_resolving_to_loopback_is_refused_when_each_delivery_is_sent(monk
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert "refused" in delivery.last_error
     assert "127.0.0.1" in delivery.last_error
+    assert "hooks.example.org" in Notification.objects.get(user=admin_user).text
 
 
 def test_other_people_are_not_told_about_bad_settings(team, category, broken_hours, admin_user):
