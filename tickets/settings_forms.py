@@ -67,6 +67,14 @@ class ClockField(forms.CharField):
         return total
 
 
+def _most_intervals_a_day(hours: BusinessHours | None) -> int:
+    try:
+        weekly = parse_weekly(hours.weekly) if hours else ()
+    except ValueError:
+        return 0
+    return max((sum(1 for d, _s, _e in weekly if d == day) for day in range(7)), default=0)
+
+
 class BusinessHoursForm(forms.Form):
     """A calendar: name, zone, weekly grid (up to SLOTS intervals a day), holidays, teams."""
 
@@ -101,19 +109,23 @@ class BusinessHoursForm(forms.Form):
             country = self.initial.get("holiday_country", "")
         self.fields["holiday_subdivision"].choices = subdivision_choices(country or "")
         self.fields["teams"].queryset = teams
+        self.slots = max(SLOTS, _most_intervals_a_day(hours))
         for day in range(7):
-            for slot in range(SLOTS):
+            for slot in range(self.slots):
                 for edge in ("open", "close"):
                     self.fields[f"d{day}_{slot}_{edge}"] = ClockField(
                         required=False, label=f"{WEEKDAY_NAMES[day]} {edge}s ({slot + 1})"
                     )
+
+    def slot_numbers(self) -> list[int]:
+        return list(range(1, self.slots + 1))
 
     def grid(self):
         """(weekday name, [(open field, close field), ...]) for the template."""
         return [
             (
                 WEEKDAY_NAMES[day],
-                [(self[f"d{day}_{s}_open"], self[f"d{day}_{s}_close"]) for s in range(SLOTS)],
+                [(self[f"d{day}_{s}_open"], self[f"d{day}_{s}_close"]) for s in range(self.slots)],
             )
             for day in range(7)
         ]
@@ -128,16 +140,15 @@ class BusinessHoursForm(forms.Form):
             "holiday_subdivision": hours.holiday_subdivision,
             "teams": list(hours.teams.values_list("team_id", flat=True)),
         }
+        if isinstance(hours.custom_holidays, list):
+            initial["custom_holidays"] = "\n".join(str(d) for d in hours.custom_holidays)
         try:
             weekly = parse_weekly(hours.weekly)
-            initial["custom_holidays"] = "\n".join(str(d) for d in hours.custom_holidays)
-        except (ValueError, TypeError):
+        except ValueError:
             return initial  # an invalid stored value: start from an empty grid
         slots: dict[int, int] = {}
         for day, start, end in weekly:
             slot = slots.get(day, 0)
-            if slot >= SLOTS:
-                continue
             slots[day] = slot + 1
             initial[f"d{day}_{slot}_open"] = minutes_label(start)
             initial[f"d{day}_{slot}_close"] = minutes_label(end)
@@ -146,7 +157,7 @@ class BusinessHoursForm(forms.Form):
     def _weekly(self) -> list[list[int]]:
         weekly = []
         for day in range(7):
-            for slot in range(SLOTS):
+            for slot in range(self.slots):
                 start = self.cleaned_data.get(f"d{day}_{slot}_open")
                 end = self.cleaned_data.get(f"d{day}_{slot}_close")
                 if start is None and end is None:

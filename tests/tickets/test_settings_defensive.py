@@ -193,3 +193,19 @@ def test_other_people_are_not_told_about_bad_settings(team, category, broken_hou
     cal = team_calendar(team.pk, timezone.now())
     assert cal.always_open
     assert list(Notification.objects.values_list("user_id", flat=True)) == [admin_user.pk]
+
+
+def test_admin_fixes_a_calendar_stored_invalid_from_the_settings_page(
+    client, admin_user, team, broken_hours, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    page = client.get(reverse("settings:hours_edit", args=[broken_hours.pk]))
+    assert page.status_code == 200
+    data = {"name": "Typed by hand", "time_zone": "UTC", "teams": [team.pk], "region_of": ""}
+    data.update({"d0_0_open": "09:00", "d0_0_close": "17:00"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("settings:hours_edit", args=[broken_hours.pk]), data)
+    assert response.status_code == 302
+    broken_hours.refresh_from_db()
+    assert broken_hours.weekly == [[0, 540, 1020]]
+    assert not team_calendar(team.pk, timezone.now()).always_open
