@@ -191,13 +191,29 @@ class SavedViewAdmin(admin.ModelAdmin):
 
 @admin.register(BusinessHours)
 class BusinessHoursAdmin(admin.ModelAdmin):
+    """Validated by the model's clean() like the Settings page; a change recomputes the due
+    times of its teams' open tickets, quietly (no escalation for what it makes past due)."""
+
     list_display = ["name", "time_zone", "holiday_country", "always_open"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        teams = list(
+            TeamServiceSettings.objects.filter(business_hours=obj).values_list("team_id", flat=True)
+        )
+        if teams:
+            sla_recompute_later(team_ids=teams)
 
 
 @admin.register(TeamServiceSettings)
 class TeamServiceSettingsAdmin(admin.ModelAdmin):
     list_display = ["team", "business_hours", "interleave_sensitive", "exposure_cap_per_hour"]
     list_select_related = ["team", "business_hours"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "business_hours" in form.changed_data:
+            sla_recompute_later(team_ids=[obj.team_id])
 
 
 @admin.register(SLAPolicy)

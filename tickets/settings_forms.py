@@ -8,37 +8,71 @@ from functools import lru_cache
 import holidays as holidays_pkg
 from django import forms
 from django.core.exceptions import ValidationError
+from holidays import registry
 
 from teams.models import Team
 
-from .business_time import WEEKDAY_NAMES, parse_weekly, zone_names
+from .business_time import WEEKDAY_NAMES, minutes_label, parse_weekly, zone_names
 from .models import BusinessHours, Category, SLAPolicy, Ticket
 from .models.sla import PAUSABLE_STATUSES, default_pause_statuses
 from .validators import holiday_regions
 
 SLOTS = 3  # intervals offered per weekday
-TIME_INPUT = forms.TimeInput(attrs={"type": "time", "step": 60}, format="%H:%M")
 
 
 @lru_cache(maxsize=1)
 def country_choices() -> list[tuple[str, str]]:
-    """Countries the holiday calendar covers, by name."""
-    named = []
-    for code in holiday_regions():
-        try:
-            name = type(holidays_pkg.country_holidays(code, years=[])).__name__
-        except (NotImplementedError, KeyError, ValueError):
-            continue
-        named.append((code, f"{name} ({code})"))
+    """Countries the holiday calendar covers, by name (the package's registry)."""
+    covered = holiday_regions()
+    named = [
+        (codes[1], f"{key.replace('_', ' ').title()} ({codes[1]})")
+        for key, codes in registry.COUNTRIES.items()
+        if len(codes) > 1 and codes[1] in covered
+    ]
     return sorted(named, key=lambda c: c[1])
 
 
+@lru_cache(maxsize=64)
 def subdivision_choices(country: str) -> list[tuple[str, str]]:
-    return [("", "Whole country")] + [(s, s) for s in holiday_regions().get(country, ())]
+    """The country's regions by name where the package names them, else by code."""
+    codes = holiday_regions().get(country, ())
+    names: dict[str, str] = {}
+    if codes:
+        aliases = getattr(
+            holidays_pkg.country_holidays(country, years=[]), "subdivisions_aliases", {}
+        )
+        for name, code in aliases.items():
+            names.setdefault(code, name)
+    return [("", "Whole country")] + [(c, f"{names[c]} ({c})" if c in names else c) for c in codes]
 
 
-def _minutes(value) -> int | None:
-    return None if value is None else value.hour * 60 + value.minute
+class ClockField(forms.CharField):
+    """A time of day typed in 24-hour form (HH:MM, 00:00 to 24:00), as minutes after midnight."""
+
+    widget = forms.TextInput(
+        attrs={"inputmode": "numeric", "placeholder": "HH:MM", "size": 5, "maxlength": 5,
+               "pattern": "[0-2]?[0-9]:[0-5][0-9]", "autocomplete": "off"}
+    )  # fmt: skip
+
+    def to_python(self, value) -> int | None:  # type: ignore[override]
+        value = (value or "").strip()
+        if not value:
+            return None
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+            raise ValidationError(f"“{value}” is not a time written HH:MM (24-hour).")
+        total = int(hours) * 60 + int(minutes)
+        if int(minutes) > 59 or total > 1440:
+            raise ValidationError(f"“{value}” is not a time between 00:00 and 24:00.")
+        return total
+
+
+def _most_intervals_a_day(hours: BusinessHours | None) -> int:
+    try:
+        weekly = parse_weekly(hours.weekly) if hours else ()
+    except ValueError:
+        return 0
+    return max((sum(1 for d, _s, _e in weekly if d == day) for day in range(7)), default=0)
 
 
 class BusinessHoursForm(forms.Form):
@@ -75,21 +109,23 @@ class BusinessHoursForm(forms.Form):
             country = self.initial.get("holiday_country", "")
         self.fields["holiday_subdivision"].choices = subdivision_choices(country or "")
         self.fields["teams"].queryset = teams
+        self.slots = max(SLOTS, _most_intervals_a_day(hours))
         for day in range(7):
-            for slot in range(SLOTS):
+            for slot in range(self.slots):
                 for edge in ("open", "close"):
-                    self.fields[f"d{day}_{slot}_{edge}"] = forms.TimeField(
-                        required=False,
-                        widget=TIME_INPUT,
-                        label=f"{WEEKDAY_NAMES[day]} {edge}s ({slot + 1})",
+                    self.fields[f"d{day}_{slot}_{edge}"] = ClockField(
+                        required=False, label=f"{WEEKDAY_NAMES[day]} {edge}s ({slot + 1})"
                     )
+
+    def slot_numbers(self) -> list[int]:
+        return list(range(1, self.slots + 1))
 
     def grid(self):
         """(weekday name, [(open field, close field), ...]) for the template."""
         return [
             (
                 WEEKDAY_NAMES[day],
-                [(self[f"d{day}_{s}_open"], self[f"d{day}_{s}_close"]) for s in range(SLOTS)],
+                [(self[f"d{day}_{s}_open"], self[f"d{day}_{s}_close"]) for s in range(self.slots)],
             )
             for day in range(7)
         ]
@@ -104,27 +140,26 @@ class BusinessHoursForm(forms.Form):
             "holiday_subdivision": hours.holiday_subdivision,
             "teams": list(hours.teams.values_list("team_id", flat=True)),
         }
+        if isinstance(hours.custom_holidays, list):
+            initial["custom_holidays"] = "\n".join(str(d) for d in hours.custom_holidays)
         try:
             weekly = parse_weekly(hours.weekly)
-            initial["custom_holidays"] = "\n".join(str(d) for d in hours.custom_holidays)
-        except (ValueError, TypeError):
+        except ValueError:
             return initial  # an invalid stored value: start from an empty grid
         slots: dict[int, int] = {}
         for day, start, end in weekly:
             slot = slots.get(day, 0)
-            if slot >= SLOTS:
-                continue
             slots[day] = slot + 1
-            initial[f"d{day}_{slot}_open"] = f"{start // 60:02d}:{start % 60:02d}"
-            initial[f"d{day}_{slot}_close"] = f"{end // 60 % 24:02d}:{end % 60:02d}"
+            initial[f"d{day}_{slot}_open"] = minutes_label(start)
+            initial[f"d{day}_{slot}_close"] = minutes_label(end)
         return initial
 
     def _weekly(self) -> list[list[int]]:
         weekly = []
         for day in range(7):
-            for slot in range(SLOTS):
-                start = _minutes(self.cleaned_data.get(f"d{day}_{slot}_open"))
-                end = _minutes(self.cleaned_data.get(f"d{day}_{slot}_close"))
+            for slot in range(self.slots):
+                start = self.cleaned_data.get(f"d{day}_{slot}_open")
+                end = self.cleaned_data.get(f"d{day}_{slot}_close")
                 if start is None and end is None:
                     continue
                 if start is None or end is None:

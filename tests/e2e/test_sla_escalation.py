@@ -1,5 +1,7 @@
-"""Browser: an admin tightens an SLA target in the admin, the sweep runs, and the lead finds
-the now-breached ticket in Escalations; then takes it on and de-escalates it."""
+"""Browser: an admin tightens an SLA target in the admin — the open ticket it makes past due is
+recorded as missed but not escalated (no flood, issue 19) — then a ticket that breaches the
+new target by time passing is escalated by the sweep, and the lead finds it in Escalations;
+then takes it on and de-escalates it."""
 
 from datetime import timedelta
 
@@ -20,8 +22,8 @@ def test_admin_edits_sla_target_and_lead_sees_the_breach_in_escalations(
     lead = Agent.objects.select_related("team").get(user__username="lead")
     policy = SLAPolicy.objects.create(name="Standard", first_reply_minutes=600, business_time=False)
     requester = services.requester_get_or_create(email="sam@users.example.org", name="Sam Ortiz")
-    ticket = services.ticket_create(
-        subject="Hacked account, posts I did not write", body="Please lock it.",
+    earlier = services.ticket_create(
+        subject="Password reset mail missing", body="Nothing arrives.",
         requester=requester, category=categories["account-access"], team=lead.team,
         created_at=timezone.now() - timedelta(hours=2),
     )  # fmt: skip
@@ -35,6 +37,14 @@ def test_admin_edits_sla_target_and_lead_sees_the_breach_in_escalations(
     page.goto("/")
     page.get_by_role("button", name="Log out").click()
 
+    # Past due only because of the change: recorded as missed, never escalated.
+    assert sla_sweep.delay().get()["breached"] == 0
+    assert earlier.slas.get(kind="first_reply").met is False
+    ticket = services.ticket_create(
+        subject="Hacked account, posts I did not write", body="Please lock it.",
+        requester=requester, category=categories["account-access"], team=lead.team,
+        created_at=timezone.now() - timedelta(hours=2),
+    )  # fmt: skip
     assert sla_sweep.delay().get()["breached"] == 1  # the beat's task, run once
 
     login(page, "lead")

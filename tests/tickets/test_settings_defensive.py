@@ -164,7 +164,9 @@ def test_webhook_urls_to_internal_addresses_are_refused(url):
         WebhookEndpoint(url=url, secret="s", events=["ticket.created"]).full_clean()
 
 
-def test_a_name_resolving_to_loopback_is_refused_when_each_delivery_is_sent(monkeypatch):
+def test_a_name_resolving_to_loopback_is_refused_when_each_delivery_is_sent(
+    monkeypatch, admin_user
+):
     endpoint = WebhookEndpoint.objects.create(
         url="https://hooks.example.org/x", secret="s", events=["ticket.created"]
     )
@@ -182,6 +184,7 @@ def test_a_name_resolving_to_loopback_is_refused_when_each_delivery_is_sent(monk
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert "refused" in delivery.last_error
     assert "127.0.0.1" in delivery.last_error
+    assert "hooks.example.org" in Notification.objects.get(user=admin_user).text
 
 
 def test_other_people_are_not_told_about_bad_settings(team, category, broken_hours, admin_user):
@@ -190,3 +193,19 @@ def test_other_people_are_not_told_about_bad_settings(team, category, broken_hou
     cal = team_calendar(team.pk, timezone.now())
     assert cal.always_open
     assert list(Notification.objects.values_list("user_id", flat=True)) == [admin_user.pk]
+
+
+def test_admin_fixes_a_calendar_stored_invalid_from_the_settings_page(
+    client, admin_user, team, broken_hours, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    page = client.get(reverse("settings:hours_edit", args=[broken_hours.pk]))
+    assert page.status_code == 200
+    data = {"name": "Typed by hand", "time_zone": "UTC", "teams": [team.pk], "region_of": ""}
+    data.update({"d0_0_open": "09:00", "d0_0_close": "17:00"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("settings:hours_edit", args=[broken_hours.pk]), data)
+    assert response.status_code == 302
+    broken_hours.refresh_from_db()
+    assert broken_hours.weekly == [[0, 540, 1020]]
+    assert not team_calendar(team.pk, timezone.now()).always_open

@@ -143,7 +143,7 @@ def test_preview_swaps_the_region_list_when_the_country_changes(client, admin, f
     data = hours_form(holiday_country="US", region_of="DE")
     page = client.post(reverse("settings:hours_new_preview"), data).content.decode()
     assert 'id="region-field" hx-swap-oob="true"' in page
-    assert '<option value="CA">CA</option>' in page
+    assert '<option value="CA">California (CA)</option>' in page
 
 
 def test_saving_hours_is_audited_and_moves_a_tickets_due_time(
@@ -318,3 +318,18 @@ def test_new_tickets_only_keeps_open_tickets_and_versions_an_edit(
     )
     assert newer.due_at == NOW + timedelta(minutes=35)
     assert AuditEntry.objects.filter(action="setting_change").count() == 3
+
+
+def test_editing_keeps_every_interval_of_a_busy_day(client, admin):
+    four = [[0, 480, 540], [0, 600, 660], [0, 720, 780], [0, 840, 900]]
+    hours = BusinessHours.objects.create(name="Split shifts", weekly=four)
+    client.force_login(admin)
+    page = client.get(reverse("settings:hours_edit", args=[hours.pk])).content.decode()
+    assert 'value="14:00"' in page
+    data = {"name": "Split shifts", "time_zone": "UTC", "region_of": ""}
+    for slot, (_d, start, end) in enumerate(four):
+        data[f"d0_{slot}_open"] = f"{start // 60:02d}:00"
+        data[f"d0_{slot}_close"] = f"{end // 60:02d}:00"
+    assert client.post(reverse("settings:hours_edit", args=[hours.pk]), data).status_code == 302
+    hours.refresh_from_db()
+    assert hours.weekly == four

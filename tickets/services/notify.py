@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 
@@ -107,19 +108,25 @@ def setting_fault_report(*, setting, problem: str) -> bool:
     """Tell the admins (in the app and by e-mail) and the log, once, that a stored setting is
     invalid and is being skipped — a value saved before validation existed. Code that reads
     settings calls this and carries on with a safe fallback instead of failing. Returns
-    whether this call reported it (False: already reported)."""
+    whether this call reported it (False: already reported). A day-long cache mark spares
+    the hot paths (every SLA sync reads the calendar) the look-up in the notices."""
     text = (
         f"Setting ignored until fixed: {setting._meta.verbose_name} “{setting}” "
         f"(#{setting.pk}): {problem}"
     )[:300]
-    if Notification.objects.filter(kind=SETTING_FAULT, text=text).exists():
+    mark = "setting-fault:" + hashlib.sha256(text.encode()).hexdigest()
+    if not cache.add(mark, 1, timeout=24 * 3600):
         return False
-    logger.warning("Invalid stored setting skipped: %s", text)
-    admins = (
+    admins = list(
         get_user_model()
         .objects.filter(is_active=True)
         .filter(Q(is_superuser=True) | Q(agent__role=Role.ADMIN))
         .values_list("pk", flat=True)
+        .distinct()
     )
+    told = Notification.objects.filter(user_id__in=admins[:1], kind=SETTING_FAULT, text=text)
+    if told.exists():
+        return False
+    logger.warning("Invalid stored setting skipped: %s", text)
     notifications_create(items=[(pk, None, SETTING_FAULT, text) for pk in admins])
     return True

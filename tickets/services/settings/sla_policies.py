@@ -114,7 +114,14 @@ def sla_policy_preview(
     ]
     order = others + ([(draft, category_ids, frozenset(team_ids))] if draft.active else [])
     order.sort(key=lambda e: (e[0].position, e[0].pk or 2**62))
-    tickets = list(Ticket.objects.unsolved().order_by("pk"))
+    tickets = list(
+        Ticket.objects.unsolved()
+        .order_by("pk")
+        .only(
+            "pk", "priority", "category_id", "team_id", "channel", "custom_fields", "status",
+            "created_at", "first_reply_at", "last_requester_reply_at",
+        )
+    )  # fmt: skip
     running: dict[int, dict[str, TicketSLA]] = {}
     for row in TicketSLA.objects.filter(
         ticket__in=Ticket.objects.unsolved(), stopped_at__isnull=True

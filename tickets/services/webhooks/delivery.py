@@ -23,6 +23,7 @@ from core.effects import after_commit, enqueue
 from core.netguard import AddressRefused, guarded_opener
 
 from ...models import WebhookAttempt, WebhookDelivery
+from ..notify import setting_fault_report
 from .emit import DELIVER
 from .signing import body_bytes, signature_header
 
@@ -143,6 +144,8 @@ def webhook_attempt(*, delivery_id: int, replay: bool = False) -> AttemptResult:
         clock = time.monotonic()
         status_code, excerpt, error, response_headers = _post(endpoint.url, body, headers)
         duration_ms = int((time.monotonic() - clock) * 1000)
+        if error.startswith("refused:"):  # a URL saved before the check, or a DNS change
+            setting_fault_report(setting=endpoint, problem=error)
         number = delivery.attempts + 1
         ok = status_code is not None and 200 <= status_code < 300
         retry_in = None
