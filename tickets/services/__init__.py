@@ -45,7 +45,8 @@ from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
 from .privacy import legal_hold_place, legal_hold_release, requester_erase, retention_run
 from .routing import routing_decide, ticket_auto_assign, ticket_route
-from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
+from .sla import sla_backfill, sla_batch, sla_policies_changed, sla_resync_unsolved, sla_sync
+from .sla_history import SLAHistory, sla_history_rows
 from .work import work_heartbeat
 from .workflow import (
     attachment_reveal,
@@ -82,7 +83,10 @@ __all__ = [
     "sla_sweep",
     "ticket_auto_assign",
     "ticket_route",
+    "SLAHistory",
     "sla_backfill",
+    "sla_batch",
+    "sla_history_rows",
     "sla_policies_changed",
     "sla_resync_unsolved",
     "sla_sync",
