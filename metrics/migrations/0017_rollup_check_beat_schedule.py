@@ -1,0 +1,35 @@
+"""Schedule the nightly rollup check (03:30 UTC, after the day's last refreshes): yesterday's
+rollups against the raw tickets, admins alerted when they differ."""
+
+from django.db import migrations
+
+TASK_NAME = "metrics: nightly rollup check"
+
+
+def create(apps, schema_editor):
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    nightly, _ = CrontabSchedule.objects.get_or_create(
+        minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+    )
+    PeriodicTask.objects.get_or_create(
+        name=TASK_NAME,
+        defaults={
+            "task": "metrics.tasks.rollups_check_yesterday",
+            "crontab": nightly,
+            "enabled": True,
+        },
+    )
+
+
+def remove(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("metrics", "0016_weekly_rollups"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create, remove)]
