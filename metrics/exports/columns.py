@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.db.models import Case, CharField, F, Func, Value, When
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 
 from ..definitions import BY_SLUG
 
@@ -77,7 +77,7 @@ def person_sql(prefix: str) -> Func:
 def labelled_sql(field: str, choices) -> Case:
     """The label of a choice field's value (the value itself when it is not a choice)."""
     whens = [When(**{field: k}, then=Value(str(v))) for k, v in choices]
-    return Case(*whens, default=F(field), output_field=TEXT)
+    return Case(*whens, default=Cast(field, TEXT), output_field=TEXT)
 
 
 def rounded(value: float | None) -> float | None:
