@@ -1,5 +1,5 @@
-"""Schedule the nightly rollup check (03:30 UTC, after the day's last refreshes): yesterday's
-rollups against the raw tickets, admins alerted when they differ."""
+"""Schedule the nightly rollup check (04:15 UTC, after the day's last refreshes and the 03:30
+retention run): yesterday's rollups against the raw tickets, admins alerted when they differ."""
 
 from django.db import migrations
 
@@ -10,7 +10,7 @@ def create(apps, schema_editor):
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+        minute="15", hour="4", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
     )
     PeriodicTask.objects.get_or_create(
         name=TASK_NAME,

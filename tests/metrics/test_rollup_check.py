@@ -19,7 +19,7 @@ from tickets.models import Notification
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
-CHECKED_AT = START + timedelta(days=3, hours=3, minutes=30)  # the night after 2026-03-03
+CHECKED_AT = START + timedelta(days=3, hours=4, minutes=15)  # the night after 2026-03-03
 YESTERDAY = (CHECKED_AT - timedelta(days=1)).date()
 
 
@@ -88,4 +88,4 @@ def test_a_fine_row_that_lost_a_ticket_is_caught(history, admin):
 def test_the_check_is_scheduled_nightly_in_beat():
     task = PeriodicTask.objects.get(task="metrics.tasks.rollups_check_yesterday")
     assert task.enabled
-    assert (task.crontab.hour, task.crontab.minute) == ("3", "30")
+    assert (task.crontab.hour, task.crontab.minute) == ("4", "15")
