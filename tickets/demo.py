@@ -162,7 +162,7 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
 
     tickets, threads = [], []
     load: dict[int, int] = {}
-    # The last hour's arrivals, still waiting for a first reply: the live queue the demo opens
+    # The last 75 minutes' arrivals (new, most not yet answered): the live queue the demo opens
     # on, with SLA clocks about to fall due whatever the size of the seed.
     live = max(LIVE_MIN, count // LIVE_SHARE)
     for i in range(count):
