@@ -68,6 +68,11 @@ class ExportForm(forms.Form):
 
     dataset = forms.ChoiceField(label="Report", choices=[])
     format = forms.ChoiceField(label="Format", choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")])
+    times = forms.ChoiceField(
+        label="Times",
+        required=False,
+        choices=[("local", "In my time zone"), ("utc", "UTC (ISO 8601)")],
+    )
 
     def __init__(self, *args, **kwargs):
 

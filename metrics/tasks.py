@@ -50,3 +50,10 @@ def trend_alerts_notify() -> int:
     """Every 15 minutes: email new volume spikes to the teams' leads and managers (when
     FRONTLINE["TREND_ALERT_EMAILS"] is on)."""
     return services.trend_alerts_email()
+
+
+@shared_task(acks_late=True)
+def rollups_check_yesterday() -> int:
+    """Nightly: compare yesterday's rollups with the raw tickets; alert admins if they differ.
+    Returns how many figures differ."""
+    return len(services.rollup_check_yesterday())

@@ -220,6 +220,8 @@ def business_minutes_between(cal: BusinessCalendar, start: datetime, end: dateti
 def add_business_minutes(cal: BusinessCalendar, start: datetime, minutes: float) -> datetime:
     """The instant by which `minutes` open minutes have passed since `start`.
 
+    Walks the calendar a UTC day at a time; each day's open intervals are computed once per
+    calendar and kept (`_day_intervals`), so many targets on one calendar cost little.
     Raises ValueError when the calendar has no open time within three years.
     """
     start = start.astimezone(UTC)
@@ -228,11 +230,22 @@ def add_business_minutes(cal: BusinessCalendar, start: datetime, minutes: float)
         return start
     if cal.always_open:
         return start + remaining
-    cursor, window = start, timedelta(days=14)
-    while cursor - start < SEARCH_LIMIT:
-        for a, b in open_intervals(cal, cursor, cursor + window):
+    day = start.date()
+    last = (start + SEARCH_LIMIT).date()
+    while day <= last:
+        for a, b in _day_intervals(cal, day):
+            a = max(a, start)
+            if b <= a:
+                continue
             if b - a >= remaining:
                 return a + remaining
             remaining -= b - a
-        cursor += window
+        day += DAY
     raise ValueError("This calendar has no business hours within three years.")
+
+
+@lru_cache(maxsize=8192)
+def _day_intervals(cal: BusinessCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """The open UTC intervals of one UTC day (a calendar is immutable, so they never change)."""
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    return tuple(open_intervals(cal, midnight, midnight + DAY))

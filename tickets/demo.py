@@ -7,13 +7,13 @@ import io
 import random
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from teams.models import Agent, ExposureEntry, ExposureKind, Sensitivity, Team
 
+from .demo_sla import seed_sla_history
 from .mail.sanitize import text_to_html
 from .models import (
     Attachment,
@@ -25,6 +25,7 @@ from .models import (
     Tag,
     Ticket,
     TicketEvent,
+    TicketSLA,
 )
 from .services import attachment_add
 
@@ -131,12 +132,17 @@ def seed_categories() -> dict[str, Category]:
 
 
 def _created_at(rng: random.Random, now, days: int):
-    """Arrivals over `days`, heavier on recent days and in daytime hours (UTC-ish peak)."""
+    """Arrivals over `days`, heavier on recent days and in daytime hours (UTC-ish peak), at or
+    before `now`."""
     day = int(days * (rng.random() ** 1.3))
     hour = int(rng.triangular(0, 24, 15)) % 24
-    return now - timedelta(
-        days=day, hours=now.hour - hour, minutes=rng.randint(0, 59), seconds=rng.randint(0, 59)
-    )
+    at = now.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59))
+    at -= timedelta(days=day)
+    # Today's hours still to come happened yesterday: the demo is never in the future.
+    return at - timedelta(days=1) if at > now else at
+
+
+LIVE_MIN, LIVE_SHARE = 8, 600  # tickets in the last hour: at least 8, else 1 in 600
 
 
 @transaction.atomic
@@ -154,7 +160,6 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
     care_teams = [teams[s] for s in ("account-care", "manila-care", "krakow-care") if s in teams]
     safety_team = teams.get("trust-safety") or care_teams[0]
     weights = [c[3] for c in CATEGORIES]
-    targets = settings.FRONTLINE["DEFAULT_FIRST_REPLY_MINUTES"]
 
     requesters = []
     for i in range(max(50, count * 6 // 10)):
@@ -175,12 +180,18 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
 
     tickets, threads = [], []
     load: dict[int, int] = {}
-    for _ in range(count):
+    # The last 75 minutes' arrivals (new, most not yet answered): the live queue the demo opens
+    # on, with SLA clocks about to fall due whatever the size of the seed.
+    live = max(LIVE_MIN, count // LIVE_SHARE)
+    for i in range(count):
         spec = rng.choices(CATEGORIES, weights=weights)[0]
         slug, _name, sensitivity, _w, subjects, openings = spec
         team = safety_team if sensitivity != Sensitivity.NONE else rng.choice(care_teams)
         requester = rng.choice(requesters)
-        created = _created_at(rng, now, days)
+        if i < live:
+            created = now - timedelta(minutes=rng.randint(3, 75), seconds=rng.randint(0, 59))
+        else:
+            created = _created_at(rng, now, days)
         age_h = (now - created).total_seconds() / 3600
         priority = rng.choices([P.LOW, P.NORMAL, P.HIGH, P.URGENT], weights=[15, 55, 22, 8])[0]
         if sensitivity != Sensitivity.NONE:
@@ -245,14 +256,12 @@ def seed_tickets(*, count: int = 20_000, days: int = 90, seed: int = 7, now=None
                 t.reopen_count = 1
             if status == S.CLOSED:
                 t.closed_at = min(now, t.solved_at + timedelta(days=4))
-        else:
-            waiting_since = t.last_requester_reply_at if thread[-1][0] == "requester" else None
-            if waiting_since:
-                t.due_at = waiting_since + timedelta(minutes=targets[int(priority)])
         tickets.append(t)
         threads.append(thread)
 
+    slas = seed_sla_history(tickets, threads, now=now)  # sets due_at before the INSERT
     tickets = Ticket.objects.bulk_create(tickets, batch_size=2000)
+    TicketSLA.objects.bulk_create(slas, batch_size=5000)
     messages, events = [], []
     for t, thread in zip(tickets, threads, strict=True):
         name = t.requester.name.split()[0]

@@ -1,6 +1,6 @@
 """CSV at scale on PostgreSQL: `COPY (the export query) TO STDOUT WITH (FORMAT csv)`, streamed.
 
-The database formats every cell (times in the viewer's zone, numbers with two decimals,
+The database formats every cell (times in the viewer's zone, numbers with one decimal,
 spreadsheet formulas neutralised exactly as writers.neutralise does) and COPY writes the CSV
 quoting in C, so Python never sees a row: psycopg2's copy_expert hands each line to a sink
 that gathers them into blocks of about BLOCK bytes for the HTTP response. copy_expert blocks
@@ -50,25 +50,19 @@ def text(field: str) -> Func:
     return _Neutralised(F(field))
 
 
+def text_of(expression) -> Func:
+    """A text cell of any expression, neutralised like `text`."""
+    return _Neutralised(expression)
+
+
 def prefixed(prefix: str, field: str) -> Func:
     """`prefix` and the value, e.g. FL-123 for a ticket's reference."""
     return Func(Value(prefix), F(field), function="concat", output_field=TEXT)
 
 
-def local_time(field: str, zone: str) -> Func:
-    """The timestamp in `zone` to the second (COPY prints it as YYYY-MM-DD HH:MM:SS, as
-    writers._text does, under the ISO DateStyle set for the export)."""
-    return Func(
-        Value(zone),
-        F(field),
-        template="date_trunc('second', timezone(%(expressions)s))",
-        output_field=TEXT,
-    )
-
-
 def number(field: str) -> Func:
-    """A float with two decimals, as writers._text prints floats."""
-    return Func(F(field), template="round((%(expressions)s)::numeric, 2)", output_field=TEXT)
+    """A float with one decimal, as the datasets round them (exports.columns.rounded)."""
+    return Func(F(field), template="round((%(expressions)s)::numeric, 1)", output_field=TEXT)
 
 
 class _Stopped(Exception):

@@ -24,8 +24,11 @@ from .rollups import (
     rollup_backfill,
     rollup_backfill_pending_from,
     rollup_backfill_step,
+    rollup_check_day,
+    rollup_check_yesterday,
     rollup_rebuild_days,
     rollup_refresh,
+    rollups_build_all,
     ticket_metrics_recompute,
 )
 
@@ -48,10 +51,13 @@ __all__ = [
     "qa_sample_week",
     "qa_score",
     "rollup_backfill",
+    "rollup_check_day",
+    "rollup_check_yesterday",
     "rollup_backfill_pending_from",
     "rollup_backfill_step",
     "rollup_rebuild_days",
     "rollup_refresh",
+    "rollups_build_all",
     "scorecard_publish",
     "ticket_metrics_recompute",
 ]

@@ -113,7 +113,9 @@ def _write(schedule: ReportSchedule, start: date, end: date, run: ReportRun) -> 
     dataset = build_dataset(schedule.dataset, user=owner, filters=filters, tz=viewer_zone(owner))
     name = f"{schedule.dataset}-{start.isoformat()}-{end.isoformat()}.{schedule.format}"
     if schedule.format == ReportSchedule.Format.XLSX:
-        handle, count = xlsx_file(dataset.header, dataset.rows, title=dataset.title)
+        handle, count = xlsx_file(
+            dataset.header, dataset.rows, title=dataset.title, definitions=dataset.definitions
+        )
     else:
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
         if dataset.copy is not None:  # PostgreSQL writes the CSV (exports.pgcsv)

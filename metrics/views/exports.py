@@ -40,17 +40,25 @@ def export_download_view(request):
         return HttpResponse(f"Cannot export: {text}", status=400, content_type="text/plain")
     name, fmt = form.cleaned_data["dataset"], form.cleaned_data["format"]
     dataset = build_dataset(
-        name, user=request.user, filters=filters, tz=timezone.get_current_timezone()
+        name,
+        user=request.user,
+        filters=filters,
+        tz=timezone.get_current_timezone(),
+        utc_iso=form.cleaned_data["times"] == "utc",
     )
     filename = f"{name}-{filters.start_day}-{filters.end_day}.{fmt}"
     detail = {
         "dataset": name,
         "format": fmt,
-        "filters": {k: v for k, v in request.GET.items() if k not in ("dataset", "format")},
+        "filters": {
+            k: v for k, v in request.GET.items() if k not in ("dataset", "format", "times")
+        },
     }
     if fmt == "xlsx":
         try:
-            handle, count = xlsx_file(dataset.header, dataset.rows, title=dataset.title)
+            handle, count = xlsx_file(
+                dataset.header, dataset.rows, title=dataset.title, definitions=dataset.definitions
+            )
         except ValidationError as exc:
             text = " ".join(exc.messages)
             return HttpResponse(f"Cannot export: {text}", status=400, content_type="text/plain")

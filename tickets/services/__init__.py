@@ -61,7 +61,8 @@ from .safeview import (
     attachments_make_safe_all,
 )
 from .settings import sla_recompute_later
-from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
+from .sla import sla_backfill, sla_batch, sla_policies_changed, sla_resync_unsolved, sla_sync
+from .sla_history import SLAHistory, sla_history_rows
 from .work import work_heartbeat
 from .workflow import (
     ticket_add_note,
@@ -108,7 +109,10 @@ __all__ = [
     "sla_sweep",
     "ticket_auto_assign",
     "ticket_route",
+    "SLAHistory",
     "sla_backfill",
+    "sla_batch",
+    "sla_history_rows",
     "sla_policies_changed",
     "sla_resync_unsolved",
     "sla_sync",
