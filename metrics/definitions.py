@@ -31,8 +31,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "ticket with a public comment (created on the requester's behalf), the clock stops at "
         "the second public agent comment. Automated replies never stop it. Internal notes never "
         "stop it. Unreplied tickets have no value. Reported as median (p50) and p90.",
-        notes="Business-hours minutes arrive with the SLA engine's team calendars; until then "
-        "every duration here is calendar minutes.",
+        notes="Always calendar minutes, so teams in different time zones and hours compare "
+        "fairly. SLA targets are what count the team's business hours: see SLA achievement.",
     ),
     Definition(
         "first-resolution-time",
