@@ -2,7 +2,9 @@
 
 `outbox_add` stores a row and, on commit, hands it to Celery; `outbox_run` (the worker side)
 runs the handler and marks the row done in one transaction, so a message that is delivered
-twice runs once in effect. A broker outage loses nothing: `outbox_relay_pending` (beat, every
+twice runs once in effect. A handler registered with `commits_own_work=True` (e-mail batches:
+what went to a mail server cannot be rolled back) runs outside that transaction and commits
+each item with its own "done" mark, so a killed and retried run skips what was handed off. A broker outage loses nothing: `outbox_relay_pending` (beat, every
 minute) re-sends rows not done after a grace period.
 """
 
@@ -23,15 +25,19 @@ from ..models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[[dict], None]] = {}
+OWN_TRANSACTIONS: set[str] = set()  # handlers that commit item by item (see the docstring)
 RESEND_AFTER = timedelta(minutes=2)
 DELIVER = "tickets.tasks.outbox_deliver"  # the task that runs a message (outbox_run)
 
 
-def outbox_handler(name: str):
-    """Register the function that performs outbox messages named `name`."""
+def outbox_handler(name: str, *, commits_own_work: bool = False):
+    """Register the function that performs outbox messages named `name`; with
+    `commits_own_work` it must be safe to run twice (each item marked in its own transaction)."""
 
     def register(fn):
         HANDLERS[name] = fn
+        if commits_own_work:
+            OWN_TRANSACTIONS.add(name)
         return fn
 
     return register
@@ -55,6 +61,9 @@ def outbox_add(*, task: str, payload: dict) -> OutboxMessage:
 
 def outbox_run(*, message_id: int) -> bool:
     """Run one outbox message unless it already ran; True when it ran now."""
+    task = OutboxMessage.objects.filter(pk=message_id).values_list("task", flat=True).first()
+    if task in OWN_TRANSACTIONS:
+        return _run_committing(message_id)
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update().filter(pk=message_id, done_at=None).first()
@@ -65,6 +74,18 @@ def outbox_run(*, message_id: int) -> bool:
         HANDLERS[message.task](message.payload)
         OutboxMessage.objects.filter(pk=message.pk).update(done_at=timezone.now())
         return True
+
+
+def _run_committing(message_id: int) -> bool:
+    """A handler that commits item by item: no transaction (nor row lock) around it, so what
+    it handed off stays marked if the worker dies midway; the row is done once it finished."""
+    pending = OutboxMessage.objects.filter(pk=message_id, done_at=None)
+    message = pending.first()
+    if message is None:
+        return False
+    pending.update(attempts=F("attempts") + 1)
+    HANDLERS[message.task](message.payload)
+    return bool(pending.update(done_at=timezone.now()))
 
 
 def outbox_relay_pending(*, now=None, limit: int = 500) -> int:
