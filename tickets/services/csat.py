@@ -116,7 +116,7 @@ def csat_send_survey(*, ticket_id: int, now=None) -> CSATResponse | None:
     return response
 
 
-@outbox_handler(SURVEY_MAIL)
+@outbox_handler(SURVEY_MAIL, queue="mail")
 def _mail_survey(payload: dict) -> None:
     """E-mail the survey whose row csat_send_survey wrote (skipped if the ticket is gone)."""
     ticket = Ticket.objects.select_related("requester").filter(pk=payload["ticket_id"]).first()

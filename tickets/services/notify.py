@@ -52,7 +52,7 @@ def notifications_unread_changed(*, user_ids) -> None:
     transaction.on_commit(recount)
 
 
-@outbox_handler("notifications.email", commits_own_work=True)
+@outbox_handler("notifications.email", queue="mail", commits_own_work=True)
 def _email_notifications(payload: dict) -> None:
     """E-mail a batch of notices over one mail-server connection. Each notice is marked
     emailed in the transaction that hands it to the server, so a batch killed midway and run

@@ -26,16 +26,19 @@ logger = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[[dict], None]] = {}
 OWN_TRANSACTIONS: set[str] = set()  # handlers that commit item by item (see the docstring)
+QUEUES: dict[str, str] = {}  # handler name -> Celery queue its messages run on
 RESEND_AFTER = timedelta(minutes=2)
 DELIVER = "tickets.tasks.outbox_deliver"  # the task that runs a message (outbox_run)
 
 
-def outbox_handler(name: str, *, commits_own_work: bool = False):
-    """Register the function that performs outbox messages named `name`; with
-    `commits_own_work` it must be safe to run twice (each item marked in its own transaction)."""
+def outbox_handler(name: str, *, queue: str = "realtime", commits_own_work: bool = False):
+    """Register the function that performs outbox messages named `name`, run on Celery queue
+    `queue` (settings.CELERY_TASK_ROUTES: realtime, mail or bulk); with `commits_own_work` it
+    must be safe to run twice (each item marked in its own transaction)."""
 
     def register(fn):
         HANDLERS[name] = fn
+        QUEUES[name] = queue
         if commits_own_work:
             OWN_TRANSACTIONS.add(name)
         return fn
@@ -43,8 +46,10 @@ def outbox_handler(name: str, *, commits_own_work: bool = False):
     return register
 
 
-def _send(pk: int) -> None:
-    if not enqueue(DELIVER, args=(pk,)):  # broker down: the row stays pending for the relay
+def _send(pk: int, task: str) -> None:
+    if not enqueue(
+        DELIVER, args=(pk,), queue=QUEUES.get(task, "realtime")
+    ):  # broker down: the row stays pending for the relay
         logger.warning("Outbox message %s waits for the relay", pk)
         return
     OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).update(sent_at=timezone.now())
@@ -55,7 +60,7 @@ def outbox_add(*, task: str, payload: dict) -> OutboxMessage:
     if task not in HANDLERS:
         raise ValueError(f"No outbox handler named {task!r}")
     message = OutboxMessage.objects.create(task=task, payload=payload, created_at=timezone.now())
-    transaction.on_commit(lambda: _send(message.pk))
+    transaction.on_commit(lambda: _send(message.pk, task))
     return message
 
 
@@ -91,11 +96,11 @@ def _run_committing(message_id: int) -> bool:
 def outbox_relay_pending(*, now=None, limit: int = 500) -> int:
     """Send again what the broker never got (or a worker never finished); returns the count."""
     now = now or timezone.now()
-    ids = list(
+    rows = list(
         OutboxMessage.objects.filter(done_at__isnull=True, created_at__lte=now - RESEND_AFTER)
         .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "task")[:limit]
     )
-    for pk in ids:
-        _send(pk)
-    return len(ids)
+    for pk, task in rows:
+        _send(pk, task)
+    return len(rows)

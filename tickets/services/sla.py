@@ -387,6 +387,6 @@ def sla_policies_changed() -> None:
     outbox_add(task="sla.resync", payload={})
 
 
-@outbox_handler("sla.resync")
+@outbox_handler("sla.resync", queue="bulk")
 def _resync(payload: dict) -> None:
     sla_resync_unsolved()
