@@ -39,6 +39,18 @@ else:
 CACHES = {
     "default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
+if CACHES["default"]["BACKEND"].startswith("django_redis."):
+    # Redis down, desk up (README): a cache error is a miss (reads) or a no-op (writes),
+    # logged, never a 500; a dead server is given up on within half a second. What must
+    # count (public rate limits) asks core.cache.cache_reachable/rate_count and fails closed.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.5),
+        }
+    )
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Email ----------------------------------------------------------------------------
 if "EMAIL_URL" in env:
