@@ -60,7 +60,11 @@ def cache_version(key: str) -> int:
     if version is None:
         # Not a counter from 1: a version lost from the cache must not meet old entries again.
         cache.add(key, time.time_ns(), None)
-        version = cache.get(key, 0)
+        version = cache.get(key)
+    if version is None:
+        # The cache is down (Redis errors are ignored: settings IGNORE_EXCEPTIONS) and no
+        # write can move a version: a value never seen before, so nothing is kept meanwhile.
+        version = -time.time_ns()
     _known.add(key)
     if kept is not None:
         kept[key] = version
@@ -76,6 +80,33 @@ def _begin_request(**kwargs) -> None:
 
 def _end_request(**kwargs) -> None:
     _request_versions.set(None)
+
+
+class CacheUnavailable(Exception):
+    """The shared cache does not answer (Redis down): a count kept there cannot be taken."""
+
+
+_PROBE = "core:probe"
+
+
+def cache_reachable() -> bool:
+    """Does the shared cache answer? A down Redis is bypassed (IGNORE_EXCEPTIONS: its reads
+    miss, its writes do nothing, its answers are None), which one cheap EXISTS tells."""
+    return cache.has_key(_PROBE) is not None
+
+
+def rate_count(key: str, window: int) -> int:
+    """Count one hit on `key` in a fixed window of `window` seconds; the count so far. Raises
+    CacheUnavailable when the cache cannot count: a public door's limit then fails closed."""
+    cache.add(key, 0, window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        count = 1
+    if count is None:
+        raise CacheUnavailable(key)
+    return count
 
 
 def keep_versions_per_request() -> None:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from teams.permissions import home_url_name
 
-from .health import broker_ok, database_ok
+from .health import broker_ok, cache_ok, database_ok
 
 
 @login_required
@@ -22,15 +22,20 @@ def home_view(request):
 @never_cache
 @require_GET
 def healthz_view(request):
+    """200 "ok"; 200 "degraded" naming the broker or cache (Redis) when it is down, since the
+    desk still serves then (README "When Redis is down") and a load balancer must keep
+    sending traffic; 503 "unavailable" only when the database is down."""
     db_up, db_detail = database_ok()
     broker_up, broker_detail = broker_ok()
-    healthy = db_up and broker_up
+    cache_up, cache_detail = cache_ok()
+    status = "ok" if broker_up and cache_up else "degraded"
     body = {
-        "status": "ok" if healthy else "unavailable",
+        "status": status if db_up else "unavailable",
         "database": {"ok": db_up, "detail": db_detail},
         "broker": {"ok": broker_up, "detail": broker_detail},
+        "cache": {"ok": cache_up, "detail": cache_detail},
     }
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=200 if db_up else 503)
 
 
 def _is_api(request) -> bool:

@@ -17,6 +17,8 @@ from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.settings import api_settings
 
+from core.cache import cache_reachable
+
 from .models import ApiToken
 from .services.tokens import api_token_digest, api_token_touch
 
@@ -39,10 +41,30 @@ class UserThrottle(_RateFromSettings, throttling.UserRateThrottle):
     scope = "user"
 
 
+class RateLimitsDown(exceptions.APIException):
+    """503: the anonymous rate cannot be counted (the cache, Redis, is down)."""
+
+    status_code = 503
+    default_code = "rate_limits_unavailable"
+    default_detail = (
+        "Requests without credentials are refused for now: their rate limit cannot be "
+        "counted (a service we rely on is down). Signed-in users and API tokens still work; "
+        "retry shortly."
+    )
+    wait = 60  # DRF's handler turns it into Retry-After
+
+
 class AnonThrottle(_RateFromSettings, throttling.AnonRateThrottle):
-    """Per client address, for requests without valid credentials."""
+    """Per client address, for requests without valid credentials. When the cache cannot
+    count (Redis down) it fails closed with 503; signed-in callers are never counted here
+    (UserThrottle then lets them through: nothing it keeps can be read)."""
 
     scope = "anon"
+
+    def allow_request(self, request, view):
+        if self.rate and not request.user.is_authenticated and not cache_reachable():
+            raise RateLimitsDown()
+        return super().allow_request(request, view)
 
 
 class _FailedAuthThrottle(_RateFromSettings, throttling.SimpleRateThrottle):
@@ -90,6 +112,8 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Token realm="api"'
 
     def _fail(self, request, message: str):
+        if not cache_reachable():  # failed tries cannot be counted: fail closed (503)
+            raise RateLimitsDown()
         throttle = _FailedAuthThrottle()
         if not throttle.allow_request(request, None):
             raise exceptions.Throttled(throttle.wait())

@@ -26,7 +26,7 @@ from .services import (
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, soft_time_limit=50, time_limit=60)
 def message_send_email(self, message_id: int) -> str | None:
     """Send an agent's public reply to the requester once (skips if already sent)."""
     message = Message.objects.select_related("ticket__requester").filter(pk=message_id).first()
@@ -38,7 +38,7 @@ def message_send_email(self, message_id: int) -> str | None:
         raise self.retry(exc=exc) from exc
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, soft_time_limit=50, time_limit=60)
 def ticket_send_confirmation(self, ticket_id: int) -> str | None:
     """Email the requester the reference of their new ticket."""
     ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
@@ -62,7 +62,7 @@ def imap_connect(url: str):
     return conn
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def inbound_poll_imap(limit: int = 200) -> dict[str, int]:
     """Fetch unseen messages from the configured mailbox, file each, then mark it seen.
 
@@ -110,7 +110,14 @@ def sla_sweep() -> dict[str, int]:
     }
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=8,
+    soft_time_limit=110,
+    time_limit=120,
+)
 def outbox_deliver(self, message_id: int) -> bool:
     """Run one outbox message (a no-op when it already ran); retried with backoff on errors."""
     try:
@@ -125,7 +132,7 @@ def outbox_relay() -> int:
     return outbox_relay_pending()
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, soft_time_limit=50, time_limit=60)
 def csat_send_survey(self, ticket_id: int) -> int | None:
     """Send the CSAT survey of a solved ticket (a no-op once sent, or if it was reopened)."""
     try:

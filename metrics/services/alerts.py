@@ -84,7 +84,7 @@ def trend_alerts_email(*, now: datetime | None = None) -> int:
     return sent
 
 
-@outbox_handler(ALERT_MAIL)
+@outbox_handler(ALERT_MAIL, queue="mail")
 def _send_alert(payload: dict) -> None:
     """Send a trend alert written by trend_alerts_email (through the outbox, after commit)."""
     EmailMessage(subject=payload["subject"], body=payload["body"], to=payload["to"]).send()

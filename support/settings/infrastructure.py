@@ -39,6 +39,18 @@ else:
 CACHES = {
     "default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
+if CACHES["default"]["BACKEND"].startswith("django_redis."):
+    # Redis down, desk up (README): a cache error is a miss (reads) or a no-op (writes),
+    # logged, never a 500; a dead server is given up on within half a second. What must
+    # count (public rate limits) asks core.cache.cache_reachable/rate_count and fails closed.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.5),
+        }
+    )
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Email ----------------------------------------------------------------------------
 if "EMAIL_URL" in env:
@@ -80,5 +92,44 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# support/beat.py: django-celery-beat's scheduler behind a lock, so a second beat waits.
+CELERY_BEAT_SCHEDULER = "support.beat:SingleBeatScheduler"
+CELERY_BEAT_LOCK_SECONDS = 30  # a beat that dies holds the Redis lock this long at most
+
+# --- Queues by kind of work (README "Worker layout") -----------------------------------
+# realtime: what people wait on (routing, SLA sweep, notifications, webhooks), short limits;
+# mail: talking to mail servers (replies, confirmations, surveys, the inbound mailbox);
+# bulk: long batch work (rollups, reports, exports, retention), never ahead of the above.
+# Outbox messages pick their queue by handler (tickets.services.outbox.outbox_handler).
+# Anything not listed goes to "celery", which every layout also consumes.
+WORKER_QUEUES = ("realtime", "mail", "bulk", "celery")  # one worker's -Q consumes them all
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+_TASKS_BY_QUEUE = {
+    "realtime": (
+        "tickets.tasks.sla_sweep",
+        "tickets.tasks.outbox_deliver",
+        "tickets.tasks.outbox_relay",
+        "tickets.tasks.webhook_deliver",
+        "tickets.tasks.webhooks_retry_lost",
+        "tickets.tasks.pending_automation",
+        "metrics.tasks.trend_alerts_notify",
+    ),
+    "mail": (
+        "tickets.tasks.message_send_email",
+        "tickets.tasks.ticket_send_confirmation",
+        "tickets.tasks.csat_send_survey",
+        "tickets.tasks.inbound_poll_imap",
+    ),
+    "bulk": (
+        "tickets.tasks.retention_run",
+        "metrics.tasks.rollups_refresh",
+        "metrics.tasks.rollups_rebuild_days",
+        "metrics.tasks.qa_sample_last_week",
+        "metrics.tasks.report_schedule_run",
+        "metrics.tasks.productive_time_refresh_recent",
+    ),
+}
+CELERY_TASK_ROUTES = {
+    task: {"queue": queue} for queue, tasks in _TASKS_BY_QUEUE.items() for task in tasks
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -137,7 +137,7 @@ def worker(broker, tmp_path):
     }
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "support", "worker", "-P", "solo",
+        [sys.executable, "-m", "celery", "-A", "support", "worker", "-Q", "realtime,mail,bulk,celery", "-P", "solo",
          "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip

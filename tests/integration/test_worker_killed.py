@@ -55,7 +55,7 @@ def _start_worker(url: str, tmp_path: Path, name: str, pool: list[str], **env_ex
     log_path = tmp_path / f"{name}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed by _stop
     proc = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
-        [sys.executable, "-m", "celery", "-A", "support", "worker", "-n", f"{name}@%h", *pool,
+        [sys.executable, "-m", "celery", "-A", "support", "worker", "-Q", "realtime,mail,bulk,celery", "-n", f"{name}@%h", *pool,
          "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip

@@ -40,7 +40,7 @@ def test_delivered_on_commit_and_runs_once(agent, django_capture_on_commit_callb
 
 def test_broker_down_then_relay_sends_it(agent, django_capture_on_commit_callbacks):
     with (
-        mock.patch("tickets.tasks.outbox_deliver.delay", side_effect=ConnectionError("down")),
+        mock.patch("tickets.tasks.outbox_deliver.apply_async", side_effect=ConnectionError("down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         notifications_create(items=[(agent.user_id, None, "test", "SLA at risk")])

@@ -310,6 +310,9 @@ class Notification(models.Model):
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its e-mail was handed to the mail server (or found to have no address), set in the
+    # same transaction as the hand-off: a retried batch skips the notices already mailed.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -127,7 +127,7 @@ def pending_automation_sweep(*, now: datetime | None = None, limit: int = 500) -
     return result
 
 
-@outbox_handler("tickets.pending_reminder")
+@outbox_handler("tickets.pending_reminder", queue="mail")
 def _send_reminders(payload: dict) -> None:
     """Email each reminder unless the requester answered (or the ticket moved) meanwhile."""
     solve_days = _days("PENDING_AUTO_SOLVE_DAYS")

@@ -20,10 +20,10 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.cache import CacheUnavailable, rate_count
 from core.effects import after_commit
 
 from .. import events
@@ -116,7 +116,7 @@ def csat_send_survey(*, ticket_id: int, now=None) -> CSATResponse | None:
     return response
 
 
-@outbox_handler(SURVEY_MAIL)
+@outbox_handler(SURVEY_MAIL, queue="mail")
 def _mail_survey(payload: dict) -> None:
     """E-mail the survey whose row csat_send_survey wrote (skipped if the ticket is gone)."""
     ticket = Ticket.objects.select_related("requester").filter(pk=payload["ticket_id"]).first()
@@ -125,13 +125,12 @@ def _mail_survey(payload: dict) -> None:
 
 
 def _rate_limited(ip: str) -> None:
-    key = f"csat:rate:{ip or 'unknown'}"
-    cache.add(key, 0, RATE_WINDOW)
     try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, RATE_WINDOW)
-        count = 1
+        count = rate_count(f"csat:rate:{ip or 'unknown'}", RATE_WINDOW)
+    except CacheUnavailable as exc:  # Redis down: the public door fails closed
+        raise SurveyError(
+            "Survey answers cannot be taken right now; try again shortly.", 503
+        ) from exc
     if count > _conf("CSAT_RATE_PER_IP", 30):
         raise SurveyError("Too many survey answers from your network; try again later.", 429)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,6 +22,7 @@ from .outbox import outbox_add, outbox_handler
 
 logger = logging.getLogger(__name__)
 SETTING_FAULT = "setting_invalid"
+EMAIL_BATCH = 100  # notices per outbox message (one mail-server session, a bounded task)
 
 
 def notifications_create(*, items: Sequence[tuple[int, int | None, str, str]], now=None) -> int:
@@ -38,8 +39,8 @@ def notifications_create(*, items: Sequence[tuple[int, int | None, str, str]], n
                 created_at=now, user_id__in=[i[0] for i in items]
             ).values_list("pk", flat=True)
         )
-    if ids:
-        outbox_add(task="notifications.email", payload={"ids": ids})
+    for start in range(0, len(ids), EMAIL_BATCH):
+        outbox_add(task="notifications.email", payload={"ids": ids[start : start + EMAIL_BATCH]})
     notifications_unread_changed(user_ids={i[0] for i in items})
     return len(items)
 
@@ -59,21 +60,26 @@ def notifications_unread_changed(*, user_ids) -> None:
     transaction.on_commit(recount)
 
 
-@outbox_handler("notifications.email")
+@outbox_handler("notifications.email", queue="mail", commits_own_work=True)
 def _email_notifications(payload: dict) -> None:
+    """E-mail a batch of notices over one mail-server connection. Each notice is marked
+    emailed in the transaction that hands it to the server, so a batch killed midway and run
+    again mails only the rest; notices whose person has no address are marked at once."""
     base = settings.FRONTLINE["PUBLIC_BASE_URL"].rstrip("/")
-    users = get_user_model().objects
-    for notice in Notification.objects.filter(pk__in=payload["ids"]).select_related("ticket"):
-        user = users.filter(pk=notice.user_id).only("email").first()
-        if not user or not user.email:
-            continue
-        link = f"\n\n{base}/tickets/{notice.ticket_id}/" if notice.ticket_id else ""
-        send_mail(
-            subject=f"[Frontline] {notice.text}"[:200],
-            message=f"{notice.text}{link}",
-            from_email=None,
-            recipient_list=[user.email],
-        )
+    now = timezone.now()
+    pending = Notification.objects.filter(pk__in=payload["ids"], emailed_at__isnull=True)
+    pending.filter(user__email="").update(emailed_at=now)
+    rows = pending.order_by("pk").values_list("pk", "ticket_id", "text", "user__email")
+    with get_connection() as mail:
+        for pk, ticket_id, text, address in rows:
+            with transaction.atomic():
+                if not Notification.objects.filter(pk=pk, emailed_at=None).update(emailed_at=now):
+                    continue  # another run of this batch mailed it meanwhile
+                link = f"\n\n{base}/tickets/{ticket_id}/" if ticket_id else ""
+                message = EmailMessage(
+                    subject=f"[Frontline] {text}"[:200], body=f"{text}{link}", to=[address]
+                )
+                mail.send_messages([message])
 
 
 def notifications_mark_read(*, user, ids=None, now=None) -> int:

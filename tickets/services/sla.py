@@ -376,16 +376,17 @@ def sla_sync(
 
 
 def _sync_each(pending, now: datetime, batch: int) -> int:
-    """sla_sync each ticket of `pending` in its own transaction, in batches by id: a long run
-    never holds locks for long and can be interrupted and run again."""
+    """sla_sync the tickets of `pending` in batches by id, one transaction per batch (not per
+    ticket): a long run never holds locks for long, and one interrupted and run again redoes
+    at most the batch it was in (sla_sync of a synced ticket changes nothing)."""
     synced, after = 0, 0
     with sla_batch():
         while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:batch]):
             tickets = Ticket.objects.filter(pk__in=ids).select_related("category").order_by("pk")
-            for ticket in tickets:
-                with transaction.atomic():
+            with transaction.atomic():
+                for ticket in tickets:
                     sla_sync(ticket, now)
-                synced += 1
+                    synced += 1
             after = ids[-1]
     return synced
 
@@ -426,6 +427,6 @@ def sla_policies_changed() -> None:
     outbox_add(task="sla.resync", payload={})
 
 
-@outbox_handler("sla.resync")
+@outbox_handler("sla.resync", queue="bulk")
 def _resync(payload: dict) -> None:
     sla_resync_unsolved()

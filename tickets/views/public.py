@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.cache import CacheUnavailable, rate_count
+
 from .. import services
 from ..emergency import resources_for
 from ..forms import HelpForm
@@ -21,6 +23,7 @@ from ..models import Category, ImminentRisk, Ticket
 from ._render import client_ip, uploaded_files
 
 RATE_WINDOW = 3600
+LIMITS_DOWN_RETRY = 60  # seconds a caller is asked to wait while the rate limits are down
 THANKS_SALT = "tickets.help.thanks"
 
 
@@ -30,15 +33,24 @@ def public_categories():
 
 
 def _over_limit(kind: str, key: str, limit: int) -> bool:
-    """Count one submission for `key`; True when it is over `limit` per hour."""
-    cache_key = f"help:rate:{kind}:{key.lower()}"
-    cache.add(cache_key, 0, RATE_WINDOW)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, RATE_WINDOW)
-        count = 1
-    return count > limit
+    """Count one submission for `key`; True when it is over `limit` per hour. Raises
+    CacheUnavailable when the counter's cache (Redis) is down: the door then answers 503."""
+    return rate_count(f"help:rate:{kind}:{key.lower()}", RATE_WINDOW) > limit
+
+
+def _limits_down(request, form=None):
+    """The rate limits cannot count (Redis down): refuse, clearly, rather than let floods in."""
+    message = (
+        "We cannot accept requests here for a few minutes (a service we rely on is down). "
+        "Please try again shortly."
+    )
+    if form is None:
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        form.add_error(None, message)
+        response = render(request, "tickets/help.html", {"form": form}, status=503)
+    response["Retry-After"] = str(LIMITS_DOWN_RETRY)
+    return response
 
 
 def _too_many(request, form):
@@ -74,10 +86,13 @@ def help_form_view(request):
         return _thanks(0)
     limits = settings.FRONTLINE
     ip = client_ip(request)
-    if _over_limit("ip", ip, limits["HELP_FORM_RATE_PER_IP"]) or _over_limit(
-        "email", data["email"], limits["HELP_FORM_RATE_PER_EMAIL"]
-    ):
-        return _too_many(request, form)
+    try:
+        if _over_limit("ip", ip, limits["HELP_FORM_RATE_PER_IP"]) or _over_limit(
+            "email", data["email"], limits["HELP_FORM_RATE_PER_EMAIL"]
+        ):
+            return _too_many(request, form)
+    except CacheUnavailable:
+        return _limits_down(request, form)
     files = uploaded_files(request)
     if len(files) > limits["ATTACHMENT_MAX_COUNT"]:
         form.add_error("files", f"At most {limits['ATTACHMENT_MAX_COUNT']} files.")
@@ -124,7 +139,13 @@ def inbound_email_view(request):
     """A mail relay posts one raw RFC 822 message (Content-Type: message/rfc822) with the
     shared secret in X-Frontline-Secret. 202 filed, skipped or duplicate (a replay files
     nothing), 4xx with the reason; calls per client address are limited (429)."""
-    if _over_limit("inbound", client_ip(request), settings.FRONTLINE["INBOUND_EMAIL_RATE_PER_IP"]):
+    try:
+        over = _over_limit(
+            "inbound", client_ip(request), settings.FRONTLINE["INBOUND_EMAIL_RATE_PER_IP"]
+        )
+    except CacheUnavailable:
+        return _limits_down(request)
+    if over:
         response = JsonResponse({"detail": "Too many requests; retry later."}, status=429)
         response["Retry-After"] = str(RATE_WINDOW)
         return response
