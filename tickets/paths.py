@@ -18,6 +18,7 @@ TICKET_ACTIONS = (
     "escalate",
     "legal_hold",
     "preview",
+    "macro",
     "presence",
     "work",
 )

@@ -30,6 +30,7 @@ urlpatterns = [
     path("<int:pk>/escalate/", views.ticket_escalate_view, name="escalate"),
     path("<int:pk>/legal-hold/", views.ticket_legal_hold_view, name="legal_hold"),
     path("<int:pk>/preview/", views.ticket_preview_view, name="preview"),
+    path("<int:pk>/macro/", views.ticket_macro_view, name="macro"),
     path("<int:pk>/presence/", views.ticket_presence_view, name="presence"),
     path("<int:pk>/work/", views.ticket_work_view, name="work"),
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),

@@ -44,7 +44,25 @@
     return dialog;
   }
 
+  // Chords work while typing too (e.g. Ctrl+Shift+Enter sends from the reply box).
+  function chord(event) {
+    const parts = [];
+    if (event.ctrlKey || event.metaKey) parts.push("Ctrl");
+    if (event.altKey) parts.push("Alt");
+    if (event.shiftKey) parts.push("Shift");
+    return parts.length && (event.ctrlKey || event.metaKey || event.altKey) ? parts.concat(event.key).join("+") : "";
+  }
+
   document.addEventListener("keydown", (event) => {
+    const combo = chord(event);
+    if (combo) {
+      const target = shortcuts().find((candidate) => candidate.dataset.shortcut === combo);
+      if (target) {
+        event.preventDefault();
+        target.click();
+      }
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (event.key === "?") {
       event.preventDefault();

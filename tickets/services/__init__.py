@@ -39,7 +39,7 @@ from .intake import (
     ticket_create,
     ticket_submit_web,
 )
-from .macros import macro_render, macro_save, ticket_apply_macro
+from .macros import KEEP_STATUS, macro_changes, macro_render, macro_save, ticket_apply_macro
 from .notify import notifications_create, notifications_mark_read
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
@@ -88,6 +88,8 @@ __all__ = [
     "sla_sync",
     "ticket_escalate",
     "ensure_cleared",
+    "KEEP_STATUS",
+    "macro_changes",
     "macro_render",
     "macro_save",
     "requester_get_or_create",

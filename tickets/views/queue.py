@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from .. import selectors, services
 from ..filters import TicketFilter, filter_options, filter_values, filters_given
@@ -93,18 +94,33 @@ def saved_view_delete_view(request, pk: int):
     return redirect("tickets:queue")
 
 
+def open_next_ticket(request, *, after: str = ""):
+    """Claim the next ticket from get-next for the signed-in agent and answer with a redirect
+    to it (the queue, with the reason, when there is none). `after` prefixes the message
+    (e.g. "Reply sent."). htmx callers get a client redirect."""
+    agent = getattr(request.user, "agent", None)  # loaded by the time-zone middleware
+    try:
+        ticket = services.ticket_claim_next(agent=agent) if agent else None
+    except services.ClaimRefused as refused:
+        messages.warning(request, f"{after} {refused}".strip())
+        target = reverse("tickets:queue")
+    else:
+        if ticket is None:
+            messages.info(
+                request,
+                f"{after} Nothing is waiting for you right now (or you are at capacity).".strip(),
+            )
+            target = reverse("tickets:queue")
+        else:
+            if after:
+                messages.success(request, f"{after} Next: {ticket.reference}.")
+            target = reverse("tickets:detail", args=[ticket.pk])
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
 @login_required
 @require_POST
 def ticket_claim_next_view(request):
     if not can_work(request.user):
         raise PermissionDenied("Your role reads tickets but does not take them from the queue.")
-    agent = getattr(request.user, "agent", None)  # loaded by the time-zone middleware
-    try:
-        ticket = services.ticket_claim_next(agent=agent) if agent else None
-    except services.ClaimRefused as refused:
-        messages.warning(request, str(refused))
-        return redirect("tickets:queue")
-    if ticket is None:
-        messages.info(request, "Nothing is waiting for you right now (or you are at capacity).")
-        return redirect("tickets:queue")
-    return redirect("tickets:detail", pk=ticket.pk)
+    return open_next_ticket(request)
