@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import webhooks
+from .views import bulk, webhooks
 
 app_name = "tickets"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("next/", views.ticket_claim_next_view, name="claim_next"),
     path("views/", views.saved_view_create_view, name="save_view"),
+    path("bulk/", bulk.tickets_bulk_view, name="bulk"),
     path("escalations/", views.escalation_list_view, name="escalations"),
     path(
         "escalations/<int:pk>/acknowledge/",

@@ -40,6 +40,7 @@ from .workspace import (
     attachment_get_visible,
     legal_hold_in_force_for,
     macros_for,
+    macros_for_teams_of,
     ticket_get_visible,
     ticket_workspace,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "escalations_visible_to",
     "legal_hold_in_force_for",
     "macros_for",
+    "macros_for_teams_of",
     "notifications_for",
     "notifications_unread_count",
     "notifications_unread_counts",

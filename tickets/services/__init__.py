@@ -5,7 +5,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 
 The modules import each other one way, top to bottom (import-linter holds it):
 
-    email_in
+    email_in | bulk
     macros | patch
     automation | fields
     workflow
@@ -21,8 +21,9 @@ core.effects.after_commit or through the outbox.
 """
 
 from ..lifecycle import TransitionError
-from ._base import StaleVersionError, ensure_cleared
+from ._base import ExposureRefused, StaleVersionError, ensure_cleared
 from .automation import pending_automation_sweep
+from .bulk import BULK_ACTIONS, BULK_LIMIT, BulkChange, BulkResult, tickets_bulk_apply
 from .changes import ticket_changed
 from .claim import ClaimRefused, ticket_claim_next
 from .email_in import IngestResult, email_ingest
@@ -58,6 +59,12 @@ from .workflow import (
 )
 
 __all__ = [
+    "BULK_ACTIONS",
+    "BULK_LIMIT",
+    "BulkChange",
+    "BulkResult",
+    "ExposureRefused",
+    "tickets_bulk_apply",
     "work_heartbeat",
     "ClaimRefused",
     "IngestResult",

@@ -17,7 +17,15 @@ from .. import events, lifecycle
 from ..lifecycle import TransitionError
 from ..mail.sanitize import clean_html, html_to_text, markdown_to_html
 from ..models import Attachment, Message, Requester, Ticket, TicketLink
-from ._base import assignment_decision, ensure_cleared, lock, record_exposure, reply_due, save
+from ._base import (
+    ExposureRefused,
+    assignment_decision,
+    ensure_cleared,
+    lock,
+    record_exposure,
+    reply_due,
+    save,
+)
 from .changes import ticket_changed
 from .csat import csat_schedule_survey
 from .intake import attachment_add, ticket_create
@@ -196,10 +204,10 @@ def _exposure_override_reason(
     who = assignee.get_full_name() or assignee.get_username()
     refused = f"{who} cannot be handed this ticket: {decision.reason}."
     if not decision.overridable or by is None or not can_override_exposure(by, agent):
-        raise PermissionDenied(refused)
+        raise ExposureRefused(refused)
     reason = reason.strip()
     if not reason:
-        raise PermissionDenied(f"{refused} Give an override reason to assign it anyway.")
+        raise ExposureRefused(f"{refused} Give an override reason to assign it anyway.")
     return reason
 
 

@@ -42,8 +42,12 @@ def queue_view(request):
         "query": _query_without(request, "after"),
         "query_no_view": _query_without(request, "after", "view"),
         "can_work": can_work(request.user),
+        "bulk_actions": services.BULK_ACTIONS,
+        "bulk_limit": services.BULK_LIMIT,
         "error": "",
     }
+    if context["can_work"] and not request.htmx:  # the bulk bar is outside the results
+        context["bulk_macros"] = selectors.macros_for_teams_of(user=request.user)
     status = 200
     try:
 
