@@ -12,6 +12,11 @@ urlpatterns = [
     path("bulk/", bulk.tickets_bulk_view, name="bulk"),
     path("escalations/", views.escalation_list_view, name="escalations"),
     path(
+        "escalations/acknowledge/",
+        views.escalation_bulk_acknowledge_view,
+        name="escalation_bulk_acknowledge",
+    ),
+    path(
         "escalations/<int:pk>/acknowledge/",
         views.escalation_acknowledge_view,
         name="escalation_acknowledge",

@@ -4,6 +4,7 @@ Callers import from here: `from tickets.selectors import ticket_workspace`."""
 
 from .escalations import (
     ESCALATION_RELATED,
+    ESCALATION_SORTS,
     ESCALATION_STATES,
     escalation_list,
     escalations_visible_to,
@@ -49,6 +50,7 @@ __all__ = [
     "ALL_COUNT_CAP",
     "ESCALATED_TAG",
     "ESCALATION_RELATED",
+    "ESCALATION_SORTS",
     "ESCALATION_STATES",
     "QUEUE_COUNTS_SECONDS",
     "QUEUE_ROW_FIELDS",

@@ -2,6 +2,7 @@
 
 from .escalations import (
     escalation_acknowledge_view,
+    escalation_bulk_acknowledge_view,
     escalation_list_view,
     escalation_resolve_view,
     notification_list_view,
@@ -34,6 +35,7 @@ from .workspace import (
 )
 
 __all__ = [
+    "escalation_bulk_acknowledge_view",
     "escalation_acknowledge_view",
     "escalation_list_view",
     "escalation_resolve_view",
