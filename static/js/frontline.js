@@ -79,6 +79,10 @@
     }
   });
 
+  // "Send and next" lands here with ?sent_from=<ticket>: that ticket's reply draft was sent.
+  const sentFrom = new URLSearchParams(window.location.search).get("sent_from");
+  if (sentFrom && /^\d+$/.test(sentFrom)) localStorage.removeItem("fl-draft:" + sentFrom + ":reply");
+
   // Custom events other modules listen to (e.g. list navigation with j/k).
   window.Frontline = { shortcuts };
 })();

@@ -44,7 +44,8 @@ def test_queue_to_solved_with_a_macro_in_three_keyboard_actions(page, login, dem
 
     page.keyboard.press("Control+Shift+Enter")  # 3: send, solve, next
     expect(page.locator("h1")).to_contain_text("Refund missing")
-    expect(page).to_have_url(f"/tickets/{second.pk}/")
+    expect(page).to_have_url(f"/tickets/{second.pk}/?sent_from={first.pk}")
+    assert page.evaluate(f"localStorage.getItem('fl-draft:{first.pk}:reply')") is None
     first.refresh_from_db()
     assert first.status == Ticket.Status.SOLVED
     assert "This is fixed in the latest version" in first.messages.last().body_text

@@ -96,7 +96,8 @@ def test_send_and_next_replies_sets_status_and_opens_the_next_ticket(
          "version": ticket.version},
     )  # fmt: skip
     assert response.status_code == 302
-    assert response["Location"] == reverse("tickets:detail", args=[waiting.pk])
+    next_url = reverse("tickets:detail", args=[waiting.pk])
+    assert response["Location"] == f"{next_url}?sent_from={ticket.pk}"
     ticket.refresh_from_db()
     waiting.refresh_from_db()
     assert ticket.status == Ticket.Status.SOLVED
@@ -111,6 +112,6 @@ def test_send_and_next_with_nothing_waiting_returns_to_the_queue(agent_client, t
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
-    assert response["HX-Redirect"] == reverse("tickets:queue")
+    assert response["HX-Redirect"] == f"{reverse('tickets:queue')}?sent_from={ticket.pk}"
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.SOLVED

@@ -98,10 +98,11 @@ def saved_view_delete_view(request, pk: int):
     return redirect("tickets:queue")
 
 
-def open_next_ticket(request, *, after: str = ""):
+def open_next_ticket(request, *, after: str = "", sent: int | None = None):
     """Claim the next ticket from get-next for the signed-in agent and answer with a redirect
     to it (the queue, with the reason, when there is none). `after` prefixes the message
-    (e.g. "Reply sent."). htmx callers get a client redirect."""
+    (e.g. "Reply sent."); `sent` names the ticket just replied to, whose saved reply draft
+    the next page clears (static/js/frontline.js). htmx callers get a client redirect."""
     agent = getattr(request.user, "agent", None)  # loaded by the time-zone middleware
     try:
         ticket = services.ticket_claim_next(agent=agent) if agent else None
@@ -119,6 +120,8 @@ def open_next_ticket(request, *, after: str = ""):
             if after:
                 messages.success(request, f"{after} Next: {ticket.reference}.")
             target = reverse("tickets:detail", args=[ticket.pk])
+    if sent is not None:
+        target = f"{target}?{urlencode({'sent_from': sent})}"
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
 
 

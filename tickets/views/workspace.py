@@ -214,7 +214,7 @@ def reply(request, ticket, data):
         services.ticket_reply(body=data["body"], status=status, **common)
         done = "Reply sent."
     if request.POST.get("then") == "next":  # "Send and next": get-next opens the next ticket
-        return open_next_ticket(request, after=done)
+        return open_next_ticket(request, after=done, sent=ticket.pk)
     return done
 
 
