@@ -20,6 +20,7 @@ TICKET_ACTIONS = (
     "risk_step",
     "authority_report",
     "preview",
+    "macro",
     "presence",
     "work",
 )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import mail, safety, spam, webhooks
+from .views import bulk, mail, safety, spam, webhooks
 
 app_name = "tickets"
 
@@ -9,7 +9,13 @@ urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("next/", views.ticket_claim_next_view, name="claim_next"),
     path("views/", views.saved_view_create_view, name="save_view"),
+    path("bulk/", bulk.tickets_bulk_view, name="bulk"),
     path("escalations/", views.escalation_list_view, name="escalations"),
+    path(
+        "escalations/acknowledge/",
+        views.escalation_bulk_acknowledge_view,
+        name="escalation_bulk_acknowledge",
+    ),
     path(
         "escalations/<int:pk>/acknowledge/",
         views.escalation_acknowledge_view,
@@ -43,6 +49,7 @@ urlpatterns = [
     ),
     path("safety/phrases/", safety.risk_phrases_view, name="risk_phrases"),
     path("<int:pk>/preview/", views.ticket_preview_view, name="preview"),
+    path("<int:pk>/macro/", views.ticket_macro_view, name="macro"),
     path("<int:pk>/presence/", views.ticket_presence_view, name="presence"),
     path("<int:pk>/work/", views.ticket_work_view, name="work"),
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),

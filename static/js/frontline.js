@@ -44,7 +44,25 @@
     return dialog;
   }
 
+  // Chords work while typing too (e.g. Ctrl+Shift+Enter sends from the reply box).
+  function chord(event) {
+    const parts = [];
+    if (event.ctrlKey || event.metaKey) parts.push("Ctrl");
+    if (event.altKey) parts.push("Alt");
+    if (event.shiftKey) parts.push("Shift");
+    return parts.length && (event.ctrlKey || event.metaKey || event.altKey) ? parts.concat(event.key).join("+") : "";
+  }
+
   document.addEventListener("keydown", (event) => {
+    const combo = chord(event);
+    if (combo) {
+      const target = shortcuts().find((candidate) => candidate.dataset.shortcut === combo);
+      if (target) {
+        event.preventDefault();
+        target.click();
+      }
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (event.key === "?") {
       event.preventDefault();
@@ -60,6 +78,10 @@
       el.click();
     }
   });
+
+  // "Send and next" lands here with ?sent_from=<ticket>: that ticket's reply draft was sent.
+  const sentFrom = new URLSearchParams(window.location.search).get("sent_from");
+  if (sentFrom && /^\d+$/.test(sentFrom)) localStorage.removeItem("fl-draft:" + sentFrom + ":reply");
 
   // Custom events other modules listen to (e.g. list navigation with j/k).
   window.Frontline = { shortcuts };

@@ -54,3 +54,65 @@
     });
   });
 })();
+
+// Bulk selection: a checkbox per row, Shift-click selects a range, x toggles the highlighted
+// row (as in Gmail / Zendesk), the header box selects the page; the bar counts the selection.
+(function () {
+  "use strict";
+
+  let lastIndex = -1;
+
+  function boxes() {
+    return Array.from(document.querySelectorAll('tr[data-href] input[name="ticket"]'));
+  }
+
+  function updateCount() {
+    const counter = document.getElementById("bulk-count");
+    if (counter) counter.textContent = boxes().filter((b) => b.checked).length + " selected";
+  }
+
+  document.addEventListener("click", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") return;
+    if (box.id === "select-all") {
+      boxes().forEach((b) => (b.checked = box.checked));
+    } else if (box.name === "ticket") {
+      const all = boxes();
+      const index = all.indexOf(box);
+      if (event.shiftKey && lastIndex >= 0 && index >= 0) {
+        const [from, to] = index < lastIndex ? [index, lastIndex] : [lastIndex, index];
+        for (let i = from; i <= to; i++) all[i].checked = box.checked;
+      }
+      lastIndex = index;
+    }
+    updateCount();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "x" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const el = event.target;
+    if (el && (el.isContentEditable || /^(TEXTAREA|SELECT)$/.test(el.tagName) || (el.tagName === "INPUT" && el.type !== "checkbox"))) return;
+    const row = document.querySelector("tr.row-current") || (el && el.closest && el.closest("tr[data-href]"));
+    const box = row && row.querySelector('input[name="ticket"]');
+    if (!box) return;
+    event.preventDefault();
+    box.checked = !box.checked;
+    lastIndex = boxes().indexOf(box);
+    updateCount();
+  });
+
+  document.addEventListener("htmx:afterSwap", () => {
+    lastIndex = -1;
+    updateCount();
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!document.getElementById("bulk-form")) return;
+    const hint = document.createElement("span");
+    hint.hidden = true;
+    hint.dataset.shortcut = "x";
+    hint.dataset.shortcutLabel = "Select or unselect the highlighted ticket";
+    hint.dataset.shortcutPassive = "1";
+    document.body.appendChild(hint);
+  });
+})();

@@ -124,7 +124,8 @@
     setInterval(tick, 30000);
   });
   document.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "workspace") {
+    const swapped = event.detail.target && event.detail.target.id;
+    if (swapped === "workspace" || swapped === "reply-form") {
       setupDrafts();
       tick();
     }

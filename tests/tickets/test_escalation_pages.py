@@ -304,4 +304,4 @@ def test_escalations_page_query_count_does_not_grow_with_rows(
     add(6)
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(url)
-    assert page.content.decode().count('class="card escalation') == 7
+    assert page.content.decode().count('<tr class="escalation') == 7

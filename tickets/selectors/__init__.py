@@ -4,6 +4,7 @@ Callers import from here: `from tickets.selectors import ticket_workspace`."""
 
 from .escalations import (
     ESCALATION_RELATED,
+    ESCALATION_SORTS,
     ESCALATION_STATES,
     escalation_list,
     escalations_visible_to,
@@ -47,6 +48,7 @@ from .workspace import (
     attachment_get_visible,
     legal_hold_in_force_for,
     macros_for,
+    macros_for_teams_of,
     ticket_get_visible,
     ticket_workspace,
 )
@@ -60,6 +62,7 @@ __all__ = [
     "ALL_COUNT_CAP",
     "ESCALATED_TAG",
     "ESCALATION_RELATED",
+    "ESCALATION_SORTS",
     "ESCALATION_STATES",
     "QUEUE_COUNTS_SECONDS",
     "QUEUE_ROW_FIELDS",
@@ -78,6 +81,7 @@ __all__ = [
     "escalations_visible_to",
     "legal_hold_in_force_for",
     "macros_for",
+    "macros_for_teams_of",
     "notifications_for",
     "notifications_unread_count",
     "notifications_unread_counts",

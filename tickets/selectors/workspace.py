@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from teams.models import Sensitivity
-from teams.permissions import scope_for
+from teams.permissions import scope_for, teams_for
 from teams.selectors import revealed_attachment_ids
 
 from ..choices import choices
@@ -237,6 +237,14 @@ def attachment_get_visible(*, user, pk: int) -> Attachment:
 
 def macros_for(*, user, ticket: Ticket) -> QuerySet[Macro]:
     return Macro.objects.filter(Q(team__isnull=True) | Q(team_id=ticket.team_id), active=True)
+
+
+def macros_for_teams_of(*, user) -> QuerySet[Macro]:
+    """Active macros for any of the teams `user` acts for (or for every team): the bulk bar's
+    choices; each ticket is still checked against its own team when one is applied."""
+    return Macro.objects.filter(
+        Q(team__isnull=True) | Q(team__in=teams_for(user)), active=True
+    ).order_by("title")
 
 
 def legal_hold_in_force_for(*, ticket: Ticket, pk: int) -> LegalHold | None:

@@ -6,7 +6,7 @@ StaleVersionError, PermissionDenied and ValidationError and turn them into 4xx r
 The modules import each other one way, top to bottom (import-linter holds it):
 
     settings           the Settings area: calendars and SLA policies, previews, quiet recompute
-    email_in
+    email_in | bulk
     macros | patch
     automation | fields
     workflow
@@ -23,7 +23,7 @@ core.effects.after_commit or through the outbox.
 """
 
 from ..lifecycle import TransitionError
-from ._base import StaleVersionError, ensure_cleared
+from ._base import ExposureRefused, StaleVersionError, ensure_cleared
 from .authority import (
     authority_report_file,
     authority_report_open,
@@ -31,6 +31,7 @@ from .authority import (
     authority_report_viewed,
 )
 from .automation import pending_automation_sweep
+from .bulk import BULK_ACTIONS, BULK_LIMIT, BulkChange, BulkResult, tickets_bulk_apply
 from .changes import ticket_changed
 from .claim import ClaimRefused, ticket_claim_next
 from .email_in import IngestResult, email_ingest
@@ -47,7 +48,7 @@ from .intake import (
     ticket_create,
     ticket_submit_web,
 )
-from .macros import macro_render, macro_save, ticket_apply_macro
+from .macros import KEEP_STATUS, macro_changes, macro_render, macro_save, ticket_apply_macro
 from .notify import notifications_create, notifications_mark_read
 from .outbox import outbox_add, outbox_relay_pending, outbox_run
 from .patch import ticket_patch
@@ -82,6 +83,12 @@ __all__ = [
     "risk_phrases_save",
     "risk_step_record",
     "sla_recompute_later",
+    "BULK_ACTIONS",
+    "BULK_LIMIT",
+    "BulkChange",
+    "BulkResult",
+    "ExposureRefused",
+    "tickets_bulk_apply",
     "work_heartbeat",
     "ClaimRefused",
     "IngestResult",
@@ -118,6 +125,8 @@ __all__ = [
     "sla_sync",
     "ticket_escalate",
     "ensure_cleared",
+    "KEEP_STATUS",
+    "macro_changes",
     "macro_render",
     "macro_save",
     "requester_get_or_create",

@@ -29,6 +29,11 @@ class StaleVersionError(Exception):
         self.ticket = ticket
 
 
+class ExposureRefused(PermissionDenied):
+    """The exposure rule (teams.selectors.exposure_decision) refuses handing a ticket to this
+    agent now; a PermissionDenied whose message says why."""
+
+
 def lock(ticket: Ticket | int, expected_version: int | None = None) -> Ticket:
     """Re-read the ticket under a row lock; refuse if the caller's version is stale."""
     pk = ticket if isinstance(ticket, int) else ticket.pk

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
-
 from teams.models import Agent, AuditEntry, ExposureKind, Sensitivity, Team
 from teams.permissions import can_override_exposure
 from teams.selectors import ExposureDecision, exposure_decision, kind_consented
@@ -17,7 +15,7 @@ from teams.services import audit_record
 
 from .. import events
 from ..models import Category, Ticket
-from ._base import assignment_decision, exposure_caps
+from ._base import ExposureRefused, assignment_decision, exposure_caps
 from .notify import notifications_create, ticket_label
 from .outbox import outbox_add
 
@@ -41,15 +39,15 @@ def exposure_permit(
 ) -> None:
     """Let `assignee` (`agent`) be handed `ticket` although the rule refused it (`decision`):
     only by a lead, manager or admin over the agent's team, with a reason, and never past a
-    missing clearance or consent. Records the override's trail; raises PermissionDenied with
-    the rule's reason (and, to a lead, how to override) otherwise."""
+    missing clearance or consent. Records the override's trail; raises ExposureRefused (a
+    PermissionDenied) with the rule's reason (and, to a lead, how to override) otherwise."""
     who = assignee.get_full_name() or assignee.get_username()
     refused = f"{who} cannot be handed this ticket: {decision.reason}."
     if not decision.overridable or by is None or not can_override_exposure(by, agent):
-        raise PermissionDenied(refused)
+        raise ExposureRefused(refused)
     reason = override_reason.strip()
     if not reason:
-        raise PermissionDenied(f"{refused} Give an override reason to assign it anyway.")
+        raise ExposureRefused(f"{refused} Give an override reason to assign it anyway.")
     events.record(ticket, by, "exposure_override", "assignee", decision.reason, reason, at=now)
     audit_record(
         actor=by,
@@ -74,14 +72,14 @@ def exposure_permit(
 
 
 def ensure_may_take_by_reply(*, ticket: Ticket, by, now: datetime) -> None:
-    """A reply to an unassigned ticket makes it the replier's: refused (PermissionDenied,
+    """A reply to an unassigned ticket makes it the replier's: refused (ExposureRefused,
     nothing written) when the exposure rule would not hand it to them now."""
     agent = agent_of(by)
     if ticket.assignee_id is not None or agent is None:
         return
     decision = assignment_decision(agent=agent, ticket=ticket, at=now)
     if not decision:
-        raise PermissionDenied(
+        raise ExposureRefused(
             f"Replying would make this ticket yours, but you cannot be handed it now: "
             f"{decision.reason}. Ask your lead to assign it."
         )
@@ -135,13 +133,13 @@ def merge_decision(*, target: Ticket, source_category: Category, now: datetime):
 
 
 def ensure_consented(user, category: Category) -> None:
-    """Raise PermissionDenied when `user` (an assignee) has not opted in to the kind of
+    """Raise ExposureRefused when `user` (an assignee) has not opted in to the kind of
     sensitive work of `category` (a ticket moved into it would hand them that work)."""
     if category.sensitivity == Sensitivity.NONE or agent_of(user) is None:
         return
     if not kind_consented(user=user, kind=category.exposure_kind):
         who = user.get_full_name() or user.get_username()
         label = ExposureKind(ExposureKind.of(category.exposure_kind)).label.lower()
-        raise PermissionDenied(
+        raise ExposureRefused(
             f"{who} has not opted in to {label} work: assign the ticket to someone else first."
         )

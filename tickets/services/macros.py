@@ -21,6 +21,7 @@ from ._base import lock
 from .fields import ticket_tag, ticket_update
 from .workflow import ticket_add_note, ticket_change_status, ticket_reply
 
+KEEP_STATUS = ""  # the reply form's "Keep status": the agent's explicit choice
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 # Characters that would turn a value into a link, image, emphasis, code or raw markup.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
@@ -74,6 +75,25 @@ def macro_render(*, macro: Macro, ticket: Ticket, agent) -> str:
     return PLACEHOLDER.sub(substitute, macro.body)
 
 
+def macro_changes(macro: Macro) -> list[str]:
+    """What applying `macro` will change besides the reply, as a person reads it
+    ("Status: Pending", "Add tags: refund, vip")."""
+    actions = _check_actions(macro.actions or {})
+    out = []
+    if actions.get("status"):
+        out.append(f"Status: {Ticket.Status(actions['status']).label}")
+    if "priority" in actions:
+        out.append(f"Priority: {Ticket.Priority(int(actions['priority'])).label}")
+    if actions.get("category"):
+        category = Category.objects.filter(slug=actions["category"]).first()
+        out.append(f"Category: {category.name if category else actions['category']}")
+    if actions.get("tags"):
+        out.append(f"Add tags: {', '.join(actions['tags'])}")
+    if actions.get("internal_note"):
+        out.append("Add an internal note")
+    return out
+
+
 def _check_actions(actions: dict) -> dict:
     allowed = {"status", "priority", "category", "tags", "internal_note"}
     if not isinstance(actions, dict) or set(actions) - allowed:
@@ -95,7 +115,9 @@ def ticket_apply_macro(
     """Apply a macro: post its reply (the rendered body, or `body` as the agent edited it) and
     set status / priority / category / tags from its actions, all in one transaction.
 
-    `status` (the agent's choice, e.g. "send and solve") overrides the macro's status action.
+    `status` is the agent's choice and wins over the macro's status action: None means "the
+    macro decides", KEEP_STATUS ("", the reply form's "Keep status") keeps the ticket's status
+    even when the macro would set one, any other value sets that status.
     The version is checked once, up front; the steps then run on the locked ticket.
     """
     actions = _check_actions(macro.actions or {})
@@ -118,7 +140,7 @@ def ticket_apply_macro(
         ticket_tag(ticket=ticket, by=by, names=actions["tags"])
     if actions.get("internal_note"):
         ticket_add_note(ticket=ticket, by=by, body=str(actions["internal_note"]))
-    status = status or actions.get("status")
+    status = actions.get("status") if status is None else (status or None)
     if text.strip():
         ticket_reply(ticket=ticket, by=by, body=text, status=status, files=files)
     elif status:

@@ -25,18 +25,23 @@ STATUS_LABELS = dict(Ticket.Status.choices)
 SENSITIVITY_LABELS = dict(Sensitivity.choices)
 NO_VALUE = "—"
 _ROW = (
-    '<tr data-href="{url}">\n        <td><a href="{url}">{ref}</a></td>\n        <td>{subject}</td>\n'
+    '<tr data-href="{url}">\n        <td class="select-cell">{select}</td>\n'
+    '        <td><a href="{url}">{ref}</a></td>\n        <td>{subject}</td>\n'
     "        <td>{requester}</td>\n        <td>{category}{sensitivity}</td>\n"
     '        <td><span class="badge{priority_class}">{priority}</span></td>\n'
     '        <td><span class="badge badge-{status}">{status_label}</span></td>\n'
     "        <td>{due}</td>\n        <td>{assignee}</td>\n      </tr>"
 )
+_SELECT = '<input type="checkbox" name="ticket" value="{}" form="bulk-form" aria-label="Select {}">'
 _VIEW_LINK = '<a class="btn{}" href="?view={}{}"{}>\n    {} <span class="badge">{}</span></a>'
 _CURRENT = (SafeString(" btn-primary"), SafeString(' aria-current="page"'))
 
 
-def queue_row_html(row: dict, *, resolving: tuple, zone: Zone) -> SafeString:
-    """One row from a dict of tickets.selectors.QUEUE_ROW_VALUES."""
+def queue_row_html(
+    row: dict, *, resolving: tuple, zone: Zone, selectable: bool = False
+) -> SafeString:
+    """One row from a dict of tickets.selectors.QUEUE_ROW_VALUES; `selectable` adds the
+    bulk bar's checkbox."""
     sensitivity = EMPTY
     if row["category__sensitivity"] != "none":
         kind = row["category__sensitivity"]
@@ -49,6 +54,7 @@ def queue_row_html(row: dict, *, resolving: tuple, zone: Zone) -> SafeString:
     return fragment(
         _ROW,
         url=path_for("tickets:detail", row["pk"], resolving=resolving),
+        select=fragment(_SELECT, row["pk"], f"FL-{row['pk']}") if selectable else EMPTY,
         ref=f"FL-{row['pk']}",  # as Ticket.reference
         subject=row["subject"],
         requester=row["requester__name"] or NO_VALUE,
@@ -64,11 +70,15 @@ def queue_row_html(row: dict, *, resolving: tuple, zone: Zone) -> SafeString:
 
 
 @register.simple_tag
-def queue_rows(rows: Iterable[dict]):
-    """The queue table's rows: ticket link, subject, requester, category (with its
-    sensitivity), priority, status, due time in the viewer's time zone, assignee."""
+def queue_rows(rows: Iterable[dict], selectable: bool = False):
+    """The queue table's rows: a checkbox for bulk actions (when `selectable`), ticket link,
+    subject, requester, category (with its sensitivity), priority, status, due time in the
+    viewer's time zone, assignee."""
     resolving, zone = resolving_now(), html.viewer_zone()
-    return joined("\n      ", [queue_row_html(row, resolving=resolving, zone=zone) for row in rows])
+    rows_html = [
+        queue_row_html(row, resolving=resolving, zone=zone, selectable=selectable) for row in rows
+    ]
+    return joined("\n      ", rows_html)
 
 
 @register.simple_tag

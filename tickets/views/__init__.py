@@ -2,6 +2,7 @@
 
 from .escalations import (
     escalation_acknowledge_view,
+    escalation_bulk_acknowledge_view,
     escalation_list_view,
     escalation_resolve_view,
     notification_list_view,
@@ -22,6 +23,7 @@ from .workspace import (
     ticket_escalate_view,
     ticket_fields_view,
     ticket_legal_hold_view,
+    ticket_macro_view,
     ticket_merge_view,
     ticket_note_view,
     ticket_presence_view,
@@ -34,6 +36,7 @@ from .workspace import (
 )
 
 __all__ = [
+    "escalation_bulk_acknowledge_view",
     "escalation_acknowledge_view",
     "escalation_list_view",
     "escalation_resolve_view",
@@ -51,6 +54,7 @@ __all__ = [
     "ticket_assign_view",
     "ticket_claim_next_view",
     "ticket_fields_view",
+    "ticket_macro_view",
     "ticket_merge_view",
     "ticket_note_view",
     "ticket_presence_view",

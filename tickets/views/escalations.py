@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -20,14 +21,20 @@ from ..permissions import can_handle_escalation
 from ._render import render_page_or_partial
 
 TEMPLATE = "tickets/escalations.html"
+BULK_ACK_LIMIT = 200
 
 
 def _page(request, state: str, status: int = 200):
-    rows = selectors.escalation_list(user=request.user, state=state)
+    sort = request.GET.get("sort", "ack")
+    sort = sort if sort in selectors.ESCALATION_SORTS else "ack"
+    rows = selectors.escalation_list(user=request.user, state=state, sort=sort)
     for escalation in rows:
         escalation.can_handle = can_handle_escalation(request.user, escalation)
     context = {
         "rows": rows,
+        "sort": sort,
+        "can_ack_any": any(e.can_handle and not e.acknowledged_at for e in rows),
+        "bulk_limit": BULK_ACK_LIMIT,
         "state": state,
         "states": selectors.ESCALATION_STATES,
         "now": timezone.now(),
@@ -73,6 +80,39 @@ def escalation_acknowledge_view(request, pk: int):
 
 @login_required
 @require_POST
+def escalation_bulk_acknowledge_view(request):
+    """Acknowledge the ticked escalations, each on its own (the same service and rule as one
+    at a time); the message says which were taken on and which were refused and why."""
+    ids = [int(v) for v in request.POST.getlist("escalation") if v.isdigit()]
+    if not ids or len(ids) > BULK_ACK_LIMIT:
+        messages.error(request, f"Tick between 1 and {BULK_ACK_LIMIT} escalations to acknowledge.")
+        return _back(request)
+    found = {e.pk: e for e in selectors.escalations_visible_to(request.user).filter(pk__in=ids)}
+    done, refused = [], []
+    for pk in ids:
+        escalation = found.get(pk)
+        if escalation is None:
+            refused.append(f"#{pk} (not in your queues)")
+            continue
+        try:
+            services.escalation_acknowledge(escalation=escalation, by=request.user)
+        except (PermissionDenied, ValidationError) as exc:
+            refused.append(f"FL-{escalation.ticket_id} ({'; '.join(_reasons(exc))})")
+        else:
+            done.append(f"FL-{escalation.ticket_id}")
+    if done:
+        messages.success(request, f"Acknowledged {len(done)}: {', '.join(done)}.")
+    if refused:
+        messages.warning(request, f"Refused {len(refused)}: {', '.join(refused)}.")
+    return _back(request)
+
+
+def _reasons(exc: Exception) -> list[str]:
+    return list(getattr(exc, "messages", [str(exc)]))
+
+
+@login_required
+@require_POST
 def escalation_resolve_view(request, pk: int):
     form = ResolveEscalationForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -103,6 +143,7 @@ def notifications_read_view(request):
 
 
 __all__ = [
+    "escalation_bulk_acknowledge_view",
     "escalation_acknowledge_view",
     "escalation_list_view",
     "escalation_resolve_view",

@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from .. import selectors, services
 from ..filters import TicketFilter, filter_options, filter_values, filters_given
@@ -41,8 +42,12 @@ def queue_view(request):
         "query": _query_without(request, "after"),
         "query_no_view": _query_without(request, "after", "view"),
         "can_work": can_work(request.user),
+        "bulk_actions": services.BULK_ACTIONS,
+        "bulk_limit": services.BULK_LIMIT,
         "error": "",
     }
+    if context["can_work"] and not request.htmx:  # the bulk bar is outside the results
+        context["bulk_macros"] = selectors.macros_for_teams_of(user=request.user)
     status = 200
     try:
 
@@ -93,18 +98,36 @@ def saved_view_delete_view(request, pk: int):
     return redirect("tickets:queue")
 
 
+def open_next_ticket(request, *, after: str = "", sent: int | None = None):
+    """Claim the next ticket from get-next for the signed-in agent and answer with a redirect
+    to it (the queue, with the reason, when there is none). `after` prefixes the message
+    (e.g. "Reply sent."); `sent` names the ticket just replied to, whose saved reply draft
+    the next page clears (static/js/frontline.js). htmx callers get a client redirect."""
+    agent = getattr(request.user, "agent", None)  # loaded by the time-zone middleware
+    try:
+        ticket = services.ticket_claim_next(agent=agent) if agent else None
+    except services.ClaimRefused as refused:
+        messages.warning(request, f"{after} {refused}".strip())
+        target = reverse("tickets:queue")
+    else:
+        if ticket is None:
+            messages.info(
+                request,
+                f"{after} Nothing is waiting for you right now (or you are at capacity).".strip(),
+            )
+            target = reverse("tickets:queue")
+        else:
+            if after:
+                messages.success(request, f"{after} Next: {ticket.reference}.")
+            target = reverse("tickets:detail", args=[ticket.pk])
+    if sent is not None:
+        target = f"{target}?{urlencode({'sent_from': sent})}"
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
 @login_required
 @require_POST
 def ticket_claim_next_view(request):
     if not can_work(request.user):
         raise PermissionDenied("Your role reads tickets but does not take them from the queue.")
-    agent = getattr(request.user, "agent", None)  # loaded by the time-zone middleware
-    try:
-        ticket = services.ticket_claim_next(agent=agent) if agent else None
-    except services.ClaimRefused as refused:
-        messages.warning(request, str(refused))
-        return redirect("tickets:queue")
-    if ticket is None:
-        messages.info(request, "Nothing is waiting for you right now (or you are at capacity).")
-        return redirect("tickets:queue")
-    return redirect("tickets:detail", pk=ticket.pk)
+    return open_next_ticket(request)

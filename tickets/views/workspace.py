@@ -46,6 +46,7 @@ from ._render import (
     render_page_or_partial,
     uploaded_files,
 )
+from .queue import open_next_ticket
 
 TEMPLATE = "tickets/workspace.html"
 
@@ -65,6 +66,8 @@ def render_workspace(
     for escalation in ws.escalations:
         escalation.can_handle = can_handle_escalation(request.user, escalation)
     macro_text = extra.pop("macro_text", None)
+    partial = extra.pop("partial", "workspace")
+    posted = extra.pop("posted", {})
     context = {
         "ws": ws,
         "ticket": ws.ticket,
@@ -96,13 +99,32 @@ def render_workspace(
         else None,
         "can_report_to_authority": is_child_safety(ws.ticket)
         and can_report_to_authority(request.user, ws.ticket.category.sensitivity),
-        "posted": extra.pop("posted", {}),
+        "posted": posted,
+        "reply_status": extra.pop("reply_status", posted.get("status", "")),
         "revealed": ws.revealed,  # recorded reveals only: never a query parameter
         "sent": request.GET.get("sent", "") or extra.pop("sent", ""),
+        "macro_changes": extra.pop("macro_changes", []),
         "work_heartbeat_seconds": settings.FRONTLINE["WORK_HEARTBEAT_SECONDS"],
         **extra,
     }
-    return render_page_or_partial(request, TEMPLATE, "workspace", context, status=status)
+    return render_page_or_partial(request, TEMPLATE, partial, context, status=status)
+
+
+def _macro_extra(request, ticket) -> dict:
+    """The reply editor filled from the macro named in ?macro=: its text, what it will change,
+    and its status preselected in "Then set status" (the agent may still pick Keep status)."""
+    macro_id = request.GET.get("macro", "")
+    if not macro_id.isdigit():
+        return {}
+    macro = selectors.macros_for(user=request.user, ticket=ticket).filter(pk=macro_id).first()
+    if macro is None:
+        return {}
+    return {
+        "macro_text": services.macro_render(macro=macro, ticket=ticket, agent=request.user),
+        "macro": macro,
+        "macro_changes": services.macro_changes(macro),
+        "reply_status": (macro.actions or {}).get("status", ""),
+    }
 
 
 @login_required
@@ -110,20 +132,21 @@ def render_workspace(
 def ticket_workspace_view(request, pk: int):
     ws = _workspace(request, pk)
     services.ticket_record_view(ticket=ws.ticket, by=request.user)
-    extra = {}
-    macro_id = request.GET.get("macro", "")
-    if macro_id.isdigit():
-        macro = (
-            selectors.macros_for(user=request.user, ticket=ws.ticket).filter(pk=macro_id).first()
-        )
-        if macro is not None:
-            extra = {
-                "macro_text": services.macro_render(
-                    macro=macro, ticket=ws.ticket, agent=request.user
-                ),
-                "macro": macro,
-            }
-    return render_workspace(request, pk, ws=ws, **extra)
+    return render_workspace(request, pk, ws=ws, **_macro_extra(request, ws.ticket))
+
+
+@login_required
+@require_GET
+def ticket_macro_view(request, pk: int):
+    """The reply editor with a macro applied in place (htmx swaps #reply-form): its text, the
+    changes it will make and its status preselected. Nothing is saved until the agent sends."""
+    ws = _workspace(request, pk)
+    if not can_work(request.user):
+        raise PermissionDenied("Your role may read this ticket but not reply.")
+    extra = _macro_extra(request, ws.ticket)
+    if request.GET.get("macro") and not extra:
+        raise Http404("That macro is not available for this ticket.")
+    return render_workspace(request, pk, ws=ws, partial="reply_form", **extra)
 
 
 def workspace_action(form_class, *, permission=can_work):
@@ -188,15 +211,21 @@ def reply(request, ticket, data):
     common = {"ticket": ticket, "by": request.user, "version": data["version"], "files": files}
     status = data["status"] or None
     if data["macro"]:
+        status = data["status"]  # "" is the agent's "Keep status": it wins over the macro's
+
         macro = (
             selectors.macros_for(user=request.user, ticket=ticket).filter(pk=data["macro"]).first()
         )
         if macro is None:
             raise ValidationError("That macro is not available for this ticket.")
         services.ticket_apply_macro(macro=macro, body=data["body"], status=status, **common)
-        return f"Reply sent with macro “{macro.title}”."
-    services.ticket_reply(body=data["body"], status=status, **common)
-    return "Reply sent."
+        done = f"Reply sent with macro “{macro.title}”."
+    else:
+        services.ticket_reply(body=data["body"], status=status, **common)
+        done = "Reply sent."
+    if request.POST.get("then") == "next":  # "Send and next": get-next opens the next ticket
+        return open_next_ticket(request, after=done, sent=ticket.pk)
+    return done
 
 
 @workspace_action(forms.NoteForm, permission=can_add_note)
