@@ -1,5 +1,11 @@
 """Ticket pages: thin — parse, authorize through the scope, call a selector or service, render."""
 
+from .attachments import (
+    attachment_download_view,
+    attachment_preview_view,
+    attachment_reveal_view,
+    attachment_safe_view,
+)
 from .escalations import (
     escalation_acknowledge_view,
     escalation_bulk_acknowledge_view,
@@ -15,10 +21,6 @@ from .queue import (
     ticket_claim_next_view,
 )
 from .workspace import (
-    attachment_download_view,
-    attachment_preview_view,
-    attachment_reveal_view,
-    attachment_safe_view,
     ticket_assign_view,
     ticket_escalate_view,
     ticket_fields_view,

@@ -17,7 +17,7 @@ from .. import selectors
 from ..mail.inbound import UnreadableEmail, parse
 from ..models import Attachment
 from ..permissions import may_fetch_original
-from .workspace import REVEAL_FIRST
+from .attachments import REVEAL_FIRST
 
 
 @login_required

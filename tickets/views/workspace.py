@@ -25,24 +25,19 @@ from teams.permissions import can_override_exposure_at_all, scope_for
 
 from .. import forms, lifecycle, selectors, services
 from ..mail.sanitize import markdown_to_html
-from ..models import Attachment, Ticket
+from ..models import Ticket
 from ..paths import ticket_paths
 from ..permissions import (
     can_add_note,
     can_handle_escalation,
     can_legal_hold,
     can_report_to_authority,
-    can_reveal,
     can_work,
     escalation_targets,
-    may_fetch_original,
 )
 from ..services.authority import is_child_safety
 from ..viewers import viewers_touch
 from ._render import (
-    attachment_file_response,
-    attachment_preview_response,
-    attachment_safe_response,
     render_page_or_partial,
     uploaded_files,
 )
@@ -367,69 +362,6 @@ def ticket_presence_view(request, pk: int):
         ticket_id=pk, user=request.user, typing=request.POST.get("typing") == "1"
     )
     return render(request, f"{TEMPLATE}#presence", {"others": others})
-
-
-def _attachment(request, pk) -> Attachment:
-    try:
-        return selectors.attachment_get_visible(user=request.user, pk=pk)
-    except Attachment.DoesNotExist as exc:
-        raise Http404("No such attachment.") from exc
-
-
-REVEAL_FIRST = (
-    "This file is on a sensitive ticket: reveal it first (the reveal is recorded and counts "
-    "toward your exposure)."
-)
-
-
-def _original(request, pk) -> Attachment:
-    """A visible attachment whose original this user may fetch (403 until revealed)."""
-    attachment = _attachment(request, pk)
-    if not may_fetch_original(request.user, attachment):
-        raise PermissionDenied(REVEAL_FIRST)
-    return attachment
-
-
-@login_required
-@require_GET
-def attachment_download_view(request, pk: int):
-    """Stream a file of a visible ticket, always as a download (nosniff, sandboxed); on a
-    sensitive ticket only after this user revealed it."""
-    return attachment_file_response(_original(request, pk))
-
-
-@login_required
-@require_GET
-def attachment_preview_view(request, pk: int):
-    """An image of a visible ticket, re-encoded by Pillow, shown inline (404 for non-images);
-    on a sensitive ticket only after this user revealed it."""
-    return attachment_preview_response(_original(request, pk))
-
-
-@login_required
-@require_GET
-def attachment_safe_view(request, pk: int):
-    """The blurred greyscale derivative of an image of a visible ticket (404 for non-images):
-    what a sensitive ticket shows before a reveal."""
-    return attachment_safe_response(_attachment(request, pk))
-
-
-@login_required
-@require_POST
-def attachment_reveal_view(request, pk: int):
-    """Reveal the original of a file on a sensitive ticket to this user: recorded once in
-    their exposure, the ticket's history and the audit trail; then it is served to them."""
-    attachment = _attachment(request, pk)
-    if not can_reveal(request.user, attachment.ticket):
-        raise PermissionDenied("Your role may not reveal sensitive files.")
-    try:
-        services.attachment_reveal(attachment=attachment, by=request.user)
-    except ValidationError as exc:
-        return HttpResponse(exc.messages[0], status=400, content_type="text/plain")
-    if request.htmx:
-        return HttpResponse(status=204)
-    url = reverse("tickets:detail", args=[attachment.ticket_id])
-    return redirect(f"{url}#attachment-{attachment.pk}")
 
 
 @login_required
