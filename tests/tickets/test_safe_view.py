@@ -140,7 +140,7 @@ def test_email_intake_into_a_sensitive_category_makes_the_derivative(sensitive, 
     msg.set_content("Screenshot attached.")
     msg.add_attachment(IMAGE, maintype="image", subtype="png", filename="threat.png")
     result = services.email_ingest(raw=msg.as_bytes())
-    attachment = Attachment.objects.get(ticket=result.ticket)
+    attachment = Attachment.objects.get(ticket=result.ticket, name="threat.png")
     assert attachment.safe_preview
 
 
