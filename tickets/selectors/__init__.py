@@ -47,6 +47,7 @@ from .workspace import (
     attachment_get_visible,
     legal_hold_in_force_for,
     macros_for,
+    ticket_by_reference,
     ticket_get_visible,
     ticket_workspace,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "escalations_visible_to",
     "legal_hold_in_force_for",
     "macros_for",
+    "ticket_by_reference",
     "notifications_for",
     "notifications_unread_count",
     "notifications_unread_counts",

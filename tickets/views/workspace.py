@@ -31,10 +31,12 @@ from ..permissions import (
     can_add_note,
     can_handle_escalation,
     can_legal_hold,
+    can_qa_review,
     can_report_to_authority,
     can_reveal,
     can_work,
     escalation_targets,
+    macros_editable_by,
     may_fetch_original,
 )
 from ..services.authority import is_child_safety
@@ -83,6 +85,7 @@ def render_workspace(
         "stale": stale,
         "can_work": can_work(request.user),
         "can_note": can_add_note(request.user),
+        "can_qa_review": can_qa_review(request.user, ws.ticket),  # metrics:qa_review
         "can_override_exposure": can_override_exposure_at_all(request.user),
         "escalation_levels": forms.EscalateForm.base_fields["level"].choices,
         "escalation_teams": [  # the ticket's own team is the form's first choice
@@ -113,11 +116,11 @@ def ticket_workspace_view(request, pk: int):
     extra = {}
     macro_id = request.GET.get("macro", "")
     if macro_id.isdigit():
-        macro = (
-            selectors.macros_for(user=request.user, ticket=ws.ticket).filter(pk=macro_id).first()
-        )
+        macros = selectors.macros_for(user=request.user, ticket=ws.ticket).with_policy_review()
+        macro = macros.filter(pk=macro_id).first()
         if macro is not None:
             extra = {
+                "can_edit_macro": macros_editable_by(request.user).filter(pk=macro.pk).exists(),
                 "macro_text": services.macro_render(
                     macro=macro, ticket=ws.ticket, agent=request.user
                 ),
