@@ -28,6 +28,14 @@ from .rollups import (
     rollup_refresh,
     ticket_metrics_recompute,
 )
+from .scorecards import (
+    qa_queue_pull,
+    scorecard_content,
+    scorecard_draft_save,
+    scorecard_version_publish,
+    version_snapshot,
+    weight_shares,
+)
 
 __all__ = [
     "product_feedback_file",
@@ -45,7 +53,13 @@ __all__ = [
     "qa_dispute_resolve",
     "qa_review_respond",
     "qa_review_submit",
+    "qa_queue_pull",
     "qa_sample_week",
+    "scorecard_content",
+    "scorecard_draft_save",
+    "scorecard_version_publish",
+    "version_snapshot",
+    "weight_shares",
     "qa_score",
     "rollup_backfill",
     "rollup_backfill_pending_from",

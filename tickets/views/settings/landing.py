@@ -12,6 +12,7 @@ from django.urls import reverse
 from ...permissions import (
     SETTINGS_BUSINESS_HOURS,
     SETTINGS_MACROS,
+    SETTINGS_SCORECARDS,
     SETTINGS_SLA_POLICIES,
     settings_sections,
 )
@@ -35,6 +36,12 @@ SECTIONS = {
         "settings:macros",
         "Canned replies with placeholders and actions (status, priority, tags, assignee, "
         "category): your personal ones, and your teams' shared ones if you lead a team.",
+    ),
+    # The scorecard editor lives in metrics (reached by URL name, never imported).
+    SETTINGS_SCORECARDS: (
+        "QA scorecards",
+        "metrics:scorecards",
+        "Sections, weighted criteria and auto-fail; edit a draft version and publish it.",
     ),
 }
 
