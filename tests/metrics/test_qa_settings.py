@@ -18,6 +18,12 @@ pytestmark = pytest.mark.django_db
 Y, FIVE = Criterion.Scale.YES_NO, Criterion.Scale.ONE_TO_FIVE
 
 
+@pytest.fixture(autouse=True)
+def _no_seeded_scorecard(db):
+    """Start without the default scorecard the migrations seed (absent under --nomigrations)."""
+    Scorecard.objects.all().delete()
+
+
 @pytest.fixture
 def qa(db):
     return AgentFactory(role=Role.QA_ANALYST, team=None).user
