@@ -4,14 +4,15 @@ from teams import roles
 from teams.models import Role
 from teams.permissions import can_view_overview, can_view_team_dashboard, scope_for
 from tickets.models import Ticket
+from tickets.permissions import SETTINGS_SCORECARDS, can_qa_review, settings_sections
 
 from .models import ReportSchedule
 
 
 def can_review(user, ticket: Ticket) -> bool:
-    """Leads, QA analysts, managers and admins review tickets they may see (never their own)."""
-    scope = scope_for(user)
-    if scope.role not in roles.REVIEWERS or ticket.assignee_id == user.pk:
+    """Leads, QA analysts, managers and admins review tickets they may see (never their own):
+    tickets.permissions.can_qa_review, the rule the workspace's Review action shows by."""
+    if not can_qa_review(user, ticket):
         return False
     return Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()
 
@@ -55,3 +56,9 @@ def figures_agent_scope(user) -> int | None:
     """Whose per-agent figures the viewer may read: None for every agent in their scope
     (can_see_team_figures), else only their own user id (an associate's My stats)."""
     return None if can_see_team_figures(user) else user.pk
+
+
+def can_edit_scorecards(user) -> bool:
+    """The scorecard editor (Settings → QA scorecards): QA analysts and admins, the section
+    the Settings landing page lists for them (tickets.permissions.settings_sections)."""
+    return SETTINGS_SCORECARDS in settings_sections(user)

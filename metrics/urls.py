@@ -16,6 +16,21 @@ urlpatterns = [
     path("definitions/", views.definitions_view, name="definitions"),
     path("qa/", views.qa_queue_view, name="qa_queue"),
     path("qa/mine/", views.qa_my_reviews_view, name="qa_mine"),
+    path("qa/pull/", views.qa_pull_view, name="qa_pull"),
+    path("qa/scorecards/", views.scorecards_view, name="scorecards"),
+    path("qa/scorecards/new/", views.scorecard_edit_view, name="scorecard_new"),
+    path("qa/scorecards/new/preview/", views.scorecard_preview_view, name="scorecard_new_preview"),
+    path("qa/scorecards/<int:pk>/", views.scorecard_edit_view, name="scorecard_edit"),
+    path(
+        "qa/scorecards/<int:pk>/preview/",
+        views.scorecard_preview_view,
+        name="scorecard_preview",
+    ),
+    path(
+        "qa/scorecard-versions/<int:pk>/publish/",
+        views.scorecard_publish_view,
+        name="scorecard_publish",
+    ),
     path("qa/tickets/<int:ticket_pk>/review/", views.qa_review_view, name="qa_review"),
     path(
         "qa/tickets/<int:ticket_pk>/calibration/",

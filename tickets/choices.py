@@ -46,7 +46,9 @@ class Choices:
 
         def read():
             rows = (
-                Macro.objects.filter(Q(team__isnull=True) | Q(team_id=team_id), active=True)
+                Macro.objects.filter(
+                    Q(team__isnull=True) | Q(team_id=team_id), owner__isnull=True, active=True
+                )
                 .with_policy_review()
                 .values_list("pk", "title", "needs_policy_review")
             )
@@ -55,6 +57,23 @@ class Choices:
             )
 
         return self._get(("macros", team_id), read)
+
+    def personal_macros(self, owner_id: int) -> tuple[tuple[int, str], ...]:
+        """(pk, label) of the active personal macros of `owner_id`, by title; flagged like
+        the shared ones when their cited policy changed."""
+
+        def read():
+            rows = (
+                Macro.objects.filter(owner_id=owner_id, active=True)
+                .with_policy_review()
+                .values_list("pk", "title", "needs_policy_review")
+            )
+            return tuple(
+                (pk, f"{title} (personal)" + (POLICY_REVIEW_NOTE if flag else ""))
+                for pk, title, flag in rows
+            )
+
+        return self._get(("personal_macros", owner_id), read)
 
     def categories(self, sensitivities) -> tuple[tuple[str, str], ...]:
         """(slug, name) of the active categories of these sensitivities, in taxonomy order."""

@@ -10,7 +10,7 @@ from teams.permissions import scope_for
 from teams.selectors import revealed_attachment_ids
 
 from .choices import choices
-from .models import BusinessHours, Notification, WebhookDelivery
+from .models import BusinessHours, Macro, Notification, WebhookDelivery
 
 
 def can_work(user) -> bool:
@@ -136,6 +136,8 @@ def notifications_visible_to(user):
 # targets for leads; scorecards for QA analysts) add their key and rule here.
 SETTINGS_BUSINESS_HOURS = "business_hours"
 SETTINGS_SLA_POLICIES = "sla_policies"
+SETTINGS_MACROS = "macros"
+SETTINGS_SCORECARDS = "scorecards"
 
 
 def settings_sections(user) -> list[str]:
@@ -146,6 +148,10 @@ def settings_sections(user) -> list[str]:
         sections.append(SETTINGS_BUSINESS_HOURS)
     if scope.role == Role.ADMIN:
         sections.append(SETTINGS_SLA_POLICIES)
+    if scope.role in (Role.ADMIN, Role.LEAD) or can_work(user):
+        sections.append(SETTINGS_MACROS)
+    if scope.role in (Role.ADMIN, Role.QA_ANALYST):
+        sections.append(SETTINGS_SCORECARDS)
     return sections
 
 
@@ -187,3 +193,40 @@ def business_hours_require_team(user) -> bool:
     """Leads must attach a calendar they save to one of their teams (else it would leave
     their reach); admins may keep calendars no team uses yet."""
     return scope_for(user).role != Role.ADMIN
+
+
+def macro_teams_for(user):
+    """Teams whose shared macros `user` may write: every team for admins, their own for
+    leads, none for anyone else (associates keep personal macros)."""
+    return business_hours_teams_for(user)
+
+
+def macros_editable_by(user):
+    """Macros `user` may open in Settings: every one for admins; for leads, their teams'
+    shared macros and their own personal ones; for associates, their personal ones. Macros
+    shared by all teams (no team) are the admins'."""
+    if SETTINGS_MACROS not in settings_sections(user):
+        return Macro.objects.none()
+    scope = scope_for(user)
+    if scope.role == Role.ADMIN:
+        return Macro.objects.all()
+    mine = Macro.objects.filter(owner=user)
+    if scope.role == Role.LEAD:
+        return mine | Macro.objects.filter(team_id__in=scope.team_ids, owner__isnull=True)
+    return mine
+
+
+def may_share_macros(user) -> bool:
+    """Whether `user` may write shared macros (for all teams: admins; a team's: leads)."""
+    return macro_teams_for(user).exists()
+
+
+def may_share_with_all_teams(user) -> bool:
+    return scope_for(user).role == Role.ADMIN
+
+
+def can_qa_review(user, ticket) -> bool:
+    """The QA rule for a ticket the user can see: reviewers (leads, QA analysts, managers,
+    admins) may score it, never their own. The workspace's Review action and metrics'
+    review pages (metrics.permissions.can_review) both ask this."""
+    return scope_for(user).role in roles.REVIEWERS and ticket.assignee_id != user.pk

@@ -18,4 +18,9 @@ urlpatterns = [
     path("sla/new/preview/", views.sla_preview_view, name="sla_new_preview"),
     path("sla/<int:pk>/", views.sla_edit_view, name="sla_edit"),
     path("sla/<int:pk>/preview/", views.sla_preview_view, name="sla_preview"),
+    path("macros/", views.macros_list_view, name="macros"),
+    path("macros/new/", views.macro_edit_view, name="macro_new"),
+    path("macros/new/preview/", views.macro_preview_view, name="macro_new_preview"),
+    path("macros/<int:pk>/", views.macro_edit_view, name="macro_edit"),
+    path("macros/<int:pk>/preview/", views.macro_preview_view, name="macro_preview"),
 ]

@@ -24,13 +24,17 @@ class Scorecard(models.Model):
 
 
 class ScorecardVersion(models.Model):
-    """One immutable version of a scorecard; editing a scorecard publishes a new version."""
+    """One version of a scorecard: a draft (published_at empty) is edited in place; once
+    published it is immutable, and editing the scorecard starts a new draft."""
 
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: a draft, not offered to reviewers yet"
     )
 
     class Meta:
@@ -187,6 +191,7 @@ class QAQueueItem(models.Model):
         SAMPLE = "sample", "Weekly random sample"
         ESCALATED = "escalated", "Escalated"
         LOW_CSAT = "low_csat", "Low CSAT"
+        PULLED = "pulled", "Pulled in by a reviewer"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="qa_queue_items")
     agent = models.ForeignKey(
@@ -196,6 +201,14 @@ class QAQueueItem(models.Model):
         "teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(max_length=16, choices=Reason.choices)
+    pulled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The reviewer who pulled the ticket into the queue (reason: pulled)",
+    )
     week = models.DateField(help_text="Monday of the sampled week")
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)

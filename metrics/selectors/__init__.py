@@ -16,10 +16,12 @@ from .dashboards import (
 from .qa import (
     calibration,
     current_versions,
+    last_sampled_week,
     open_disputes,
     qa_queue,
     review_detail,
     reviews_visible,
+    scorecards_with_versions,
     ticket_with_thread,
     version_with_criteria,
 )
@@ -35,6 +37,8 @@ __all__ = [
     "current_versions",
     "open_disputes",
     "qa_queue",
+    "last_sampled_week",
+    "scorecards_with_versions",
     "review_detail",
     "reviews_visible",
     "ticket_with_thread",

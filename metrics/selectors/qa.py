@@ -8,14 +8,21 @@ from django.db.models import Prefetch, QuerySet
 
 from tickets.models import Message, Ticket
 
-from ..models import Criterion, QAQueueItem, QAReview, ScorecardSection, ScorecardVersion
+from ..models import (
+    Criterion,
+    QAQueueItem,
+    QAReview,
+    Scorecard,
+    ScorecardSection,
+    ScorecardVersion,
+)
 
 
 def qa_queue(*, user, limit: int = 200) -> QuerySet[QAQueueItem]:
     return (
         QAQueueItem.objects.visible_to(user)
         .waiting()
-        .select_related("ticket__category", "agent", "team")
+        .select_related("ticket__category", "agent", "team", "pulled_by")
         .order_by("week", "pk")[:limit]
     )
 
@@ -36,8 +43,10 @@ def ticket_with_thread(*, user, pk: int) -> Ticket:
 
 
 def current_versions() -> list[ScorecardVersion]:
-    """The latest version of each active scorecard."""
-    versions = ScorecardVersion.objects.filter(scorecard__active=True).select_related("scorecard")
+    """The latest published version of each active scorecard (drafts are not offered)."""
+    versions = ScorecardVersion.objects.filter(
+        scorecard__active=True, published_at__isnull=False
+    ).select_related("scorecard")
     latest: dict[int, ScorecardVersion] = {}
     for v in versions.order_by("scorecard__name", "-number"):
         latest.setdefault(v.scorecard_id, v)
@@ -107,3 +116,21 @@ def calibration(*, user, ticket: Ticket) -> dict:
         "score_stdev": pstdev(scores) if len(scores) > 1 else None,
         "mean": sum(scores) / len(scores) if scores else None,
     }
+
+
+def scorecards_with_versions() -> QuerySet[Scorecard]:
+    """Every scorecard with its versions (newest first), for the scorecard editor's list."""
+    return Scorecard.objects.prefetch_related(
+        Prefetch("versions", queryset=ScorecardVersion.objects.order_by("-number"))
+    ).order_by("name")
+
+
+def last_sampled_week(*, user):
+    """The Monday of the most recent weekly sample the viewer can see, or None."""
+    return (
+        QAQueueItem.objects.visible_to(user)
+        .filter(reason=QAQueueItem.Reason.SAMPLE)
+        .order_by("-week")
+        .values_list("week", flat=True)
+        .first()
+    )

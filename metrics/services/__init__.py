@@ -31,6 +31,14 @@ from .rollups import (
     rollups_build_all,
     ticket_metrics_recompute,
 )
+from .scorecards import (
+    qa_queue_pull,
+    scorecard_content,
+    scorecard_draft_save,
+    scorecard_version_publish,
+    version_snapshot,
+    weight_shares,
+)
 
 __all__ = [
     "product_feedback_file",
@@ -48,7 +56,13 @@ __all__ = [
     "qa_dispute_resolve",
     "qa_review_respond",
     "qa_review_submit",
+    "qa_queue_pull",
     "qa_sample_week",
+    "scorecard_content",
+    "scorecard_draft_save",
+    "scorecard_version_publish",
+    "version_snapshot",
+    "weight_shares",
     "qa_score",
     "rollup_backfill",
     "rollup_check_day",

@@ -59,8 +59,17 @@ def scorecard_publish(
     card, _ = Scorecard.objects.get_or_create(name=name, defaults={"description": description})
     last = card.versions.order_by("-number").first()
     version = ScorecardVersion.objects.create(
-        scorecard=card, number=(last.number + 1) if last else 1, created_by=by
+        scorecard=card,
+        number=(last.number + 1) if last else 1,
+        created_by=by,
+        published_at=timezone.now(),
     )
+    scorecard_sections_write(version=version, sections=sections)
+    return version
+
+
+def scorecard_sections_write(*, version: ScorecardVersion, sections: Sequence[Mapping]) -> None:
+    """Write `sections` (see scorecard_publish) onto `version`, a new or a draft version."""
     for i, spec in enumerate(sections):
         section = ScorecardSection.objects.create(version=version, title=spec["title"], position=i)
         for j, c in enumerate(spec.get("criteria", [])):
@@ -75,7 +84,6 @@ def scorecard_publish(
                 auto_fail=bool(c.get("auto_fail", False)),
                 position=j,
             )
-    return version
 
 
 def _criteria(version: ScorecardVersion) -> list[Criterion]:
@@ -98,6 +106,8 @@ def qa_review_submit(
     """
     if not can_review(reviewer, ticket):
         raise PermissionDenied("You may not review this ticket.")
+    if version.published_at is None:
+        raise ValidationError("This scorecard version is a draft: publish it before reviewing.")
     criteria = _criteria(version)
     chosen: list[tuple[Criterion, int | None]] = []
     for c in criteria:

@@ -13,12 +13,24 @@ from .feedback import feedback_detail_view, feedback_file_view, feedback_list_vi
 from .qa import (
     qa_calibration_view,
     qa_my_reviews_view,
+    qa_pull_view,
     qa_queue_view,
     qa_review_detail_view,
     qa_review_view,
 )
+from .scorecards import (
+    scorecard_edit_view,
+    scorecard_preview_view,
+    scorecard_publish_view,
+    scorecards_view,
+)
 
 __all__ = [
+    "qa_pull_view",
+    "scorecard_edit_view",
+    "scorecard_preview_view",
+    "scorecard_publish_view",
+    "scorecards_view",
     "coverage_view",
     "csat_view",
     "definitions_view",

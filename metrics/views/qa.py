@@ -5,8 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from tickets.models import Ticket
+from tickets.selectors import ticket_by_reference
 
 from .. import selectors, services
 from ..forms import ResponseForm, ReviewForm
@@ -36,12 +38,37 @@ def _version(request):
 def qa_queue_view(request):
     if not can_use_qa(request.user):
         raise PermissionDenied("The QA queue is for leads, QA analysts and managers.")
-    context = {
+    return render(request, "metrics/qa_queue.html", _queue_context(request))
+
+
+def _queue_context(request, **extra) -> dict:
+    return {
+        "last_sampled": selectors.last_sampled_week(user=request.user),
         "items": selectors.qa_queue(user=request.user),
         "disputes": selectors.open_disputes(user=request.user)[:100],
         "recent": selectors.reviews_visible(user=request.user)[:50],
+        **extra,
     }
-    return render(request, "metrics/qa_queue.html", context)
+
+
+@login_required
+@require_POST
+def qa_pull_view(request):
+    """Pull a ticket the reviewer can see ("FL-123" or its number) into the QA queue."""
+    if not can_use_qa(request.user):
+        raise PermissionDenied("The QA queue is for leads, QA analysts and managers.")
+    text = request.POST.get("ticket", "").strip()
+    ticket = ticket_by_reference(user=request.user, text=text)
+    try:
+        if ticket is None:
+            raise ValidationError(f"No ticket “{text}” in your scope: type e.g. FL-123.")
+        services.qa_queue_pull(ticket=ticket, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        error = " ".join(getattr(exc, "messages", None) or [str(exc)])
+        context = _queue_context(request, pull_text=text, pull_error=error)
+        return render(request, "metrics/qa_queue.html", context, status=400)
+    messages.success(request, f"{ticket.reference} is in the QA queue.")
+    return redirect("metrics:qa_queue")
 
 
 @login_required

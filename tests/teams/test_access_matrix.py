@@ -137,6 +137,28 @@ def _sla_policy_pk(w):
     return w["sla_policy"].pk
 
 
+def _macro_pk(w):
+    """A macro shared by team alpha (its lead and admins may change it)."""
+    from tickets.models import Macro
+
+    if "macro" not in w:
+        w["macro"] = Macro.objects.create(title="Alpha hello", body="Hi", team=w["ticket"].team)
+    return w["macro"].pk
+
+
+def _scorecard_version(w):
+    """A draft version of a scorecard (publishing it is the scorecard editors')."""
+    from metrics.models import Scorecard, ScorecardVersion
+
+    if "scorecard_version" not in w:
+        card = Scorecard.objects.create(name="Access matrix card")
+        w["scorecard_version"] = ScorecardVersion.objects.create(scorecard=card, number=1)
+    return w["scorecard_version"]
+
+
+MACRO_USERS = {"associate", "lead", "admin", "other_vendor"}  # those who work tickets
+SCORECARD_EDITORS = {"qa_analyst", "admin"}
+
 TABLE: dict[str, Spec] = {
     # --- support ---------------------------------------------------------------------
     "home": Spec(STAFF),
@@ -303,7 +325,29 @@ TABLE: dict[str, Spec] = {
     "tickets:webhooks": Spec({"admin"}),
     # Settings (tickets.permissions.settings_sections): leads their own teams' calendars,
     # admins everything; SLA policies are the admins'.
-    "settings:index": Spec(EDITORS),
+    # Macros: everyone who works tickets (personal ones; leads their teams', admins all);
+    # QA scorecards (metrics.permissions.can_edit_scorecards): QA analysts and admins.
+    "settings:index": Spec(MACRO_USERS | SCORECARD_EDITORS),
+    "settings:macros": Spec(MACRO_USERS),
+    "settings:macro_new": Spec(MACRO_USERS),
+    "settings:macro_new_preview": Spec(MACRO_USERS, method="post"),
+    "settings:macro_edit": Spec(EDITORS, kwargs=k(pk=_macro_pk)),
+    "settings:macro_preview": Spec(EDITORS, method="post", kwargs=k(pk=_macro_pk)),
+    "metrics:scorecards": Spec(SCORECARD_EDITORS),
+    "metrics:scorecard_new": Spec(SCORECARD_EDITORS),
+    "metrics:scorecard_new_preview": Spec(SCORECARD_EDITORS, method="post"),
+    "metrics:scorecard_edit": Spec(
+        SCORECARD_EDITORS, kwargs=k(pk=lambda w: _scorecard_version(w).scorecard_id)
+    ),
+    "metrics:scorecard_preview": Spec(
+        SCORECARD_EDITORS,
+        method="post",
+        kwargs=k(pk=lambda w: _scorecard_version(w).scorecard_id),
+    ),
+    "metrics:scorecard_publish": Spec(
+        SCORECARD_EDITORS, method="post", kwargs=k(pk=lambda w: _scorecard_version(w).pk)
+    ),
+    "metrics:qa_pull": Spec({"lead", "qa_analyst", "manager", "admin"}, method="post"),
     "settings:hours": Spec(EDITORS),
     "settings:hours_new": Spec(EDITORS),
     "settings:hours_new_preview": Spec(EDITORS, method="post"),

@@ -369,11 +369,26 @@ class Macro(models.Model):
         editable=False,
         help_text="The version of the cited policy the macro was last saved against",
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="personal_macros",
+        help_text="Set: a personal macro, offered only to this person (never with a team)",
+    )
 
     objects = MacroQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=True) | models.Q(team__isnull=True),
+                name="macro_personal_or_team",
+                violation_error_message="A personal macro belongs to no team.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -49,6 +49,7 @@ from .workspace import (
     legal_hold_in_force_for,
     macros_for,
     macros_for_teams_of,
+    ticket_by_reference,
     ticket_get_visible,
     ticket_workspace,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "legal_hold_in_force_for",
     "macros_for",
     "macros_for_teams_of",
+    "ticket_by_reference",
     "notifications_for",
     "notifications_unread_count",
     "notifications_unread_counts",

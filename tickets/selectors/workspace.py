@@ -3,6 +3,7 @@ choices, in a constant number of queries; and the visible ticket or attachment a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -136,7 +137,7 @@ def ticket_workspace(*, user, pk: int) -> Workspace:
             .only("pk", "subject", "status", "created_at")
             .order_by("-created_at")[:10]
         ),
-        macros=held.macros(ticket.team_id),
+        macros=held.macros(ticket.team_id) + held.personal_macros(user.pk),
         categories=held.categories(_sensitivities(user)),
         assignees=assignees,
         attachments=attachments,
@@ -236,7 +237,23 @@ def attachment_get_visible(*, user, pk: int) -> Attachment:
 
 
 def macros_for(*, user, ticket: Ticket) -> QuerySet[Macro]:
-    return Macro.objects.filter(Q(team__isnull=True) | Q(team_id=ticket.team_id), active=True)
+    """The macros `user` may use on `ticket`: shared by all teams, the ticket team's, and
+    their own personal ones (never another person's)."""
+    return Macro.objects.filter(
+        Q(team__isnull=True, owner__isnull=True) | Q(team_id=ticket.team_id) | Q(owner=user),
+        active=True,
+    )
+
+
+_REFERENCE = re.compile(r"^\s*(?:FL-?|#)?\s*(\d{1,18})\s*$", re.IGNORECASE)
+
+
+def ticket_by_reference(*, user, text: str) -> Ticket | None:
+    """The visible ticket named by "FL-123", "#123" or "123"; None if none in scope."""
+    match = _REFERENCE.match(text or "")
+    if not match:
+        return None
+    return Ticket.objects.visible_to(user).filter(pk=int(match.group(1))).first()
 
 
 def macros_for_teams_of(*, user) -> QuerySet[Macro]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -19,7 +20,7 @@ from .. import events
 from ..models import Category, Macro, Ticket
 from ._base import lock
 from .fields import ticket_tag, ticket_update
-from .workflow import ticket_add_note, ticket_change_status, ticket_reply
+from .workflow import ticket_add_note, ticket_assign, ticket_change_status, ticket_reply
 
 KEEP_STATUS = ""  # the reply form's "Keep status": the agent's explicit choice
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
@@ -89,13 +90,38 @@ def macro_changes(macro: Macro) -> list[str]:
         out.append(f"Category: {category.name if category else actions['category']}")
     if actions.get("tags"):
         out.append(f"Add tags: {', '.join(actions['tags'])}")
+    if actions.get("assignee"):
+        who = get_user_model().objects.filter(pk=actions["assignee"]).first()
+        out.append(f"Assign to: {(who.get_full_name() or who.get_username()) if who else '?'}")
     if actions.get("internal_note"):
         out.append("Add an internal note")
     return out
 
 
+# The placeholders a macro body may use (placeholder_values fills each one in).
+PLACEHOLDER_NAMES = (
+    "requester.name",
+    "requester.first_name",
+    "requester.email",
+    "agent.name",
+    "agent.first_name",
+    "ticket.reference",
+    "ticket.id",
+    "ticket.subject",
+    "ticket.status",
+    "ticket.priority",
+    "ticket.category",
+    "team.name",
+)
+
+
+def unknown_placeholders(body: str) -> list[str]:
+    """The {{…}} names in `body` that no ticket would fill in (typos), in order."""
+    return [n for n in dict.fromkeys(PLACEHOLDER.findall(body)) if n not in PLACEHOLDER_NAMES]
+
+
 def _check_actions(actions: dict) -> dict:
-    allowed = {"status", "priority", "category", "tags", "internal_note"}
+    allowed = {"status", "priority", "category", "tags", "assignee", "internal_note"}
     if not isinstance(actions, dict) or set(actions) - allowed:
         raise ValidationError(f"Macro actions may only set {', '.join(sorted(allowed))}.")
     return actions
@@ -113,7 +139,7 @@ def ticket_apply_macro(
     files=(),
 ) -> Ticket:
     """Apply a macro: post its reply (the rendered body, or `body` as the agent edited it) and
-    set status / priority / category / tags from its actions, all in one transaction.
+    set status / priority / category / tags / assignee from its actions, all in one transaction.
 
     `status` is the agent's choice and wins over the macro's status action: None means "the
     macro decides", KEEP_STATUS ("", the reply form's "Keep status") keeps the ticket's status
@@ -138,6 +164,12 @@ def ticket_apply_macro(
         ticket_update(ticket=ticket, by=by, **changes)
     if actions.get("tags"):
         ticket_tag(ticket=ticket, by=by, names=actions["tags"])
+    if actions.get("assignee"):
+        assignee = get_user_model().objects.filter(pk=actions["assignee"], is_active=True).first()
+        if assignee is None:
+            raise ValidationError("The macro assigns to someone who is no longer active.")
+        if assignee.pk != ticket.assignee_id:
+            ticket_assign(ticket=ticket, by=by, assignee=assignee)
     if actions.get("internal_note"):
         ticket_add_note(ticket=ticket, by=by, body=str(actions["internal_note"]))
     status = actions.get("status") if status is None else (status or None)

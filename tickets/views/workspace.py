@@ -31,9 +31,11 @@ from ..permissions import (
     can_add_note,
     can_handle_escalation,
     can_legal_hold,
+    can_qa_review,
     can_report_to_authority,
     can_work,
     escalation_targets,
+    macros_editable_by,
 )
 from ..services.authority import is_child_safety
 from ..viewers import viewers_touch
@@ -81,6 +83,7 @@ def render_workspace(
         "stale": stale,
         "can_work": can_work(request.user),
         "can_note": can_add_note(request.user),
+        "can_qa_review": can_qa_review(request.user, ws.ticket),  # metrics:qa_review
         "can_override_exposure": can_override_exposure_at_all(request.user),
         "escalation_levels": forms.EscalateForm.base_fields["level"].choices,
         "escalation_teams": [  # the ticket's own team is the form's first choice
@@ -111,10 +114,12 @@ def _macro_extra(request, ticket) -> dict:
     macro_id = request.GET.get("macro", "")
     if not macro_id.isdigit():
         return {}
-    macro = selectors.macros_for(user=request.user, ticket=ticket).filter(pk=macro_id).first()
+    macros = selectors.macros_for(user=request.user, ticket=ticket).with_policy_review()
+    macro = macros.filter(pk=macro_id).first()
     if macro is None:
         return {}
     return {
+        "can_edit_macro": macros_editable_by(request.user).filter(pk=macro.pk).exists(),
         "macro_text": services.macro_render(macro=macro, ticket=ticket, agent=request.user),
         "macro": macro,
         "macro_changes": services.macro_changes(macro),

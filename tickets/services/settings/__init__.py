@@ -2,6 +2,7 @@
 its before and after, and its effect on open tickets applied without an escalation flood."""
 
 from .hours import business_hours_preview, business_hours_save, hours_snapshot, weekly_rows
+from .macros import macro_settings_save, macro_snapshot
 from .recompute import sla_recompute_later, sla_recompute_quietly
 from .sla_policies import (
     APPLY_NEW,
@@ -19,6 +20,8 @@ __all__ = [
     "business_hours_preview",
     "business_hours_save",
     "hours_snapshot",
+    "macro_settings_save",
+    "macro_snapshot",
     "policy_snapshot",
     "sla_policy_preview",
     "sla_policy_save",

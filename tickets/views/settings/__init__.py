@@ -6,12 +6,16 @@ audited before/after)."""
 
 from .hours import hours_edit_view, hours_list_view, hours_preview_view
 from .landing import settings_index_view
+from .macros import macro_edit_view, macro_preview_view, macros_list_view
 from .sla import sla_edit_view, sla_list_view, sla_preview_view
 
 __all__ = [
     "hours_edit_view",
     "hours_list_view",
     "hours_preview_view",
+    "macro_edit_view",
+    "macro_preview_view",
+    "macros_list_view",
     "settings_index_view",
     "sla_edit_view",
     "sla_list_view",

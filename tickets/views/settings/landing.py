@@ -9,7 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 
-from ...permissions import SETTINGS_BUSINESS_HOURS, SETTINGS_SLA_POLICIES, settings_sections
+from ...permissions import (
+    SETTINGS_BUSINESS_HOURS,
+    SETTINGS_MACROS,
+    SETTINGS_SCORECARDS,
+    SETTINGS_SLA_POLICIES,
+    settings_sections,
+)
 
 # What each section is, for the landing page (its access is tickets.permissions').
 SECTIONS = {
@@ -24,6 +30,18 @@ SECTIONS = {
         "settings:sla",
         "First reply, next reply and resolution targets by priority, category, channel and "
         "team, with a preview of their effect on open tickets.",
+    ),
+    SETTINGS_MACROS: (
+        "Macros",
+        "settings:macros",
+        "Canned replies with placeholders and actions (status, priority, tags, assignee, "
+        "category): your personal ones, and your teams' shared ones if you lead a team.",
+    ),
+    # The scorecard editor lives in metrics (reached by URL name, never imported).
+    SETTINGS_SCORECARDS: (
+        "QA scorecards",
+        "metrics:scorecards",
+        "Sections, weighted criteria and auto-fail; edit a draft version and publish it.",
     ),
 }
 
