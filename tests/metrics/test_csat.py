@@ -87,6 +87,8 @@ def test_dashboard_leaves_out_categories_above_the_viewers_clearance(client, org
     from tests.factories import CategoryFactory
 
     restricted = CategoryFactory(slug="self-harm", sensitivity="restricted")
+    org["a1"].agent.clearance = "restricted"  # the associate who handled them was cleared
+    org["a1"].agent.save()
     day = NOW - timedelta(days=2)
     for category in (org["login"], restricted, restricted):
         t = make_ticket(org, team=org["team_a"], category=category, created=day, reply_after=timedelta(minutes=30), agent=org["a1"], solve=True)  # fmt: skip

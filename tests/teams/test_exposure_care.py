@@ -267,7 +267,7 @@ def test_bad_settings_are_refused_with_a_message(client, lead, team, field, valu
 
 
 def test_the_migration_opts_existing_cleared_agents_in_to_every_kind(team):
-    migration = importlib.import_module("teams.migrations.0011_exposure_consent_and_care")
+    migration = importlib.import_module("teams.migrations.0012_exposure_consent_and_care")
     cleared = AgentFactory(team=team, clearance=Sensitivity.SENSITIVE, consents=[])
     plain = AgentFactory(team=team, clearance=Sensitivity.NONE, consents=[])
     migration.existing_cleared_agents_consent(django_apps, None)
