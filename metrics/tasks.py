@@ -52,7 +52,7 @@ def trend_alerts_notify() -> int:
     return services.trend_alerts_email()
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, soft_time_limit=540, time_limit=600)
 def rollups_check_yesterday() -> int:
     """Nightly: compare yesterday's rollups with the raw tickets; alert admins if they differ.
     Returns how many figures differ."""

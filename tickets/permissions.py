@@ -87,11 +87,17 @@ def can_edit_risk_phrases(user) -> bool:
     return scope_for(user).role == Role.ADMIN
 
 
+def can_take_on_escalations(user) -> bool:
+    """Whether `user`'s role takes on escalations at all (leads, managers, admins): the
+    bulk acknowledge page asks this, each escalation then can_handle_escalation."""
+    return scope_for(user).role in roles.SUPERVISORS
+
+
 def can_handle_escalation(user, escalation) -> bool:
     """Acknowledge, resolve, de-escalate: leads, managers and admins whose scope holds the
     receiving team (or the ticket's)."""
     scope = scope_for(user)
-    if scope.role not in roles.SUPERVISORS:
+    if not can_take_on_escalations(user):
         return False
     team_id = escalation.team_id or escalation.ticket.team_id
     return scope.all_teams or team_id in scope.team_ids

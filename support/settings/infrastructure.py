@@ -127,6 +127,7 @@ _TASKS_BY_QUEUE = {
         "metrics.tasks.qa_sample_last_week",
         "metrics.tasks.report_schedule_run",
         "metrics.tasks.productive_time_refresh_recent",
+        "metrics.tasks.rollups_check_yesterday",
     ),
 }
 CELERY_TASK_ROUTES = {

@@ -273,6 +273,11 @@ TABLE: dict[str, Spec] = {
     "tickets:assign": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True),
     "tickets:tags": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True),
     "tickets:merge": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True),
+    # Bulk changes from the queue: the roles that change tickets; each ticket then through
+    # its own service and scope (refusals listed per ticket).
+    "tickets:bulk": Spec(WORKERS, method="post", data=lambda w: {"ticket": [ticket_pk(w)]}),
+    # A macro applied in place (the reply editor, nothing saved): the roles that reply.
+    "tickets:macro": Spec(WORKERS, kwargs=k(**T)),
     # Rendering a draft's Markdown changes nothing: whoever sees the ticket may preview.
     "tickets:preview": Spec(
         IN_SCOPE, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True
@@ -313,6 +318,10 @@ TABLE: dict[str, Spec] = {
     "tickets:authority_report_print": Spec({"lead", "admin"}, kwargs=k(pk=_reported_pk)),
     "tickets:escalation_acknowledge": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     "tickets:escalation_resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
+    # Bulk acknowledge: the roles that take on escalations; each row then as one at a time.
+    "tickets:escalation_bulk_acknowledge": Spec(
+        LEADERS, method="post", data=lambda w: {"escalation": [_escalation_pk(w)]}
+    ),
     "tickets:notifications": Spec(STAFF),
     "tickets:notifications_read": Spec(STAFF, method="post"),
     # Outbound webhooks: endpoints, secrets and the delivery log (request bodies hold

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors, services
 from ..forms import ResolveEscalationForm
-from ..permissions import can_handle_escalation
+from ..permissions import can_handle_escalation, can_take_on_escalations
 from ._render import render_page_or_partial
 
 TEMPLATE = "tickets/escalations.html"
@@ -82,7 +82,10 @@ def escalation_acknowledge_view(request, pk: int):
 @require_POST
 def escalation_bulk_acknowledge_view(request):
     """Acknowledge the ticked escalations, each on its own (the same service and rule as one
-    at a time); the message says which were taken on and which were refused and why."""
+    at a time); the message says which were taken on and which were refused and why. Only
+    the roles that take on escalations (leads, managers, admins) may post it."""
+    if not can_take_on_escalations(request.user):
+        raise PermissionDenied("Only leads, managers and admins take on escalations.")
     ids = [int(v) for v in request.POST.getlist("escalation") if v.isdigit()]
     if not ids or len(ids) > BULK_ACK_LIMIT:
         messages.error(request, f"Tick between 1 and {BULK_ACK_LIMIT} escalations to acknowledge.")
