@@ -92,6 +92,20 @@ def _escalation_pk(w):
     return w["escalation"].pk
 
 
+def _fresh_escalation_pk(w):
+    """Another manual escalation of the world's ticket, new for each call (a bulk acknowledge
+    takes it on, and the single-escalation entries keep theirs)."""
+    from django.utils import timezone
+
+    from tickets.models import Escalation
+
+    return Escalation.objects.create(
+        ticket=w["ticket"], source=Escalation.Source.MANUAL, level=1,
+        team=w["ticket"].team, reason="Threat", created_at=timezone.now(),
+        brief={"tried": "Reset", "risk": "", "needed": "Review"},
+    ).pk  # fmt: skip
+
+
 def _notification_pk(w):
     """A notice to the associate: nobody else reads or marks it."""
     from django.utils import timezone
@@ -273,9 +287,11 @@ TABLE: dict[str, Spec] = {
     "tickets:assign": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True),
     "tickets:tags": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True),
     "tickets:merge": Spec(WORKERS, method="post", kwargs=k(**T), data=lambda w: {}, guessed=True),
-    # Bulk changes from the queue: the roles that change tickets; each ticket then through
-    # its own service and scope (refusals listed per ticket).
-    "tickets:bulk": Spec(WORKERS, method="post", data=lambda w: {"ticket": [ticket_pk(w)]}),
+    # Bulk changes from the queue: the roles that change tickets (another vendor's associate
+    # too); each ticket then through its own service and scope, refusals listed per ticket.
+    "tickets:bulk": Spec(
+        WORKERS | {"other_vendor"}, method="post", data=lambda w: {"ticket": [ticket_pk(w)]}
+    ),
     # A macro applied in place (the reply editor, nothing saved): the roles that reply.
     "tickets:macro": Spec(WORKERS, kwargs=k(**T)),
     # Rendering a draft's Markdown changes nothing: whoever sees the ticket may preview.
@@ -320,7 +336,7 @@ TABLE: dict[str, Spec] = {
     "tickets:escalation_resolve": Spec(LEADERS, method="post", kwargs=k(pk=_escalation_pk)),
     # Bulk acknowledge: the roles that take on escalations; each row then as one at a time.
     "tickets:escalation_bulk_acknowledge": Spec(
-        LEADERS, method="post", data=lambda w: {"escalation": [_escalation_pk(w)]}
+        LEADERS, method="post", data=lambda w: {"escalation": [_fresh_escalation_pk(w)]}
     ),
     "tickets:notifications": Spec(STAFF),
     "tickets:notifications_read": Spec(STAFF, method="post"),
