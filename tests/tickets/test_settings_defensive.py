@@ -24,7 +24,7 @@ from tickets.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from tickets.services.sla import targets_for, team_calendar
+from tickets.services.sla_targets import targets_for, team_calendar
 from tickets.services.webhooks import webhook_endpoint_create
 from tickets.services.webhooks.delivery import webhook_attempt
 

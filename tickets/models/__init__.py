@@ -3,10 +3,8 @@
 from .core import (
     Attachment,
     Category,
-    Macro,
     Message,
     Requester,
-    SavedView,
     Tag,
     Ticket,
     TicketEvent,
@@ -14,6 +12,7 @@ from .core import (
 )
 from .csat import CSATResponse
 from .escalation import Escalation
+from .macros import Macro, SavedView
 from .mail import BlockedSender, HeldEmail
 from .outbox import OutboxMessage
 from .privacy import LegalHold

@@ -14,6 +14,7 @@ The modules import each other one way, top to bottom (import-linter holds it):
     routing | csat | escalation | claim | privacy | work | risk
     changes            ticket_changed: what a ticket write sets off, asked for by name
     sla | webhooks | safeview   safe view: blurred derivatives, reveals
+    sla_targets        which policy, targets and calendar apply to a ticket
     calendars          business-hours rows read defensively (invalid: 24/7, admins told)
     notify
     _base | outbox     lock, save (persists, nothing else); work for Celery after commit
@@ -62,8 +63,9 @@ from .safeview import (
     attachments_make_safe_all,
 )
 from .settings import sla_recompute_later
-from .sla import sla_backfill, sla_batch, sla_policies_changed, sla_resync_unsolved, sla_sync
+from .sla import sla_backfill, sla_policies_changed, sla_resync_unsolved, sla_sync
 from .sla_history import SLAHistory, sla_history_rows
+from .sla_targets import sla_batch
 from .work import work_heartbeat
 from .workflow import (
     ticket_add_note,

@@ -6,7 +6,7 @@ blanking each language's exceptions (ordinary uses that never flag). `ticket_cre
 door: help form, e-mail, API) asks `risk_assess` and, when the reporter or a phrase says so,
 `risk_route` sends the ticket urgent to the on-call cleared team before its INSERT and
 `risk_flag` records the flag after it (its SLA clock then gets a first-reply target in
-minutes: tickets.services.sla.targets_for), telling the on-call lead in the app and by e-mail at once.
+minutes: tickets.services.sla_targets.targets_for), telling the on-call lead in the app and by e-mail at once.
 The protocol's steps are `risk_step_record`, each in the ticket's history.
 """
 
@@ -32,7 +32,7 @@ from ..emergency import requester_country
 from ..models import Category, ImminentRisk, ImminentRiskStep, RiskPhraseSet, Ticket
 from ..permissions import can_edit_risk_phrases, can_work
 from .notify import notifications_create, ticket_label
-from .sla import risk_first_reply_minutes
+from .sla_targets import risk_first_reply_minutes
 
 # The protocol, in order: (step, what the agent does). The workspace shows it as a checklist.
 PROTOCOL = (

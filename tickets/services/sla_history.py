@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import Ticket, TicketSLA
-from .sla import PAUSED_STATUSES, Clock, _start, _stop, targets_for, team_calendar
+from .sla import Clock, _start, _stop
+from .sla_targets import PAUSED_STATUSES, targets_for, team_calendar
 
 Kind = TicketSLA.Kind
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from ...models import Ticket, TicketSLA
-from ..sla import PAUSED_STATUSES, Clock, Targets, sla_batch, targets_for, team_calendar
+from ..sla import Clock
+from ..sla_targets import PAUSED_STATUSES, Targets, sla_batch, targets_for, team_calendar
 
 Kind = TicketSLA.Kind
 CHUNK = 2000

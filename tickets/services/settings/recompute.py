@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from ...models import Ticket, TicketSLA
 from ..outbox import outbox_add, outbox_handler
-from ..sla import sla_batch, sla_sync
+from ..sla import sla_sync
+from ..sla_targets import sla_batch
 
 # The sweep's highest level: neither level 1 nor level 2 fires for a target marked so.
 QUIET_LEVEL = 2

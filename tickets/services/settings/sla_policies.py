@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from ...models import SLAPolicy, Ticket, TicketSLA
 from ...models.sla import sla_policy_value_errors
-from ..sla import Clock, policy_matches, sla_batch, team_calendar
+from ..sla import Clock
+from ..sla_targets import policy_matches, sla_batch, team_calendar
 from .audit import setting_audit
 from .recompute import sla_recompute_later
 
